@@ -55,7 +55,7 @@ public static class WavDecoder
             var result = new List<float>(estimate);
             var chunk = new float[SampleRate / 10];
             int n;
-            while ((n = samples.Read(chunk, 0, chunk.Length)) > 0)
+            while ((n = samples.Read(chunk)) > 0)
                 result.AddRange(chunk.AsSpan(0, n));
             return result.ToArray();
         }
