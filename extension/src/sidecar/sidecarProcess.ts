@@ -7,6 +7,7 @@ import { logSidecarLine, sidecarLogLevel } from '../log';
 import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTimes } from './crashPolicy';
 import { locateSidecar } from './locateSidecar';
 import {
+    BackendSelectRequest,
     DictationStateChangedNotification,
     InitializeRequest,
     ModelProgressNotification,
@@ -27,6 +28,8 @@ export class SidecarProcess implements vscode.Disposable {
     private gaveUpNotified = false;
     private initResult: InitializeRequest.Result | undefined;
     private latestStatus: Status | undefined;
+    /** The backend the user picked this session; re-selected after a restart (initialize takes no backend). */
+    private preferredBackend: string | undefined;
 
     private readonly stateChangedEmitter = new vscode.EventEmitter<DictationStateChangedNotification.Params>();
     private readonly progressEmitter = new vscode.EventEmitter<ModelProgressNotification.Params>();
@@ -58,6 +61,14 @@ export class SidecarProcess implements vscode.Disposable {
     updateStatus(status: Status): void {
         this.latestStatus = status;
         this.statusEmitter.fire(status);
+    }
+
+    /** Selects a backend and remembers it, so a restarted sidecar gets the same one. */
+    async selectBackend(backend: string, modelPath: string | null, token?: CancellationToken): Promise<Status> {
+        const status = await this.request(BackendSelectRequest.type, { backend, modelPath }, token);
+        this.preferredBackend = backend;
+        this.updateStatus(status);
+        return status;
     }
 
     /** Starts the sidecar unless it is already running or starting. */
@@ -181,8 +192,8 @@ export class SidecarProcess implements vscode.Disposable {
                 `Sidecar ${result.sidecarVersion} ready (pid ${result.pid}, ${result.runtime}, protocol ${result.protocolVersion}, backend ${result.status.backend}).`,
             );
             if (this.current === connection) {
+                this.updateStatus(await this.reapplyBackend(connection, result.status, config.modelPath));
                 this.state.set(SidecarState.Ready);
-                this.updateStatus(result.status);
             }
             return connection;
         } catch (e) {
@@ -195,6 +206,20 @@ export class SidecarProcess implements vscode.Disposable {
             }
             // If it exited instead, onExit applies the crash policy.
             throw e;
+        }
+    }
+
+    private async reapplyBackend(connection: SidecarConnection, status: Status, modelPath: string | null): Promise<Status> {
+        const wanted = this.preferredBackend;
+        if (!wanted || wanted === status.backend) {
+            return status;
+        }
+        try {
+            this.log.info(`Selecting the ${wanted} backend again after the restart.`);
+            return await connection.connection.sendRequest(BackendSelectRequest.type, { backend: wanted, modelPath: wanted === 'whisper' ? modelPath : null });
+        } catch (e) {
+            this.log.warn(`Could not select the ${wanted} backend again: ${errorText(e)}`);
+            return status;
         }
     }
 
