@@ -86,8 +86,8 @@ export class SidecarConnection {
 
         this.exited = new Promise<SidecarExit>(resolve => {
             this.process.once('error', error => {
-                // 'error' without 'exit' means the spawn failed; after an exit it is a kill failure and changes nothing.
-                if (this.process.exitCode === null && this.process.signalCode === null) {
+                // Without a pid the spawn failed and no 'exit' follows; otherwise it was a kill failure and changes nothing.
+                if (this.process.pid === undefined && this.exitInfo === undefined) {
                     this.exitInfo = { code: null, signal: null, error };
                     resolve(this.exitInfo);
                 }
@@ -132,11 +132,17 @@ export class SidecarConnection {
 
     /** Sends `initialize`; rejects if the process exits first (so a crash at start-up does not hang the caller). */
     async initialize(params: InitializeRequest.Params, token?: CancellationToken): Promise<InitializeRequest.Result> {
-        const request = this.connection.sendRequest(InitializeRequest.type, params, token);
+        const exitedError = (e: SidecarExit) => new Error(`The sidecar exited during initialize (${describeExit(e)}).`);
         const exit = this.exited.then(e => {
-            throw new Error(`The sidecar exited during initialize (${describeExit(e)}).`);
+            throw exitedError(e);
         });
-        return Promise.race([request, exit]);
+        exit.catch(() => undefined); // handled by the race below, or moot if sendRequest throws at once
+        try {
+            return await Promise.race([this.connection.sendRequest(InitializeRequest.type, params, token), exit]);
+        } catch (e) {
+            // The connection is disposed on exit, which rejects the request first with a less useful message.
+            throw this.exitInfo ? exitedError(this.exitInfo) : e;
+        }
     }
 
     async setTrace(value: string, tracer: Tracer): Promise<void> {
