@@ -15,9 +15,14 @@ export class Recorder<T> {
         }
     };
 
-    /** Resolves with the first item (already seen or still to come) that matches; rejects after `timeoutMs`. */
-    waitFor(predicate: (item: T) => boolean, timeoutMs: number, what: string): Promise<T> {
-        const seen = this.items.find(predicate);
+    /** Where the next item will go: pass it to `waitFor` to ignore what came before. */
+    mark(): number {
+        return this.items.length;
+    }
+
+    /** Resolves with the first item from `fromIndex` on (seen or still to come) that matches; rejects after `timeoutMs`. */
+    waitFor(predicate: (item: T) => boolean, timeoutMs: number, what: string, fromIndex = 0): Promise<T> {
+        const seen = this.items.slice(fromIndex).find(predicate);
         if (seen !== undefined) {
             return Promise.resolve(seen);
         }
