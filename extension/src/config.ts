@@ -1,5 +1,6 @@
 // Typed access to the wispr.* settings; the only place that knows their names.
 import * as vscode from 'vscode';
+import { defaultPressTiming, PressTimingOptions, PushToTalkMode } from './dictation/pushToTalk';
 
 export type InsertionMode = 'text' | 'comment';
 export type AudioSourceKind = 'wavFile';
@@ -13,6 +14,10 @@ export const Settings = {
     audioSource: 'audio.source',
     wavFile: 'audio.wavFile',
     traceServer: 'trace.server',
+    pushToTalkMode: 'pushToTalk.mode',
+    holdMs: 'pushToTalk.holdMs',
+    repeatDelayMs: 'pushToTalk.repeatDelayMs',
+    releaseMs: 'pushToTalk.releaseMs',
 } as const;
 
 export interface WisprConfig {
@@ -24,6 +29,8 @@ export interface WisprConfig {
     /** Absolute path of the WAV file for the `wavFile` source (the bundled sample when the setting is empty). */
     wavFile: string;
     traceServer: TraceSetting;
+    pushToTalkMode: PushToTalkMode;
+    pressTiming: PressTimingOptions;
 }
 
 export function readConfig(context: vscode.ExtensionContext): WisprConfig {
@@ -37,9 +44,19 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
         audioSource: 'wavFile',
         wavFile: wavFile || context.asAbsolutePath('samples/jfk.wav'),
         traceServer: c.get<TraceSetting>(Settings.traceServer, 'off'),
+        pushToTalkMode: c.get<PushToTalkMode>(Settings.pushToTalkMode, 'auto'),
+        pressTiming: {
+            holdMs: positive(c.get<number>(Settings.holdMs), defaultPressTiming.holdMs),
+            repeatDelayMs: positive(c.get<number>(Settings.repeatDelayMs), defaultPressTiming.repeatDelayMs),
+            releaseMs: positive(c.get<number>(Settings.releaseMs), defaultPressTiming.releaseMs),
+        },
     };
 }
 
 export function affects(e: vscode.ConfigurationChangeEvent, ...keys: (typeof Settings)[keyof typeof Settings][]): boolean {
     return keys.some(k => e.affectsConfiguration(`${SECTION}.${k}`));
+}
+
+function positive(value: number | undefined, fallback: number): number {
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
 }

@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { affects, SECTION, Settings, readConfig } from './config';
 import { CommentSyntaxProvider } from './dictation/commentSyntax';
 import { DictationController, DictationStage } from './dictation/dictationController';
+import { PushToTalk } from './dictation/pushToTalk';
 import { createLog } from './log';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarStateEvents } from './sidecar/sidecarState';
@@ -24,7 +25,20 @@ export function activate(context: vscode.ExtensionContext): void {
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
         context.subscriptions.push(vscode.commands.registerCommand(id, run));
-    command('wispr.toggleDictation', () => dictation.toggle());
+    // The shortcut's auto-repeat arrives as repeated calls: PushToTalk turns them into tap-to-toggle / hold-to-talk.
+    const makePushToTalk = () => new PushToTalk(
+        {
+            isIdle: () => dictation.stage === DictationStage.Idle,
+            isListening: () => dictation.stage === DictationStage.Listening,
+            start: () => dictation.start(),
+            stop: () => dictation.stop(),
+        },
+        () => readConfig(context).pushToTalkMode,
+        readConfig(context).pressTiming,
+    );
+    let pushToTalk = makePushToTalk();
+    context.subscriptions.push({ dispose: () => pushToTalk.dispose() });
+    command('wispr.toggleDictation', () => pushToTalk.invoke());
     command('wispr.startDictation', () => dictation.start());
     command('wispr.stopDictation', () => dictation.stop());
     command('wispr.cancelDictation', () => dictation.cancel());
@@ -59,6 +73,10 @@ export function activate(context: vscode.ExtensionContext): void {
         vscode.workspace.onDidChangeConfiguration(e => {
             if (affects(e, Settings.sidecarPath, Settings.modelPath)) {
                 restartWhenIdle();
+            }
+            if (affects(e, Settings.holdMs, Settings.repeatDelayMs, Settings.releaseMs)) {
+                pushToTalk.dispose();
+                pushToTalk = makePushToTalk();
             }
             if (affects(e, Settings.traceServer)) {
                 void sidecarProcess.setTrace(readConfig(context).traceServer);
