@@ -36,6 +36,8 @@ export class DictationController implements vscode.Disposable {
     /** A start or stop request in flight; further toggles wait their turn instead of racing it. */
     private busy = false;
     private stopRequested = false;
+    /** The source ended before the start request returned (a very short file): stop as soon as it has. */
+    private sourceEndedDuringStart = false;
     private lastResult: TranscriptResult | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
     private readonly disposables: vscode.Disposable[] = [];
@@ -93,6 +95,7 @@ export class DictationController implements vscode.Disposable {
             const editor = vscode.window.activeTextEditor;
             this.target = editor ? { editor, document: editor.document } : undefined;
             this.stopRequested = false;
+            this.sourceEndedDuringStart = false;
             const config = readConfig(this.context);
             const result = await this.sidecar.request(DictationStartRequest.type, {
                 source: { kind: config.audioSource, path: config.wavFile },
@@ -105,6 +108,9 @@ export class DictationController implements vscode.Disposable {
             await showProblem(e, this.log);
         } finally {
             this.busy = false;
+        }
+        if (this.sourceEndedDuringStart && this.stage === DictationStage.Listening) {
+            await this.stop();
         }
     }
 
@@ -179,6 +185,9 @@ export class DictationController implements vscode.Disposable {
         }
         if (this.busy) {
             // The start or stop in flight sets the stage from its result; a notification may overtake it.
+            if (p.reason === 'sourceEnded' && !this.stopRequested) {
+                this.sourceEndedDuringStart = true;
+            }
             return;
         }
         if (p.reason === 'sourceEnded' && p.state === DictationStage.Listening && !this.stopRequested) {
@@ -243,6 +252,7 @@ export class DictationController implements vscode.Disposable {
         this.dictationId = undefined;
         this.target = undefined;
         this.stopRequested = false;
+        this.sourceEndedDuringStart = false;
         this.setStage(DictationStage.Idle);
     }
 
