@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type * as Extension from '../../../extension/src/extension';
+import type * as StatusBarModule from '../../../extension/src/ui/statusBar';
 import type * as VscodeMock from '../fixtures/vscodeMock';
 import { repoRoot } from '../repoRoot';
 import { withTimeout } from '../waitFor';
@@ -186,6 +187,14 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         delete process.env.FAKE_SIDECAR_MODE;
         await run('wispr.restartSidecar');
         await waitForStatus(isIdle, 'idle after restart');
+    });
+
+    test('model progress reads well in the status bar', () => {
+        const { describeProgress } = require('../../../extension/src/ui/statusBar') as typeof StatusBarModule;
+        assert.equal(describeProgress({ stage: 'download', file: 'm.bin', receivedBytes: 50, totalBytes: 200 }), 'downloading model 25%');
+        assert.equal(describeProgress({ stage: 'download', file: 'm.bin' }), 'downloading model');
+        assert.equal(describeProgress({ stage: 'verify', file: 'm.bin' }), 'verifying model');
+        assert.equal(describeProgress({ stage: 'load', file: 'm.bin' }), 'loading model');
     });
 
     test('deactivate stops the sidecar with shutdown', async () => {
