@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type * as Extension from '../../../extension/src/extension';
 import type * as StatusBarModule from '../../../extension/src/ui/statusBar';
+import type * as CommentSyntaxModule from '../../../extension/src/dictation/commentSyntax';
 import type * as VscodeMock from '../fixtures/vscodeMock';
 import { repoRoot } from '../repoRoot';
 import { withTimeout } from '../waitFor';
@@ -187,6 +188,29 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         delete process.env.FAKE_SIDECAR_MODE;
         await run('wispr.restartSidecar');
         await waitForStatus(isIdle, 'idle after restart');
+    });
+
+    test('comment tokens come from installed extensions\' language configurations, then the built-in table', () => {
+        const { CommentSyntaxProvider } = require('../../../extension/src/dictation/commentSyntax') as typeof CommentSyntaxModule;
+        const extDir = path.join(tmp, 'some-extension');
+        fs.mkdirSync(extDir, { recursive: true });
+        fs.writeFileSync(path.join(extDir, 'lang.json'), '{\n // JSONC\n "comments": { "lineComment": { "comment": ";;;" }, "blockComment": ["#|", "|#"], },\n}');
+        fs.writeFileSync(path.join(extDir, 'broken.json'), '{ "comments": ');
+        const all = vscode.extensions.all as unknown[];
+        all.push(
+            { extensionPath: extDir, packageJSON: { contributes: { languages: [{ id: 'wisprlang', configuration: './lang.json' }, { id: 'python', configuration: './broken.json' }] } } },
+            { extensionPath: extDir, packageJSON: { contributes: { languages: 'not an array' } } },
+        );
+        const log = vscode.window.createOutputChannel('t', { log: true });
+        const provider = new CommentSyntaxProvider(log as unknown as ConstructorParameters<typeof CommentSyntaxModule.CommentSyntaxProvider>[0]);
+        try {
+            assert.deepEqual(provider.get('wisprlang'), { lineComment: ';;;', blockComment: ['#|', '|#'] });
+            assert.deepEqual(provider.get('python'), { lineComment: '#' }, 'an unreadable configuration falls back to the table');
+            assert.equal(provider.get('plaintext'), undefined);
+        } finally {
+            all.length = 0;
+            provider.dispose();
+        }
     });
 
     test('model progress reads well in the status bar', () => {
