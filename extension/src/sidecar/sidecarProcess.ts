@@ -79,7 +79,16 @@ export class SidecarProcess implements vscode.Disposable {
     /** Sends a request, starting the sidecar first when it is not running. */
     async request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
         const connection = await this.connectionForRequest();
-        return connection.connection.sendRequest(type, params, token);
+        try {
+            return await connection.connection.sendRequest(type, params, token);
+        } catch (e) {
+            // A crash rejects pending requests with vscode-jsonrpc's own "connection got disposed"; say what happened instead.
+            const exit = connection.hasExited ? await connection.exited : undefined;
+            if (exit) {
+                throw new Error(`The Wispr sidecar stopped while handling ${type.method} (${describeExit(exit)}).`);
+            }
+            throw e;
+        }
     }
 
     /** Asks the sidecar to shut down, waits up to a timeout, then kills it. */

@@ -8,6 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import type * as Extension from '../../../extension/src/extension';
 import type * as StatusBarModule from '../../../extension/src/ui/statusBar';
 import type * as CommentSyntaxModule from '../../../extension/src/dictation/commentSyntax';
+import type * as SidecarProcessModule from '../../../extension/src/sidecar/sidecarProcess';
+import type * as SidecarStateModule from '../../../extension/src/sidecar/sidecarState';
 import type * as VscodeMock from '../fixtures/vscodeMock';
 import { repoRoot } from '../repoRoot';
 import { withTimeout } from '../waitFor';
@@ -183,6 +185,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         await run('wispr.startDictation');
         await crashed;
         assert.equal(mock.messages.length, 1, 'the failed start is reported once');
+        assert.match(mock.messages[0].text, /stopped while handling dictation\/start \(exit code 1\)/);
         await waitForStatus(isIdle, 'ready again after the automatic restart');
         assert.ok(mock.log.some(l => /Restarting the sidecar in 500 ms \(crash 1 of 5\)/.test(l)));
         delete process.env.FAKE_SIDECAR_MODE;
@@ -224,5 +227,54 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
     test('deactivate stops the sidecar with shutdown', async () => {
         await extension.deactivate();
         assert.ok(mock.log.some(l => /Sidecar stopped \(exit code 0\)/.test(l)), mock.log.join('\n'));
+    });
+});
+
+describe('SidecarProcess crash policy (mock vscode, fake sidecar)', { timeout: 30_000 }, () => {
+    test('gives up after the allowed crashes with ONE error offering the logs, until a manual restart', async () => {
+        const { SidecarProcess } = require('../../../extension/src/sidecar/sidecarProcess') as typeof SidecarProcessModule;
+        const { SidecarStateEvents, SidecarState } = require('../../../extension/src/sidecar/sidecarState') as typeof SidecarStateModule;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-crash-'));
+        const fake = path.join(__dirname, '..', 'fixtures', 'fakeSidecar.js');
+        const wrapper = path.join(dir, 'fake-sidecar');
+        fs.writeFileSync(wrapper, `#!/bin/sh\nFAKE_SIDECAR_MODE=crashOnInitialize exec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
+        mock.reset();
+        mock.config.set('wispr.sidecar.path', wrapper);
+        const log = vscode.window.createOutputChannel('Wispr', { log: true });
+        const state = new SidecarStateEvents();
+        const context = { extensionPath: root, asAbsolutePath: (p: string) => path.join(root, p), extension: { packageJSON: { version: '0' } } };
+        const sidecar = new SidecarProcess(
+            context as unknown as ConstructorParameters<typeof SidecarProcessModule.SidecarProcess>[0],
+            log as unknown as ConstructorParameters<typeof SidecarProcessModule.SidecarProcess>[1],
+            state,
+            { maxCrashes: 3, windowMs: 60_000, baseDelayMs: 10, maxDelayMs: 40 },
+        );
+        try {
+            let subscription: { dispose(): unknown } | undefined;
+            const gaveUp = withTimeout(
+                new Promise<void>(resolve => {
+                    subscription = mock.messageListeners.event(m => m.severity === 'error' && resolve());
+                }),
+                20_000,
+                () => `no give-up message. Log:\n${mock.log.join('\n')}`,
+            ).finally(() => subscription?.dispose());
+            await assert.rejects(sidecar.start(), /exited during initialize \(exit code 3\)/);
+            await gaveUp;
+            assert.equal(state.state, SidecarState.Crashed);
+            assert.equal(mock.messages.length, 1);
+            assert.match(mock.messages[0].text, /crashed 3 times within 1 minutes/);
+            assert.deepEqual(mock.messages[0].items, ['Show logs']);
+            assert.deepEqual(mock.log.filter(l => /Restarting the sidecar in/.test(l)).map(l => /in (\d+) ms/.exec(l)?.[1]), ['10', '20']);
+            // Requests now fail fast instead of starting it again ...
+            await assert.rejects(sidecar.start(), /kept crashing/);
+            // ... and a manual restart tries again (and fails the same way here).
+            await assert.rejects(sidecar.restart());
+            assert.equal(mock.messages.length, 1);
+        } finally {
+            await sidecar.stop();
+            sidecar.dispose();
+            state.dispose();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
