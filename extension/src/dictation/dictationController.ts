@@ -1,6 +1,7 @@
 // Start/stop/toggle/cancel dictation and put the result where the user was typing. The sidecar owns the
 // dictation state; this class mirrors it from `dictation/stateChanged` and never loses a transcript.
 import * as vscode from 'vscode';
+import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { readConfig } from '../config';
 import {
     DictationCancelRequest,
@@ -39,6 +40,8 @@ export class DictationController implements vscode.Disposable {
     /** The source ended before the start request returned (a very short file): stop as soon as it has. */
     private sourceEndedDuringStart = false;
     private lastResult: TranscriptResult | undefined;
+    /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
+    private stopCancellation: CancellationTokenSource | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
     private readonly disposables: vscode.Disposable[] = [];
 
@@ -122,8 +125,10 @@ export class DictationController implements vscode.Disposable {
         this.stopRequested = true;
         const target = this.target;
         this.setStage(DictationStage.Transcribing);
+        const cancellation = new CancellationTokenSource();
+        this.stopCancellation = cancellation;
         try {
-            const result = await this.sidecar.request(DictationStopRequest.type, { dictationId: this.dictationId });
+            const result = await this.sidecar.request(DictationStopRequest.type, { dictationId: this.dictationId }, cancellation.token);
             this.logResult(result);
             this.reset();
             await this.deliver(result, target);
@@ -131,6 +136,8 @@ export class DictationController implements vscode.Disposable {
             this.reset();
             await showProblem(e, this.log);
         } finally {
+            this.stopCancellation = undefined;
+            cancellation.dispose();
             this.busy = false;
         }
     }
@@ -139,6 +146,8 @@ export class DictationController implements vscode.Disposable {
         if (this.current === DictationStage.Idle && !this.busy) {
             return;
         }
+        // While transcribing, cancelling the stop request ($/cancelRequest) is what stops the work.
+        this.stopCancellation?.cancel();
         try {
             const result = await this.sidecar.request(DictationCancelRequest.type, { dictationId: this.dictationId });
             this.log.info(result.cancelled ? 'Dictation cancelled.' : 'No dictation was running.');

@@ -1,7 +1,7 @@
 // Owns the sidecar's lifetime inside VS Code: locate, spawn, initialize, restart after crashes, stop.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { CancellationToken, RequestType, Tracer } from 'vscode-jsonrpc/node';
+import { CancellationToken, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
 import { readConfig, TraceSetting } from '../config';
 import { logSidecarLine, sidecarLogLevel } from '../log';
 import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTimes } from './crashPolicy';
@@ -9,6 +9,7 @@ import { locateSidecar } from './locateSidecar';
 import {
     BackendSelectRequest,
     DictationStateChangedNotification,
+    ErrorCodes,
     InitializeRequest,
     ModelProgressNotification,
     Status,
@@ -79,6 +80,10 @@ export class SidecarProcess implements vscode.Disposable {
     /** Sends a request, starting the sidecar first when it is not running. */
     async request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
         const connection = await this.connectionForRequest();
+        if (token?.isCancellationRequested) {
+            // Cancelled while the sidecar was starting: nothing to send.
+            throw new ResponseError(ErrorCodes.RequestCanceled, `${type.method} was cancelled.`);
+        }
         try {
             return await connection.connection.sendRequest(type, params, token);
         } catch (e) {

@@ -162,6 +162,24 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         assert.ok(isIdle(mock.statusBarText));
     });
 
+    test('cancel while transcribing cancels the stop request, silently', async () => {
+        process.env.FAKE_SIDECAR_SLOW_STOP = '1';
+        try {
+            await run('wispr.restartSidecar');
+            mock.messages = [];
+            await run('wispr.startDictation');
+            const stopping = run('wispr.stopDictation');
+            await waitForStatus(t => /transcribing/.test(t), 'transcribing');
+            await run('wispr.cancelDictation');
+            await withTimeout(stopping, 5_000, () => `the stop request was not cancelled. Log:\n${mock.log.slice(-15).join('\n')}`);
+            assert.deepEqual(mock.messages, []);
+            assert.ok(isIdle(mock.statusBarText));
+        } finally {
+            delete process.env.FAKE_SIDECAR_SLOW_STOP;
+            await run('wispr.restartSidecar');
+        }
+    });
+
     test('the toggle shortcut starts at the first key-down', async () => {
         await run('wispr.toggleDictation');
         await waitForStatus(t => /listening/.test(t), 'listening after toggle');
