@@ -149,7 +149,8 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
         assert.equal(init.protocolVersion, 1);
         assert.equal(typeof init.sidecarVersion, 'string');
         assert.equal(typeof init.runtime, 'string');
-        assert.equal(init.pid, sidecar.pid);
+        // Equal to the spawned pid for the apphost or `dotnet x.dll`; a wrapper script in WISPR_SIDECAR_PATH would differ.
+        assert.ok(Number.isInteger(init.pid) && init.pid > 0, `pid ${init.pid}`);
         assert.equal(init.capabilities.transcribeFile, true);
         assert.ok(init.capabilities.audioSources.includes('wavFile'));
         assert.ok(init.capabilities.backends.some(b => b.available), 'at least one backend is available');
