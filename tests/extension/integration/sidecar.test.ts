@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, before, beforeEach, describe, test } from 'node:test';
 import { locateSidecar, SidecarLaunch } from '../../../extension/src/sidecar/locateSidecar';
 import {
     DictationCancelRequest,
@@ -142,6 +142,13 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
         // Diagnostics for whoever reads a failed run; TAP treats '#' lines as comments.
         if (stderr.length > 0) {
             console.log(`# sidecar stderr (last 40 lines):\n${stderr.slice(-40).map(l => `#   ${l}`).join('\n')}`);
+        }
+    });
+
+    beforeEach(async () => {
+        // Each test starts from idle even if the one before failed half-way (no cascade of InvalidState failures).
+        if (sidecar && !sidecar.hasExited) {
+            await sidecar.connection.sendRequest(DictationCancelRequest.type, {}).catch(() => undefined);
         }
     });
 

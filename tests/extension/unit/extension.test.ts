@@ -13,6 +13,7 @@ import type * as SidecarStateModule from '../../../extension/src/sidecar/sidecar
 import type * as VscodeMock from '../fixtures/vscodeMock';
 import { repoRoot } from '../repoRoot';
 import { withTimeout } from '../waitFor';
+import { writeSilentWav } from '../wav';
 
 // Route `require('vscode')` to the mock before the extension is loaded.
 const mockPath = path.join(__dirname, '..', 'fixtures', 'vscodeMock.js');
@@ -28,6 +29,7 @@ const { mock, MockDocument, MockEditor, cursor, EndOfLine } = vscode;
 const root = repoRoot();
 const TEXT = 'hello from the fake sidecar';
 let tmp: string;
+let wav: string;
 const subscriptions: { dispose(): unknown }[] = [];
 
 function waitForStatus(predicate: (text: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
@@ -69,6 +71,9 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         process.env.WISPR_SIDECAR_PATH = wrapper;
         delete process.env.FAKE_SIDECAR_MODE;
         mock.reset();
+        wav = path.join(tmp, 'speech.wav');
+        writeSilentWav(wav, 1500);
+        mock.config.set('wispr.audio.wavFile', wav);
         const context = {
             subscriptions,
             extensionPath: root,
@@ -147,7 +152,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         assert.match(mock.messages[0].text, /^Wispr: audio file not found: No such file/);
         assert.deepEqual(mock.messages[0].items, ['Open audio setting']);
         assert.ok(isIdle(mock.statusBarText));
-        mock.config.delete('wispr.audio.wavFile');
+        mock.config.set('wispr.audio.wavFile', wav);
         mock.setEditor(undefined);
         await dictate();
         assert.equal(mock.clipboard, TEXT);

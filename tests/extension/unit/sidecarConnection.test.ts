@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DictationStartRequest, DictationStateChangedNotification } from '../../../extension/src/sidecar/protocol';
 import { classifyStderrLine, LineSplitter, SidecarConnection, sidecarArguments } from '../../../extension/src/sidecar/sidecarConnection';
 import { Recorder, withTimeout } from '../waitFor';
+import { writeSilentWav } from '../wav';
 
 const fakeSidecar = path.join(__dirname, '..', 'fixtures', 'fakeSidecar.js');
 const started: SidecarConnection[] = [];
@@ -42,11 +45,14 @@ describe('SidecarConnection against a fake sidecar', () => {
         const notes = new Recorder<DictationStateChangedNotification.Params>();
         sidecar.connection.onNotification(DictationStateChangedNotification.type, notes.push);
         await sidecar.initialize({});
-        const started = await sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: 'x.wav' } });
+        const wav = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-conn-')), 'a.wav');
+        writeSilentWav(wav, 200);
+        const started = await sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: wav } });
         assert.equal(started.state, 'listening');
         const note = await notes.waitFor(n => n.state === 'listening', 5_000, 'stateChanged listening');
         assert.equal(note.dictationId, started.dictationId);
         await sidecar.stop(5_000);
+        fs.rmSync(path.dirname(wav), { recursive: true, force: true });
     });
 
     test('stop() kills a sidecar that ignores shutdown, after the timeout', async () => {
