@@ -19,7 +19,14 @@ export async function showProblem(e: unknown, log: vscode.LogOutputChannel): Pro
         log.debug(`${message.text}${code}`);
         return;
     }
-    (message.severity === 'error' ? log.error : log.warn).call(log, `${message.text}${code}`);
+    const line = `${message.text}${code}`;
+    if (message.severity === 'error') {
+        log.error(line);
+    } else if (message.severity === 'warning') {
+        log.warn(line);
+    } else {
+        log.info(line);
+    }
     const labels = message.actions.map(a => actionLabels[a]);
     const show = message.severity === 'error'
         ? vscode.window.showErrorMessage
