@@ -18,6 +18,7 @@ import { describeExit, SidecarConnection, SidecarExit } from './sidecarConnectio
 import { SidecarState, SidecarStateEvents } from './sidecarState';
 
 const STOP_TIMEOUT_MS = 3_000;
+const PROTOCOL_VERSION = 1;
 
 export class SidecarProcess implements vscode.Disposable {
     private current: SidecarConnection | undefined;
@@ -202,6 +203,9 @@ export class SidecarProcess implements vscode.Disposable {
                 modelPath: config.modelPath,
             });
             this.initResult = result;
+            if (result.protocolVersion !== PROTOCOL_VERSION) {
+                this.log.warn(`The sidecar speaks protocol ${String(result.protocolVersion)}; this extension expects ${PROTOCOL_VERSION}. Rebuild or update one of them.`);
+            }
             this.log.info(
                 `Sidecar ${result.sidecarVersion} ready (pid ${result.pid}, ${result.runtime}, protocol ${result.protocolVersion}, backend ${result.status.backend}).`,
             );
