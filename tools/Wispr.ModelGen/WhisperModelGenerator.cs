@@ -19,20 +19,33 @@ public static class WhisperModelGenerator
     // and the bytes still depend only on the seed.
     private const int ChunkElements = 1 << 16;
 
-    /// <summary>Writes a model of <paramref name="shape"/> to <paramref name="outputPath"/> (via a temporary file, then renamed).</summary>
+    /// <summary>Writes an f16 model of <paramref name="shape"/> to <paramref name="outputPath"/> (via a temporary file, then renamed).</summary>
     /// <returns>The number of tensors written.</returns>
-    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed = 1)
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed = 1) =>
+        Generate(vocabOnlyPath, outputPath, shape, seed, GgmlType.F16);
+
+    /// <summary>As <see cref="Generate(string,string,WhisperShape,int)"/>, with the 2-D weight matrices stored as
+    /// <paramref name="weightType"/>: F16 (what published f16 models use), F32, or Q8_0 (quantised as ggml's reference quantiser does).</summary>
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType)
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (!BitConverter.IsLittleEndian)
             throw new PlatformNotSupportedException("ggml files are little-endian; this generator writes native floats.");
+        var ftype = weightType switch
+        {
+            GgmlType.F32 => 0,
+            GgmlType.F16 => 1,
+            // whisper.cpp's quantiser stores qntvr * 1000 + ftype; write the same so the validator sees what real files carry.
+            GgmlType.Q8_0 => WhisperModelLayout.MaxQuantVersion * WhisperModelLayout.QuantVersionFactor + 7,
+            _ => throw new ArgumentOutOfRangeException(nameof(weightType), weightType, "supported: F32, F16, Q8_0"),
+        };
 
         var preamble = WhisperModelValidator.ReadPreamble(vocabOnlyPath);
         var h = preamble.HyperParameters with
         {
             NAudioState = shape.State, NAudioHead = shape.Heads, NAudioLayer = shape.AudioLayers,
             NTextState = shape.State, NTextHead = shape.Heads, NTextLayer = shape.TextLayers,
-            FType = 1, // f16: what the loader expects for the 2-D matrices written below
+            FType = ftype,
         };
         var tensors = WhisperModelLayout.ExpectedTensors(h);
 
@@ -100,7 +113,7 @@ public static class WhisperModelGenerator
     {
         private readonly int _parallelChunks = Math.Max(1, Environment.ProcessorCount) * 2;
         private float[][]? _floats;
-        private Half[][]? _halves;
+        private byte[][]? _bytes;
 
         public void Write(WhisperTensorSpec spec, int tensorIndex)
         {
@@ -112,17 +125,13 @@ public static class WhisperModelGenerator
                 return;
             }
 
-            var half = spec.Type switch
-            {
-                GgmlType.F16 => true,
-                GgmlType.F32 => false,
-                _ => throw new NotSupportedException($"the generator writes f16/f32 only, not {spec.Type}"),
-            };
             _floats ??= Enumerable.Range(0, _parallelChunks).Select(_ => new float[ChunkElements]).ToArray();
-            _halves ??= Enumerable.Range(0, _parallelChunks).Select(_ => new Half[ChunkElements]).ToArray();
+            _bytes ??= Enumerable.Range(0, _parallelChunks).Select(_ => new byte[ChunkElements * sizeof(float)]).ToArray();
             var floats = _floats;
-            var halves = _halves;
+            var bytes = _bytes;
+            var encoded = new int[_parallelChunks];
 
+            // Chunks never split a Q8_0 block: chunk starts and every quantised row length are multiples of 32.
             var chunks = (int)((count + ChunkElements - 1) / ChunkElements);
             for (var first = 0; first < chunks; first += _parallelChunks)
             {
@@ -130,17 +139,12 @@ public static class WhisperModelGenerator
                 Parallel.For(0, group, g =>
                 {
                     var chunk = first + g;
-                    var n = ChunkLength(count, chunk);
-                    FillNormal(floats[g].AsSpan(0, n), ChunkSeed(seed, tensorIndex, chunk));
-                    if (half)
-                        for (var i = 0; i < n; i++)
-                            halves[g][i] = (Half)floats[g][i];
+                    var values = floats[g].AsSpan(0, ChunkLength(count, chunk));
+                    FillNormal(values, ChunkSeed(seed, tensorIndex, chunk));
+                    encoded[g] = Encode(values, spec.Type, bytes[g]);
                 });
                 for (var g = 0; g < group; g++)
-                {
-                    var n = ChunkLength(count, first + g);
-                    output.Write(half ? MemoryMarshal.AsBytes(halves[g].AsSpan(0, n)) : MemoryMarshal.AsBytes(floats[g].AsSpan(0, n)));
-                }
+                    output.Write(bytes[g], 0, encoded[g]);
             }
         }
 
@@ -164,6 +168,43 @@ public static class WhisperModelGenerator
             var values = new float[count];
             Array.Fill(values, value);
             output.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+    }
+
+    /// <summary>Encodes floats as ggml stores <paramref name="type"/>; returns the byte count.</summary>
+    private static int Encode(ReadOnlySpan<float> values, GgmlType type, Span<byte> destination)
+    {
+        switch (type)
+        {
+            case GgmlType.F32:
+                MemoryMarshal.AsBytes(values).CopyTo(destination);
+                return values.Length * sizeof(float);
+            case GgmlType.F16:
+                var halves = MemoryMarshal.Cast<byte, Half>(destination);
+                for (var i = 0; i < values.Length; i++)
+                    halves[i] = (Half)values[i];
+                return values.Length * 2;
+            case GgmlType.Q8_0:
+                // block_q8_0: f16 scale d, then 32 int8 with x ≈ d * q (ggml's quantize_row_q8_0_ref).
+                var (blockElements, blockBytes) = WhisperModelLayout.BlockLayout(type);
+                var written = 0;
+                for (var b = 0; b < values.Length; b += blockElements)
+                {
+                    var block = values.Slice(b, blockElements);
+                    var amax = 0f;
+                    foreach (var v in block)
+                        amax = MathF.Max(amax, MathF.Abs(v));
+                    var d = amax / 127f;
+                    var id = d != 0 ? 1f / d : 0f;
+                    MemoryMarshal.Write(destination[written..], (Half)d);
+                    for (var i = 0; i < blockElements; i++)
+                        destination[written + 2 + i] = unchecked((byte)(sbyte)MathF.Round(block[i] * id, MidpointRounding.AwayFromZero));
+                    written += blockBytes;
+                }
+
+                return written;
+            default:
+                throw new NotSupportedException($"the generator does not write {type}");
         }
     }
 
