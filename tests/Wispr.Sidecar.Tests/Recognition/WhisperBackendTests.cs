@@ -54,6 +54,18 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
         Assert.Equal(segments.OrderBy(s => s.Start).ToList(), segments);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(200)]
+    [InlineData(WhisperBackend.MinSamples - 1)] // just under whisper.cpp's 100 ms minimum
+    public async Task Empty_or_tiny_input_gives_no_segments_and_no_crash(int samples)
+    {
+        await using var backend = await WhisperBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
+
+        Assert.Empty(await TranscribeAsync(backend, new float[samples]));
+    }
+
     [Fact]
     public async Task Prompt_and_language_are_accepted()
     {

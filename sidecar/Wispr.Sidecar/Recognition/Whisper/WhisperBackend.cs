@@ -23,6 +23,9 @@ public sealed record WhisperBackendOptions(string ModelPath)
 /// </summary>
 public sealed class WhisperBackend : ISpeechBackend
 {
+    /// <summary>100 ms at 16 kHz: whisper.cpp's own minimum input length.</summary>
+    public const int MinSamples = WavDecoder.SampleRate / 10;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _threads;
     private WhisperFactory? _factory;
@@ -53,6 +56,8 @@ public sealed class WhisperBackend : ISpeechBackend
         ArgumentNullException.ThrowIfNull(logger);
         if (options.Threads < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
+        if (string.IsNullOrWhiteSpace(options.ModelPath))
+            throw new WisprException(WisprErrorCodes.InvalidParams, "No Whisper model path was given.");
         var path = Path.GetFullPath(options.ModelPath);
 
         // Both steps block on I/O and native code; keep them off the caller's (possibly RPC) thread.
@@ -69,24 +74,20 @@ public sealed class WhisperBackend : ISpeechBackend
             try
             {
                 factory = WhisperFactory.FromPath(path, new WhisperFactoryOptions { UseGpu = options.UseGpu });
-                // FromPath only reports failure when the first builder is created; make it happen here, not mid-dictation.
+                // FromPath loads eagerly but reports a refused file only when a builder is created: surface it now, not mid-dictation.
                 factory.CreateBuilder();
                 logger.LogInformation("Loaded Whisper model {Path}: state {State}, {AudioLayers}+{TextLayers} layers, {WeightType}, {Bytes} bytes",
                     path, model.HyperParameters.NAudioState, model.HyperParameters.NAudioLayer, model.HyperParameters.NTextLayer,
                     model.WeightType, model.FileSize);
                 return new WhisperBackend(path, model, factory, subscription, options.Threads);
             }
-            catch (Exception ex) when (ex is WhisperModelLoadException or DllNotFoundException or EntryPointNotFoundException or BadImageFormatException or InvalidOperationException)
+            catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 factory?.Dispose();
                 subscription.Dispose();
+                // WhisperModelLoadException (whisper.cpp refused the file), a missing or unsupported native runtime
+                // (FileNotFound, PlatformNotSupported, DllNotFound), or I/O: all mean this backend cannot start.
                 throw new WisprException(WisprErrorCodes.BackendLoadFailed, $"Whisper could not load '{path}': {ex.Message}", ex);
-            }
-            catch
-            {
-                factory?.Dispose();
-                subscription.Dispose();
-                throw;
             }
         }, ct).ConfigureAwait(false);
     }
@@ -101,6 +102,13 @@ public sealed class WhisperBackend : ISpeechBackend
         {
             // Re-checked under the gate: DisposeAsync may have run while this call waited.
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            // whisper.cpp ignores input under 100 ms ("input is too short"), but only after building the mel spectrogram,
+            // whose reflection padding in the bundled 1.8.5 always reads 200 input samples: shorter input (an empty buffer
+            // is a null pointer) is an out-of-bounds read that crashed the test host. Fixed upstream after 1.8.5
+            // (ggml-org/whisper.cpp#3956); until Whisper.net ships that, never hand whisper.cpp less than 100 ms.
+            if (pcm16kMono.Length < MinSamples)
+                yield break;
+            cancellationToken.ThrowIfCancellationRequested();
             var builder = _factory!.CreateBuilder().WithThreads(_threads);
             builder = string.IsNullOrWhiteSpace(options.Language)
                 ? builder.WithLanguageDetection()
