@@ -21,6 +21,12 @@ public sealed record WhisperBackendOptions(string ModelPath)
 /// Whisper.net (whisper.cpp) behind <see cref="ISpeechBackend"/>. The model is validated and loaded once; each transcription
 /// builds a cheap processor from the factory. Transcriptions run one at a time.
 /// </summary>
+/// <remarks>
+/// Segment times are whisper.cpp's, unaltered. They come from timestamp tokens the model predicts over a zero-padded
+/// 30 s window, so a poor model can place the end of a short clip's last segment in the padding (seen with random
+/// weights: 21.8 s for a 4 s clip). Whisper.net exposes no logits filter to forbid such tokens; callers that need
+/// bounded times must decide what to do with them.
+/// </remarks>
 public sealed class WhisperBackend : ISpeechBackend
 {
     /// <summary>100 ms at 16 kHz: whisper.cpp's own minimum input length.</summary>
