@@ -6,6 +6,7 @@ import { readConfig } from '../config';
 import {
     DictationCancelRequest,
     DictationStartRequest,
+    DictationSourceEndedNotification,
     DictationStateChangedNotification,
     DictationStopRequest,
     TranscribeFileRequest,
@@ -56,6 +57,7 @@ export class DictationController implements vscode.Disposable {
         this.disposables.push(
             this.stageEmitter,
             sidecar.onDictationStateChanged(p => this.onSidecarStateChanged(p)),
+            sidecar.onDictationSourceEnded(p => this.onSourceEnded(p)),
             sidecar.state.onDidChangeState(state => {
                 if (state !== SidecarState.Ready && this.current !== DictationStage.Idle && !this.busy) {
                     // The process that held the dictation is gone; its audio went with it.
@@ -187,6 +189,27 @@ export class DictationController implements vscode.Disposable {
         }
     }
 
+    private onSourceEnded(p: DictationSourceEndedNotification.Params): void {
+        if (this.dictationId && p.dictationId !== this.dictationId) {
+            return; // an older dictation's late notification
+        }
+        if (p.error) {
+            this.log.warn(`The audio source failed after ${p.capturedMs} ms: ${p.error}; transcribing what was captured.`);
+        }
+        if (this.stopRequested) {
+            return;
+        }
+        if (this.busy) {
+            // It overtook the start reply; stop as soon as start has finished.
+            this.sourceEndedDuringStart = true;
+            return;
+        }
+        if (this.current === DictationStage.Listening) {
+            // The source has played to its end (or failed): transcribe and insert now, as the user would by stopping.
+            void this.stop();
+        }
+    }
+
     private onSidecarStateChanged(p: DictationStateChangedNotification.Params): void {
         this.log.debug(`dictation/stateChanged ${p.previousState} → ${p.state}${p.reason ? ` (${p.reason})` : ''}`);
         if (p.dictationId && this.dictationId && p.dictationId !== this.dictationId) {
@@ -194,14 +217,6 @@ export class DictationController implements vscode.Disposable {
         }
         if (this.busy) {
             // The start or stop in flight sets the stage from its result; a notification may overtake it.
-            if (p.reason === 'sourceEnded' && !this.stopRequested) {
-                this.sourceEndedDuringStart = true;
-            }
-            return;
-        }
-        if (p.reason === 'sourceEnded' && p.state === DictationStage.Listening && !this.stopRequested) {
-            // A WAV source has played to its end: transcribe and insert now, as the user would by stopping.
-            void this.stop();
             return;
         }
         if (p.state === DictationStage.Idle) {

@@ -203,8 +203,20 @@ export namespace DictationStateChangedNotification {
         dictationId: string | null;
         state: DictationState;
         previousState: DictationState;
-        /** Set when the change was not asked for, e.g. "sourceEnded", "sourceFailed", "cancelled". */
-        reason?: string;
+        /** "cancelled" when the dictation was cancelled; otherwise absent or null. */
+        reason?: string | null;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
+export namespace DictationSourceEndedNotification {
+    export const method = 'dictation/sourceEnded' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    /** The audio source stopped by itself (a WAV file ended, or the device failed); the dictation is still listening. */
+    export interface Params {
+        dictationId: string;
+        capturedMs: number;
+        error: string | null;
     }
     export const type = new NotificationType<Params>(method);
 }
@@ -233,6 +245,7 @@ export const allMessages = [
     ModelPrepareRequest,
     ShutdownRequest,
     DictationStateChangedNotification,
+    DictationSourceEndedNotification,
     ModelProgressNotification,
 ] as const;
 

@@ -8,6 +8,7 @@ import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTim
 import { locateSidecar } from './locateSidecar';
 import {
     BackendSelectRequest,
+    DictationSourceEndedNotification,
     DictationStateChangedNotification,
     ErrorCodes,
     InitializeRequest,
@@ -34,11 +35,14 @@ export class SidecarProcess implements vscode.Disposable {
     private preferredBackend: string | undefined;
 
     private readonly stateChangedEmitter = new vscode.EventEmitter<DictationStateChangedNotification.Params>();
+    private readonly sourceEndedEmitter = new vscode.EventEmitter<DictationSourceEndedNotification.Params>();
     private readonly progressEmitter = new vscode.EventEmitter<ModelProgressNotification.Params>();
     private readonly statusEmitter = new vscode.EventEmitter<Status>();
 
     /** `dictation/stateChanged` from whichever sidecar process is current. */
     readonly onDictationStateChanged = this.stateChangedEmitter.event;
+    /** `dictation/sourceEnded`: the audio source ran out or failed while listening. */
+    readonly onDictationSourceEnded = this.sourceEndedEmitter.event;
     readonly onModelProgress = this.progressEmitter.event;
     /** A fresh `Status` (from `initialize`, `status` or `backend/select`). */
     readonly onDidChangeStatus = this.statusEmitter.event;
@@ -124,6 +128,7 @@ export class SidecarProcess implements vscode.Disposable {
     dispose(): void {
         void this.stop();
         this.stateChangedEmitter.dispose();
+        this.sourceEndedEmitter.dispose();
         this.progressEmitter.dispose();
         this.statusEmitter.dispose();
     }
@@ -190,6 +195,7 @@ export class SidecarProcess implements vscode.Disposable {
 
         this.current = connection;
         connection.connection.onNotification(DictationStateChangedNotification.type, p => this.stateChangedEmitter.fire(p));
+        connection.connection.onNotification(DictationSourceEndedNotification.type, p => this.sourceEndedEmitter.fire(p));
         connection.connection.onNotification(ModelProgressNotification.type, p => this.progressEmitter.fire(p));
         void connection.exited.then(exit => this.onExit(connection, exit));
         if (config.traceServer !== 'off') {

@@ -122,6 +122,25 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         assert.equal(editor.edits[0].replacements.length, 2);
     });
 
+    test('a WAV source that plays to its end is transcribed and inserted without a stop', async () => {
+        mock.config.set('wispr.insertion.mode', 'text');
+        const ends = path.join(tmp, 'ends-at-once.wav');
+        writeSilentWav(ends, 500);
+        mock.config.set('wispr.audio.wavFile', ends);
+        try {
+            const editor = new MockEditor(new MockDocument(['x '], 'plaintext'), [cursor(0, 2)]);
+            mock.setEditor(editor);
+            await run('wispr.startDictation');
+            await waitForStatus(isIdle, 'idle after the source ended');
+            await withTimeout(new Promise<void>(resolve => {
+                const poll = setInterval(() => { if (editor.edits.length) { clearInterval(poll); resolve(); } }, 10);
+            }), 10_000, () => 'no insertion after sourceEnded');
+            assert.deepEqual(editor.document.lines, [`x ${TEXT}`]);
+        } finally {
+            mock.config.set('wispr.audio.wavFile', wav);
+        }
+    });
+
     test('the editor was closed during dictation: the words go to the clipboard, with a message', async () => {
         const editor = new MockEditor(new MockDocument(['x'], 'python'), [cursor(0, 1)]);
         mock.setEditor(editor);
