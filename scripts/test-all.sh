@@ -8,6 +8,14 @@ build_all || { echo "0 passed, 1 failed"; exit 1; }
 export WISPR_MODEL_PATH="$(generated_model test)"
 export WISPR_SIDECAR_PATH="$SIDECAR_DLL"
 mkdir -p "$ARTIFACTS/logs"
+# A private PulseAudio daemon with a null sink for the microphone tests (they play speech into it and capture its monitor).
+if pulse_env=$(bash "$ROOT/scripts/pulse-test-server.sh" 2>"$ARTIFACTS/logs/pulse.log"); then
+  eval "$pulse_env"
+  export WISPR_TEST_PULSE_SERVER="$PULSE_SERVER"
+  log "PulseAudio test server: $PULSE_SERVER"
+else
+  log "No PulseAudio test server ($(tail -1 "$ARTIFACTS/logs/pulse.log")): the microphone tests will be reported as skipped"
+fi
 
 passed=0 failed=0 skipped=0 broken=()
 # count SUITE LOGFILE EXIT: adds the suite's own counts; a suite that failed without counting is one failure.

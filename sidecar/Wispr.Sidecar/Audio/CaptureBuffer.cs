@@ -38,11 +38,19 @@ public sealed class CaptureBuffer(int maxSamples) : IAudioSink
     }
 
     /// <summary>Returns a copy of what was captured and rewinds the buffer, keeping its capacity.</summary>
-    public float[] TakeAndReset()
+    public float[] TakeAndReset() => TakeAndReset(null);
+
+    /// <summary>
+    /// Returns a copy of <paramref name="range"/> [start, end) of what was captured (all of it when null; clamped to what exists)
+    /// and rewinds the buffer, keeping its capacity. The pipeline's one copy: trimming happens here, not on a second array.
+    /// </summary>
+    public float[] TakeAndReset((int Start, int End)? range)
     {
         lock (_gate)
         {
-            var copy = _data.AsSpan(0, _count).ToArray();
+            int start = Math.Clamp(range?.Start ?? 0, 0, _count);
+            int end = Math.Clamp(range?.End ?? _count, start, _count);
+            var copy = _data.AsSpan(start, end - start).ToArray();
             _count = 0;
             DroppedSamples = 0;
             return copy;

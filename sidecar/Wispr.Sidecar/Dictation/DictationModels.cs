@@ -6,13 +6,46 @@ public enum DictationState { Idle, Listening, Transcribing }
 
 public sealed record DictationStateChange(string? DictationId, DictationState State, DictationState PreviousState, string? Reason = null);
 
-/// <summary>The audio source stopped on its own (file ended, device failed) while the dictation was still listening.</summary>
-public sealed record SourceEnded(string DictationId, long CapturedMs, string? Error);
+/// <summary>Why capture ended by itself: see <see cref="SourceEndReasons"/>.</summary>
+public static class SourceEndReasons
+{
+    /// <summary>The source ran out (a WAV file reached its end).</summary>
+    public const string End = "end";
+    /// <summary>The device or recorder failed (unplugged, server gone); <see cref="SourceEnded.Error"/> says why.</summary>
+    public const string Error = "error";
+    /// <summary>The recording reached its maximum length.</summary>
+    public const string Limit = "limit";
+    /// <summary>Hands-free: the speaker has been silent for the configured time.</summary>
+    public const string Silence = "silence";
+}
 
-/// <summary>Where a dictation's audio comes from. Only "wavFile" until microphone capture lands.</summary>
-public sealed record AudioSourceSpec(string Kind, string? Path = null, bool? Realtime = null);
+/// <summary>The audio source stopped on its own (file ended, device failed, limit, hands-free silence) while the dictation was still listening.</summary>
+public sealed record SourceEnded(string DictationId, long CapturedMs, string? Error, string Reason, int? ErrorCode = null);
 
-public sealed record StartDictationRequest(AudioSourceSpec? Source = null, string? Language = null, string? Prompt = null);
+/// <summary>The recording will be cut at its maximum length in <see cref="RemainingMs"/>.</summary>
+public sealed record LimitApproaching(string DictationId, long CapturedMs, long MaxMs, long RemainingMs);
+
+/// <summary>Input level of the running dictation (at most 20 a second).</summary>
+public sealed record AudioLevelEvent(string DictationId, float Rms, float Peak, long SilentMs);
+
+/// <summary>
+/// Where a dictation's audio comes from: "microphone" (the default; <see cref="Device"/> null or empty = the system default)
+/// or "wavFile" (<see cref="Path"/> played in real time unless <see cref="Realtime"/> is false).
+/// </summary>
+public sealed record AudioSourceSpec(string Kind = AudioSourceSpec.Microphone, string? Path = null, bool? Realtime = null, string? Device = null)
+{
+    public const string Microphone = "microphone";
+    public const string WavFile = "wavFile";
+}
+
+/// <summary>Hands-free: end the dictation after <see cref="SilenceMs"/> of silence following speech, and trim silence before ASR.</summary>
+public sealed record VadSpec(bool Enabled = false, int? SilenceMs = null)
+{
+    public const int DefaultSilenceMs = 1500;
+}
+
+public sealed record StartDictationRequest(AudioSourceSpec? Source = null, string? Language = null, string? Prompt = null,
+    VadSpec? Vad = null, long? MaxDurationMs = null);
 
 public sealed record SegmentResult(long StartMs, long EndMs, string Text);
 

@@ -27,10 +27,13 @@ public sealed class DictationService : IAsyncDisposable
     private Session? _session;
     private int _nextId;
 
-    public DictationService(BackendHost backends, IAudioSourceFactory sources, SidecarEvents events, SidecarOptions options, ILogger<DictationService> logger)
+    private readonly VadProvider _vad;
+
+    public DictationService(BackendHost backends, IAudioSourceFactory sources, VadProvider vad, SidecarEvents events, SidecarOptions options, ILogger<DictationService> logger)
     {
         _backends = backends;
         _sources = sources;
+        _vad = vad;
         _events = events;
         _logger = logger;
         _buffer = new CaptureBuffer(checked(options.MaxRecordingSeconds * WavDecoder.SampleRate));
@@ -43,32 +46,68 @@ public sealed class DictationService : IAsyncDisposable
     /// <summary>For diagnostics and tests: the capture buffer's capacity must not grow across equal recordings.</summary>
     public int CaptureCapacitySamples => _buffer.Capacity;
 
-    public Task<string> StartAsync(StartDictationRequest request, CancellationToken cancellationToken)
+    /// <summary>Recordings longer than this get a <see cref="LimitApproaching"/> warning this long before the cut.</summary>
+    public static readonly TimeSpan LimitWarningLead = TimeSpan.FromSeconds(30);
+
+    public async Task<string> StartAsync(StartDictationRequest request, CancellationToken cancellationToken)
     {
-        // Open the source before touching state: a missing file fails the call and leaves the service idle.
-        var source = _sources.Create(request.Source);
+        ThrowIfNotIdle(); // a second start must not even open the microphone
+        SileroVadStream? vad = null;
+        SpeechTracker? speech = null;
+        if (request.Vad is { Enabled: true } vadSpec)
+        {
+            int silenceMs = vadSpec.SilenceMs is > 0 ? vadSpec.SilenceMs.Value : VadSpec.DefaultSilenceMs;
+            var model = await Task.Run(_vad.Get, cancellationToken).ConfigureAwait(false); // loads once per process (~20 ms)
+            vad = model.CreateStream();
+            speech = new SpeechTracker(silenceMs);
+        }
+        // Open the source before touching state: a missing file or microphone fails the call and leaves the service idle.
+        var source = await _sources.CreateAsync(request.Source, cancellationToken).ConfigureAwait(false);
+        long limitSamples = _buffer.MaxSamples;
+        if (request.MaxDurationMs is > 0)
+            limitSamples = Math.Min(limitSamples, request.MaxDurationMs.Value * WavDecoder.SampleRate / 1000);
+        long lead = Math.Min((long)LimitWarningLead.TotalSeconds * WavDecoder.SampleRate, limitSamples / 2);
         Session session;
         lock (_gate)
         {
             if (_state != DictationState.Idle)
             {
                 _ = source.DisposeAsync();
-                throw new WisprException(WisprErrorCodes.InvalidState,
-                    _state == DictationState.Listening
-                        ? $"A dictation is already running ({_session!.Id}); stop or cancel it first."
-                        : "The previous dictation is still being transcribed; try again when it finishes.");
+                throw NotIdleLocked();
             }
-            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, DictationWire.ToOptions(request.Language, request.Prompt));
+            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, DictationWire.ToOptions(request.Language, request.Prompt))
+            {
+                Vad = vad,
+                Speech = speech,
+                LimitSamples = (int)limitSamples,
+                WarnAtSamples = (int)(limitSamples - lead),
+            };
+            session.Level = new LevelMeter(l => _events.RaiseAudioLevel(new AudioLevelEvent(session.Id, l.Rms, l.Peak, l.SilentMs)));
             _session = session;
             _buffer.Reset();
             SetStateLocked(DictationState.Listening, session.Id);
         }
-        _logger.LogInformation("Dictation {Id} listening on {Source}", session.Id, source.Description);
+        _logger.LogInformation("Dictation {Id} listening on {Source}{HandsFree}", session.Id, source.Description,
+            speech is null ? "" : $" (hands-free, ends after {speech.SilenceMs} ms of silence)");
         session.Capture = Task.Run(() => CaptureAsync(session), CancellationToken.None);
         // Load the model while the user talks, so stop pays only for recognition.
         _ = Task.Run(() => PrepareQuietlyAsync(session.Id), CancellationToken.None);
-        return Task.FromResult(session.Id);
+        return session.Id;
     }
+
+    private void ThrowIfNotIdle()
+    {
+        lock (_gate)
+        {
+            if (_state != DictationState.Idle)
+                throw NotIdleLocked();
+        }
+    }
+
+    private WisprException NotIdleLocked() => new(WisprErrorCodes.InvalidState,
+        _state == DictationState.Listening
+            ? $"A dictation is already running ({_session!.Id}); stop or cancel it first."
+            : "The previous dictation is still being transcribed; try again when it finishes.");
 
     public async Task<TranscriptResult> StopAsync(string? dictationId, CancellationToken cancellationToken)
     {
@@ -91,7 +130,22 @@ public sealed class DictationService : IAsyncDisposable
             if (_buffer.DroppedSamples > 0)
                 _logger.LogWarning("Dictation {Id} reached the {Max} s recording limit; {Dropped} s after it were not kept",
                     session.Id, _buffer.MaxSamples / WavDecoder.SampleRate, _buffer.DroppedSamples / WavDecoder.SampleRate);
-            var audio = _buffer.TakeAndReset(); // the pipeline's one copy; the buffer keeps its capacity for next time
+            (int Start, int End)? keep = null;
+            if (session.Speech is { } speech)
+            {
+                // Hands-free: Whisper gets the speech and a little around it, never the silence before and after.
+                int total = _buffer.Count;
+                keep = speech.SpeechRange(total);
+                if (keep is null)
+                {
+                    _buffer.Reset();
+                    throw new WisprException(WisprErrorCodes.NoSpeech,
+                        $"No speech was detected in {total / WavDecoder.SampleRate:0.0} s of audio; nothing to transcribe. Is the right microphone selected?");
+                }
+                _logger.LogInformation("Dictation {Id}: speech {Start}–{End} ms of {Total} ms kept for recognition", session.Id,
+                    keep.Value.Start * 1000L / WavDecoder.SampleRate, keep.Value.End * 1000L / WavDecoder.SampleRate, total * 1000L / WavDecoder.SampleRate);
+            }
+            var audio = _buffer.TakeAndReset(keep); // the pipeline's one copy; the buffer keeps its capacity for next time
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Cancel.Token);
             return await TranscribeAsync(audio, session.Options, session.Id, stopClock, saveOnFailure: true, linked.Token).ConfigureAwait(false);
         }
@@ -220,18 +274,63 @@ public sealed class DictationService : IAsyncDisposable
     {
         try
         {
-            await session.Source.RunAsync(_buffer, session.StopCapture.Token).ConfigureAwait(false);
-            if (!session.StopCapture.IsCancellationRequested)
+            await session.Source.RunAsync(new SessionSink(this, session), session.StopCapture.Token).ConfigureAwait(false);
+            if (session.AutoEndReason is { } reason)
+            {
+                _logger.LogInformation("Dictation {Id}: capture ended by itself ({Reason})", session.Id, reason);
+                _events.RaiseSourceEnded(new SourceEnded(session.Id, CapturedMs(), null, reason));
+            }
+            else if (!session.StopCapture.IsCancellationRequested)
             {
                 _logger.LogInformation("Dictation {Id}: audio source ended", session.Id);
-                _events.RaiseSourceEnded(new SourceEnded(session.Id, (long)_buffer.Count * 1000 / WavDecoder.SampleRate, null));
+                _events.RaiseSourceEnded(new SourceEnded(session.Id, CapturedMs(), null, SourceEndReasons.End));
             }
         }
         catch (Exception ex)
         {
             // Keep what was captured: stop still transcribes it.
-            _logger.LogError(ex, "Dictation {Id}: audio source failed", session.Id);
-            _events.RaiseSourceEnded(new SourceEnded(session.Id, (long)_buffer.Count * 1000 / WavDecoder.SampleRate, ex.Message));
+            _logger.LogError("Dictation {Id}: audio source failed after {Ms} ms: {Message}", session.Id, CapturedMs(), ex.Message);
+            _events.RaiseSourceEnded(new SourceEnded(session.Id, CapturedMs(), ex.Message, SourceEndReasons.Error,
+                ex is WisprException w ? w.Code : WisprErrorCodes.AudioSourceFailed));
+        }
+    }
+
+    private long CapturedMs() => (long)_buffer.Count * 1000 / WavDecoder.SampleRate;
+
+    /// <summary>Everything captured passes here: into the buffer, the level meter, the VAD, and the length check.</summary>
+    private sealed class SessionSink(DictationService owner, Session session) : IAudioSink
+    {
+        public void Write(ReadOnlySpan<float> samples)
+        {
+            if (session.AutoEndReason is not null)
+                return; // ended (limit or silence): nothing after the end belongs to this dictation
+            owner._buffer.Write(samples);
+            session.Level?.Write(samples);
+            if (session.Vad is { } vad && session.Speech is { } speech)
+                vad.Accept(samples, p =>
+                {
+                    if (speech.Add(p))
+                        AutoEnd(SourceEndReasons.Silence);
+                });
+            int count = owner._buffer.Count;
+            if (!session.LimitWarned && count >= session.WarnAtSamples)
+            {
+                session.LimitWarned = true;
+                long maxMs = (long)session.LimitSamples * 1000 / WavDecoder.SampleRate;
+                long capturedMs = (long)count * 1000 / WavDecoder.SampleRate;
+                owner._logger.LogWarning("Dictation {Id}: {Remaining} ms left before the {Max} ms limit", session.Id, maxMs - capturedMs, maxMs);
+                owner._events.RaiseLimitApproaching(new LimitApproaching(session.Id, capturedMs, maxMs, maxMs - capturedMs));
+            }
+            if (count >= session.LimitSamples)
+                AutoEnd(SourceEndReasons.Limit);
+        }
+
+        private void AutoEnd(string reason)
+        {
+            if (session.AutoEndReason is not null)
+                return;
+            session.AutoEndReason = reason;
+            session.StopCapture.Cancel();
         }
     }
 
@@ -280,6 +379,14 @@ public sealed class DictationService : IAsyncDisposable
         public CancellationTokenSource StopCapture { get; } = new();
         public CancellationTokenSource Cancel { get; } = new();
         public Task? Capture { get; set; }
+        public LevelMeter? Level { get; set; }
+        public SileroVadStream? Vad { get; init; }
+        public SpeechTracker? Speech { get; init; }
+        public int LimitSamples { get; init; } = int.MaxValue;
+        public int WarnAtSamples { get; init; } = int.MaxValue;
+        public bool LimitWarned { get; set; }
+        /// <summary>Set (once) when capture ended itself: <see cref="SourceEndReasons.Limit"/> or <see cref="SourceEndReasons.Silence"/>.</summary>
+        public volatile string? AutoEndReason;
 
         public void Dispose()
         {

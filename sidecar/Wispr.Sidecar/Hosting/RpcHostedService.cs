@@ -28,6 +28,8 @@ public sealed class RpcHostedService(
         events.DictationStateChanged += OnStateChanged;
         events.SourceEnded += OnSourceEnded;
         events.ModelProgress += OnModelProgress;
+        events.AudioLevel += OnAudioLevel;
+        events.LimitApproaching += OnLimitApproaching;
         rpc.StartListening();
         _rpc = rpc;
         _ = rpc.Completion.ContinueWith(t =>
@@ -58,7 +60,13 @@ public sealed class RpcHostedService(
         Notify(M.DictationStateChanged, new StateChangedNotification(c.DictationId, c.State.ToWire(), c.PreviousState.ToWire(), c.Reason));
 
     private void OnSourceEnded(SourceEnded e) =>
-        Notify(M.DictationSourceEnded, new SourceEndedNotification(e.DictationId, e.CapturedMs, e.Error));
+        Notify(M.DictationSourceEnded, new SourceEndedNotification(e.DictationId, e.CapturedMs, e.Error, e.Reason, e.ErrorCode));
+
+    private void OnAudioLevel(AudioLevelEvent l) =>
+        Notify(M.AudioLevel, new AudioLevelNotification(l.DictationId, MathF.Round(l.Rms, 5), MathF.Round(l.Peak, 5), l.SilentMs));
+
+    private void OnLimitApproaching(LimitApproaching w) =>
+        Notify(M.DictationLimitApproaching, new LimitApproachingNotification(w.DictationId, w.CapturedMs, w.MaxMs, w.RemainingMs));
 
     private void OnModelProgress(ModelProgress p) =>
         Notify(M.ModelProgress, new ModelProgressNotification(p.Stage.ToString().ToLowerInvariant(), p.File, p.ReceivedBytes, p.TotalBytes));
@@ -77,6 +85,8 @@ public sealed class RpcHostedService(
         events.DictationStateChanged -= OnStateChanged;
         events.SourceEnded -= OnSourceEnded;
         events.ModelProgress -= OnModelProgress;
+        events.AudioLevel -= OnAudioLevel;
+        events.LimitApproaching -= OnLimitApproaching;
         return Task.CompletedTask;
     }
 

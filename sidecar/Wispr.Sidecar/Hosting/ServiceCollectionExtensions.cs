@@ -19,7 +19,9 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<ModelDownloader>();
         services.AddSingleton<ISpeechBackendProvider, WhisperBackendProvider>();
         services.AddSingleton<BackendHost>();
+        services.AddSingleton(_ => Microphones.ForThisPlatform());
         services.AddSingleton<IAudioSourceFactory, AudioSourceFactory>();
+        services.AddSingleton<VadProvider>();
         services.AddSingleton<DictationService>();
         services.AddSingleton<SidecarRpcTarget>();
         return services;

@@ -34,6 +34,12 @@ public sealed record EmptyResult;
 // Notifications.
 public sealed record StateChangedNotification(string? DictationId, string State, string PreviousState, string? Reason);
 
-public sealed record SourceEndedNotification(string DictationId, long CapturedMs, string? Error);
+public sealed record SourceEndedNotification(string DictationId, long CapturedMs, string? Error, string Reason, int? ErrorCode);
+
+public sealed record AudioLevelNotification(string DictationId, float Rms, float Peak, long SilentMs);
+
+public sealed record LimitApproachingNotification(string DictationId, long CapturedMs, long MaxMs, long RemainingMs);
+
+public sealed record ListDevicesResult(IReadOnlyList<Audio.AudioDevice> Devices, string Recorder);
 
 public sealed record ModelProgressNotification(string Stage, string File, long? ReceivedBytes, long? TotalBytes);

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
+using Wispr.Sidecar.Audio;
 using Wispr.Sidecar.Dictation;
 using Wispr.Sidecar.Recognition;
 
@@ -16,6 +17,7 @@ namespace Wispr.Sidecar.Rpc;
 public sealed class SidecarRpcTarget(
     DictationService dictation,
     BackendHost backends,
+    IMicrophone microphone,
     IHostApplicationLifetime lifetime,
     ILogger<SidecarRpcTarget> logger)
 {
@@ -32,6 +34,9 @@ public sealed class SidecarRpcTarget(
         public const string BackendSelect = "backend/select";
         public const string ModelPrepare = "model/prepare";
         public const string Shutdown = "shutdown";
+        public const string AudioListDevices = "audio/listDevices";
+        public const string AudioLevel = "audio/level";
+        public const string DictationLimitApproaching = "dictation/limitApproaching";
         public const string DictationStateChanged = "dictation/stateChanged";
         public const string DictationSourceEnded = "dictation/sourceEnded";
         public const string ModelProgress = "model/progress";
@@ -45,7 +50,7 @@ public sealed class SidecarRpcTarget(
             await backends.SetModelPathAsync(p.ModelPath, cancellationToken).ConfigureAwait(false);
         var caps = new Capabilities(
             backends.Providers.Select(b => new BackendInfo(b.Id, b.Label, b.UnavailableReason is null, b.UnavailableReason)).ToList(),
-            ["wavFile"],
+            [AudioSourceSpec.Microphone, AudioSourceSpec.WavFile],
             TranscribeFile: true);
         return new InitializeResult(SidecarVersion, ProtocolVersion, RuntimeInformation.FrameworkDescription, Environment.ProcessId, caps, GetStatus());
     });
@@ -91,6 +96,10 @@ public sealed class SidecarRpcTarget(
         var (path, downloaded, loadMs) = await backends.PrepareAsync(cancellationToken).ConfigureAwait(false);
         return new PrepareResult(path, downloaded, loadMs);
     });
+
+    [JsonRpcMethod(Methods.AudioListDevices)]
+    public Task<ListDevicesResult> ListDevicesAsync(EmptyParams? p, CancellationToken cancellationToken) => Guard(async () =>
+        new ListDevicesResult(await microphone.ListDevicesAsync(cancellationToken).ConfigureAwait(false), microphone.Name));
 
     [JsonRpcMethod(Methods.Shutdown)]
     public EmptyResult Shutdown(EmptyParams? p)

@@ -8,6 +8,10 @@ public static class WisprErrorCodes
     public const int AudioFormatUnsupported = 1002;
     public const int NoSpeech = 1003;
     public const int AudioSourceFailed = 1004;
+    public const int MicrophoneUnavailable = 1005;
+    public const int RecorderMissing = 1006;
+    public const int PermissionDenied = 1007;
+    public const int VadUnavailable = 1008;
     public const int ModelNotFound = 2001;
     public const int ModelInvalid = 2002;
     public const int ModelDownloadFailed = 2003;
