@@ -16,7 +16,7 @@ public sealed class LevelMeter(Action<AudioLevel> report)
     public const float SilencePeak = 1e-3f; // -60 dBFS
 
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastReport = TimeSpan.MinValue;
+    private TimeSpan? _lastReport;
     private double _sumSquares;
     private long _count;
     private float _peak;
@@ -34,7 +34,7 @@ public sealed class LevelMeter(Action<AudioLevel> report)
         }
         _count += samples.Length;
         var now = _clock.Elapsed;
-        if (_count == 0 || now - _lastReport < Interval)
+        if (_count == 0 || (_lastReport is { } last && now - last < Interval))
             return;
         _lastReport = now;
         report(new AudioLevel((float)Math.Sqrt(_sumSquares / _count), _peak, _silentSamples * 1000 / WavDecoder.SampleRate));

@@ -9,14 +9,14 @@ namespace Wispr.Sidecar.Audio;
 /// pulseaudio-utils). parec is asked for 16 kHz mono float32 directly, so the server does the conversion.
 /// The programs can be overridden with WISPR_PAREC / WISPR_PACTL (tests use this to simulate a missing recorder).
 /// </summary>
-public sealed class PulseMicrophone : IMicrophone
+public sealed class PulseMicrophone(string? parec = null, string? pactl = null, string? server = null) : IMicrophone
 {
     internal const string InstallHint =
         "Install PulseAudio's command-line tools (Debian/Ubuntu: sudo apt install pulseaudio-utils; Fedora: sudo dnf install pulseaudio-utils); " +
         "they work with PipeWire too (through pipewire-pulse).";
 
-    private static string Parec => Environment.GetEnvironmentVariable("WISPR_PAREC") is { Length: > 0 } p ? p : "parec";
-    private static string Pactl => Environment.GetEnvironmentVariable("WISPR_PACTL") is { Length: > 0 } p ? p : "pactl";
+    private string Parec { get; } = parec ?? (Environment.GetEnvironmentVariable("WISPR_PAREC") is { Length: > 0 } p ? p : "parec");
+    private string Pactl { get; } = pactl ?? (Environment.GetEnvironmentVariable("WISPR_PACTL") is { Length: > 0 } p ? p : "pactl");
 
     public string Name => "parec (PulseAudio/PipeWire)";
 
@@ -49,19 +49,28 @@ public sealed class PulseMicrophone : IMicrophone
     public async Task<IAudioSource> OpenAsync(string? device, CancellationToken cancellationToken)
     {
         var psi = new ProcessStartInfo(Parec);
+        if (server is not null)
+            psi.Environment["PULSE_SERVER"] = server;
         foreach (var a in new[] { "-v", "--format=float32le", "--rate=16000", "--channels=1", "--latency-msec=20", "--client-name=Wispr dictation", "--stream-name=dictation" })
             psi.ArgumentList.Add(a);
         if (!string.IsNullOrWhiteSpace(device))
             psi.ArgumentList.Add($"--device={device}");
         var what = string.IsNullOrWhiteSpace(device) ? "the default microphone" : $"the microphone '{device}'";
         return await RecorderProcessSource.StartAsync(psi, $"parec:{(string.IsNullOrWhiteSpace(device) ? "default" : device)}",
-            "Stream successfully created.", InstallHint, stderr => DescribeFailure(stderr, what), cancellationToken).ConfigureAwait(false);
+            "Stream successfully created.", InstallHint, stderr => DescribeFailure(stderr, what), cancellationToken,
+            // A chosen device that disappears makes the server move the stream to another one: that is the device vanishing,
+            // not a reason to go on recording from a microphone the user did not pick. The default follows the default.
+            abortMarker: string.IsNullOrWhiteSpace(device) ? null : MovedMarker).ConfigureAwait(false);
     }
+
+    internal const string MovedMarker = "Stream moved to device";
 
     /// <summary>Turns parec's stderr into the error the user sees, naming the fix.</summary>
     internal static WisprException DescribeFailure(string stderr, string what)
     {
         var last = LastMeaningfulLine(stderr);
+        if (stderr.Contains(MovedMarker, StringComparison.Ordinal))
+            return Microphones.NoMicrophone($"{Capitalize(what)} went away during the recording; what was captured until then is kept.");
         if (stderr.Contains("No such entity", StringComparison.OrdinalIgnoreCase))
             return Microphones.NoMicrophone($"{Capitalize(what)} is not there (any more): {last}.");
         if (stderr.Contains("Access denied", StringComparison.OrdinalIgnoreCase) || stderr.Contains("Permission denied", StringComparison.OrdinalIgnoreCase))
@@ -84,9 +93,11 @@ public sealed class PulseMicrophone : IMicrophone
 
     private static string Capitalize(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 
-    private static async Task<string> RunPactlAsync(CancellationToken cancellationToken, params string[] args)
+    private async Task<string> RunPactlAsync(CancellationToken cancellationToken, params string[] args)
     {
         var psi = new ProcessStartInfo(Pactl) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (server is not null)
+            psi.Environment["PULSE_SERVER"] = server;
         foreach (var a in args)
             psi.ArgumentList.Add(a);
         Process process;

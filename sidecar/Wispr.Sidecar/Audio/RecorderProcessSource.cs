@@ -18,13 +18,15 @@ public sealed class RecorderProcessSource : IAudioSource
     private readonly StringBuilder _stderr = new();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string? _readyMarker;
+    private readonly string? _abortMarker;
     private readonly Task _stderrPump;
     private int _disposed;
 
-    private RecorderProcessSource(Process process, string description, string? readyMarker, Func<string, WisprException> describeFailure)
+    private RecorderProcessSource(Process process, string description, string? readyMarker, string? abortMarker, Func<string, WisprException> describeFailure)
     {
         _process = process;
         _readyMarker = readyMarker;
+        _abortMarker = abortMarker;
         _describeFailure = describeFailure;
         Description = description;
         _stderrPump = Task.Run(PumpStderrAsync);
@@ -38,9 +40,11 @@ public sealed class RecorderProcessSource : IAudioSource
     /// <summary>
     /// Starts the recorder and waits until it reports a stream (<paramref name="readyMarker"/> on stderr) or, without a marker,
     /// until it has run for a moment without failing. A recorder that exits first fails with <paramref name="describeFailure"/>.
+    /// <paramref name="abortMarker"/> on stderr later means the device went away (e.g. PulseAudio moved the stream elsewhere):
+    /// the recorder is stopped and capture fails, keeping what it had delivered.
     /// </summary>
     public static async Task<RecorderProcessSource> StartAsync(ProcessStartInfo psi, string description, string? readyMarker,
-        string missingHint, Func<string, WisprException> describeFailure, CancellationToken cancellationToken)
+        string missingHint, Func<string, WisprException> describeFailure, CancellationToken cancellationToken, string? abortMarker = null)
     {
         psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         psi.RedirectStandardInput = true; // not inherited: the sidecar's stdin is the JSON-RPC wire
@@ -56,7 +60,7 @@ public sealed class RecorderProcessSource : IAudioSource
                 $"The recorder program '{psi.FileName}' could not be started ({ex.Message}). {missingHint}", ex);
         }
 
-        var source = new RecorderProcessSource(process, description, readyMarker, describeFailure);
+        var source = new RecorderProcessSource(process, description, readyMarker, abortMarker, describeFailure);
         try
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -125,6 +129,8 @@ public sealed class RecorderProcessSource : IAudioSource
                     _stderr.Append(buffer, 0, n);
                     if (_readyMarker is not null && !_ready.Task.IsCompleted && _stderr.ToString().Contains(_readyMarker, StringComparison.Ordinal))
                         _ready.TrySetResult();
+                    if (_abortMarker is not null && _ready.Task.IsCompleted && _stderr.ToString().Contains(_abortMarker, StringComparison.Ordinal))
+                        Kill();
                     if (_stderr.Length > StderrKeepChars)
                         _stderr.Remove(0, _stderr.Length - StderrKeepChars);
                 }

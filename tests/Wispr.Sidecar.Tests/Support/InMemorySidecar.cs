@@ -28,13 +28,15 @@ public sealed class InMemorySidecar : IAsyncDisposable
         Client = client;
     }
 
-    public static async Task<InMemorySidecar> StartAsync(SidecarOptions options, ISpeechBackendProvider? provider = null)
+    public static async Task<InMemorySidecar> StartAsync(SidecarOptions options, ISpeechBackendProvider? provider = null,
+        Action<IServiceCollection>? configure = null)
     {
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         var builder = SidecarProgram.CreateBuilder(options);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (provider is not null)
             builder.Services.Replace(ServiceDescriptor.Singleton(provider));
+        configure?.Invoke(builder.Services);
         builder.Services.AddSingleton(new RpcStreams(serverStream, serverStream));
         builder.Services.AddHostedService<RpcHostedService>();
         var host = builder.Build();
@@ -60,6 +62,12 @@ public sealed class InMemorySidecar : IAsyncDisposable
 
         [JsonRpcMethod(SidecarRpcTarget.Methods.DictationSourceEnded)]
         public void SourceEnded(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.DictationSourceEnded, p);
+
+        [JsonRpcMethod(SidecarRpcTarget.Methods.AudioLevel)]
+        public void AudioLevel(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.AudioLevel, p);
+
+        [JsonRpcMethod(SidecarRpcTarget.Methods.DictationLimitApproaching)]
+        public void LimitApproaching(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.DictationLimitApproaching, p);
 
         [JsonRpcMethod(SidecarRpcTarget.Methods.ModelProgress)]
         public void ModelProgress(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.ModelProgress, p);

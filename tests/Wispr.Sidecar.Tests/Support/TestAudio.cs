@@ -22,6 +22,16 @@ public sealed class TestAudio : IDisposable
         return path;
     }
 
+    /// <summary>Writes 16 kHz mono float samples as a 16-bit PCM WAV.</summary>
+    public string Write(string name, params float[][] parts)
+    {
+        var path = Path.Combine(Folder, name);
+        using var w = new WaveFileWriter(path, new WaveFormat(16000, 16, 1));
+        foreach (var part in parts)
+            w.WriteSamples(part, 0, part.Length);
+        return path;
+    }
+
     public string Silence(double seconds) => Tone(seconds, amplitude: 0f, name: $"silence-{seconds}.wav");
 
     public string Text(string content, string name = "not-audio.wav")
