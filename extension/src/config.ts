@@ -1,9 +1,10 @@
 // Typed access to the wispr.* settings; the only place that knows their names.
 import * as vscode from 'vscode';
 import { defaultPressTiming, PressTimingOptions, PushToTalkMode } from './dictation/pushToTalk';
+import { DictationStartRequest } from './sidecar/protocol';
 
 export type InsertionMode = 'text' | 'comment';
-export type AudioSourceKind = 'wavFile';
+export type AudioSourceKind = 'microphone' | 'wavFile';
 export type TraceSetting = 'off' | 'messages' | 'compact' | 'verbose';
 
 export const SECTION = 'wispr';
@@ -13,6 +14,10 @@ export const Settings = {
     insertionMode: 'insertion.mode',
     audioSource: 'audio.source',
     wavFile: 'audio.wavFile',
+    device: 'audio.device',
+    maxRecordingSeconds: 'audio.maxRecordingSeconds',
+    handsFree: 'handsFree.enabled',
+    handsFreeSilenceMs: 'handsFree.silenceMs',
     traceServer: 'trace.server',
     pushToTalkMode: 'pushToTalk.mode',
     holdMs: 'pushToTalk.holdMs',
@@ -28,6 +33,11 @@ export interface WisprConfig {
     audioSource: AudioSourceKind;
     /** Absolute path of the WAV file for the `wavFile` source (the bundled sample when the setting is empty). */
     wavFile: string;
+    /** Capture device id from `audio/listDevices`; empty = the system default. */
+    device: string;
+    maxRecordingSeconds: number;
+    handsFree: boolean;
+    handsFreeSilenceMs: number;
     traceServer: TraceSetting;
     pushToTalkMode: PushToTalkMode;
     pressTiming: PressTimingOptions;
@@ -41,8 +51,12 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
         sidecarPath: c.get<string>(Settings.sidecarPath, '').trim(),
         modelPath: modelPath || null,
         insertionMode: c.get<InsertionMode>(Settings.insertionMode, 'text') === 'comment' ? 'comment' : 'text',
-        audioSource: 'wavFile',
+        audioSource: c.get<string>(Settings.audioSource, 'microphone') === 'wavFile' ? 'wavFile' : 'microphone',
         wavFile: wavFile || context.asAbsolutePath('samples/jfk.wav'),
+        device: c.get<string>(Settings.device, '').trim(),
+        maxRecordingSeconds: Math.max(10, positive(c.get<number>(Settings.maxRecordingSeconds), 600)),
+        handsFree: c.get<boolean>(Settings.handsFree, false) === true,
+        handsFreeSilenceMs: Math.max(300, positive(c.get<number>(Settings.handsFreeSilenceMs), 1500)),
         traceServer: c.get<TraceSetting>(Settings.traceServer, 'off'),
         pushToTalkMode: c.get<PushToTalkMode>(Settings.pushToTalkMode, 'auto'),
         pressTiming: {
@@ -50,6 +64,17 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
             repeatDelayMs: positive(c.get<number>(Settings.repeatDelayMs), defaultPressTiming.repeatDelayMs),
             releaseMs: positive(c.get<number>(Settings.releaseMs), defaultPressTiming.releaseMs),
         },
+    };
+}
+
+/** The `source` and hands-free options of `dictation/start` for these settings. */
+export function startParams(config: WisprConfig): DictationStartRequest.Params {
+    return {
+        source: config.audioSource === 'wavFile'
+            ? { kind: 'wavFile', path: config.wavFile }
+            : { kind: 'microphone', ...(config.device ? { device: config.device } : {}) },
+        vad: config.handsFree ? { enabled: true, silenceMs: config.handsFreeSilenceMs } : undefined,
+        maxDurationMs: config.maxRecordingSeconds * 1000,
     };
 }
 

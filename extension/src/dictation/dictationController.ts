@@ -2,7 +2,7 @@
 // dictation state; this class mirrors it from `dictation/stateChanged` and never loses a transcript.
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
-import { readConfig } from '../config';
+import { readConfig, startParams } from '../config';
 import {
     DictationCancelRequest,
     DictationStartRequest,
@@ -58,6 +58,17 @@ export class DictationController implements vscode.Disposable {
             this.stageEmitter,
             sidecar.onDictationStateChanged(p => this.onSidecarStateChanged(p)),
             sidecar.onDictationSourceEnded(p => this.onSourceEnded(p)),
+            sidecar.onLimitApproaching(p => {
+                // It may overtake the start reply (a very short bound), so an unknown id counts while a start is in flight.
+                const ours = this.dictationId === undefined ? this.busy : p.dictationId === this.dictationId;
+                if (ours && this.current !== DictationStage.Transcribing) {
+                    const seconds = Math.round(p.remainingMs / 1000);
+                    const minutes = Math.round(p.maxMs / 60000);
+                    this.log.warn(`The recording reaches its maximum length (${p.maxMs} ms) in ${p.remainingMs} ms.`);
+                    void vscode.window.showWarningMessage(
+                        `Wispr: the recording stops in ${seconds} s (maximum length ${minutes >= 1 ? `${minutes} min` : `${p.maxMs / 1000} s`}); then everything said is transcribed.`);
+                }
+            }),
             sidecar.state.onDidChangeState(state => {
                 if (state !== SidecarState.Ready && this.current !== DictationStage.Idle && !this.busy) {
                     // The process that held the dictation is gone; its audio went with it.
@@ -102,11 +113,11 @@ export class DictationController implements vscode.Disposable {
             this.stopRequested = false;
             this.sourceEndedDuringStart = false;
             const config = readConfig(this.context);
-            const result = await this.sidecar.request(DictationStartRequest.type, {
-                source: { kind: config.audioSource, path: config.wavFile },
-            });
+            const params = startParams(config);
+            const result = await this.sidecar.request(DictationStartRequest.type, params);
             this.dictationId = result.dictationId;
-            this.log.info(`Dictation ${result.dictationId} started (source ${config.audioSource}).`);
+            const device = config.audioSource === 'microphone' ? ` ${config.device || 'default device'}` : '';
+            this.log.info(`Dictation ${result.dictationId} started (source ${config.audioSource}${device}${params.vad ? ', hands-free' : ''}).`);
             this.setStage(DictationStage.Listening);
         } catch (e) {
             this.reset();
@@ -195,6 +206,15 @@ export class DictationController implements vscode.Disposable {
         }
         if (p.error) {
             this.log.warn(`The audio source failed after ${p.capturedMs} ms: ${p.error}; transcribing what was captured.`);
+            if (!this.stopRequested) {
+                void vscode.window.showWarningMessage(`Wispr: ${p.error} Transcribing the ${(p.capturedMs / 1000).toFixed(1)} s captured so far.`, 'Choose microphone')
+                    .then(c => c && vscode.commands.executeCommand('wispr.chooseMicrophone'));
+            }
+        } else if (p.reason === 'limit') {
+            this.log.warn(`The recording reached its maximum length (${p.capturedMs} ms); transcribing it.`);
+            void vscode.window.showInformationMessage(`Wispr: the recording reached its maximum length (${Math.round(p.capturedMs / 1000)} s) and was stopped; transcribing all of it.`);
+        } else {
+            this.log.info(`The audio source ended (${p.reason ?? 'end'}) after ${p.capturedMs} ms.`);
         }
         if (this.stopRequested) {
             return;

@@ -2,7 +2,7 @@
 import { ErrorCodes } from '../sidecar/protocol';
 
 export type Severity = 'error' | 'warning' | 'info' | 'silent';
-export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar';
+export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar' | 'chooseMicrophone';
 
 export interface UserMessage {
     severity: Severity;
@@ -30,6 +30,14 @@ export function describeRpcError(code: number, message: string): UserMessage {
             return { severity: 'error', text: withDetail('Wispr: the audio file is not a readable WAV file'), actions: ['openAudioSetting'] };
         case ErrorCodes.AudioSourceFailed:
             return { severity: 'error', text: withDetail('Wispr: the audio source failed'), actions: ['showLogs'] };
+        case ErrorCodes.MicrophoneUnavailable:
+            return { severity: 'error', text: withDetail('Wispr: no microphone to listen to'), actions: ['chooseMicrophone', 'showLogs'] };
+        case ErrorCodes.RecorderMissing:
+            return { severity: 'error', text: withDetail('Wispr: the recording program is missing'), actions: ['showLogs'] };
+        case ErrorCodes.PermissionDenied:
+            return { severity: 'error', text: withDetail('Wispr: microphone access was denied'), actions: ['chooseMicrophone'] };
+        case ErrorCodes.VadUnavailable:
+            return { severity: 'error', text: withDetail('Wispr: hands-free mode is unavailable'), actions: ['showLogs'] };
         case ErrorCodes.ModelNotFound:
             return { severity: 'error', text: withDetail('Wispr: speech model not found'), actions: ['openModelSetting', 'showLogs'] };
         case ErrorCodes.ModelInvalid:
@@ -54,4 +62,5 @@ export const actionLabels: Readonly<Record<ErrorAction, string>> = {
     openModelSetting: 'Open model setting',
     openAudioSetting: 'Open audio setting',
     restartSidecar: 'Restart sidecar',
+    chooseMicrophone: 'Choose microphone',
 };

@@ -15,6 +15,10 @@ export const ErrorCodes = {
     AudioFormatUnsupported: 1002,
     NoSpeech: 1003,
     AudioSourceFailed: 1004,
+    MicrophoneUnavailable: 1005,
+    RecorderMissing: 1006,
+    PermissionDenied: 1007,
+    VadUnavailable: 1008,
     ModelNotFound: 2001,
     ModelInvalid: 2002,
     ModelDownloadFailed: 2003,
@@ -59,7 +63,27 @@ export interface WavFileSourceSpec {
     /** Default true: the file is played at its own pace, like a microphone. */
     realtime?: boolean;
 }
-export type AudioSourceSpec = WavFileSourceSpec;
+export interface MicrophoneSourceSpec {
+    kind: 'microphone';
+    /** An id from `audio/listDevices`; absent or empty: the system default. */
+    device?: string;
+}
+/** The sidecar captures from the default microphone when `source` is omitted. */
+export type AudioSourceSpec = MicrophoneSourceSpec | WavFileSourceSpec;
+
+/** Hands-free: the sidecar ends the dictation after `silenceMs` of silence following speech and trims silence before ASR. */
+export interface VadOptions {
+    enabled: boolean;
+    silenceMs?: number;
+}
+
+export interface AudioDevice {
+    id: string;
+    name: string;
+    isDefault: boolean;
+}
+
+export type SourceEndReason = 'end' | 'error' | 'limit' | 'silence';
 
 export interface TranscriptSegment {
     startMs: number;
@@ -123,6 +147,9 @@ export namespace DictationStartRequest {
         source?: AudioSourceSpec;
         language?: string;
         prompt?: string;
+        vad?: VadOptions;
+        /** Lowers the recording bound for this dictation (never above the sidecar's own). */
+        maxDurationMs?: number;
     }
     export interface Result {
         dictationId: string;
@@ -188,6 +215,18 @@ export namespace ModelPrepareRequest {
     export const type = new RequestType<Params, Result, void>(method);
 }
 
+export namespace AudioListDevicesRequest {
+    export const method = 'audio/listDevices' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export type Params = EmptyParams;
+    export interface Result {
+        devices: AudioDevice[];
+        /** The capture tool, e.g. "parec (PulseAudio/PipeWire)". */
+        recorder: string;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
 export namespace ShutdownRequest {
     export const method = 'shutdown' as const;
     export const messageDirection = MessageDirection.clientToServer;
@@ -212,11 +251,42 @@ export namespace DictationStateChangedNotification {
 export namespace DictationSourceEndedNotification {
     export const method = 'dictation/sourceEnded' as const;
     export const messageDirection = MessageDirection.serverToClient;
-    /** The audio source stopped by itself (a WAV file ended, or the device failed); the dictation is still listening. */
+    /**
+     * The audio source stopped by itself (a WAV file ended, the device failed, the length limit, hands-free silence);
+     * the dictation is still listening and keeps what was captured.
+     */
     export interface Params {
         dictationId: string;
         capturedMs: number;
+        reason: SourceEndReason;
         error: string | null;
+        errorCode?: number | null;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
+export namespace DictationLimitApproachingNotification {
+    export const method = 'dictation/limitApproaching' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    /** Sent once, 30 s before the recording bound; at the bound `dictation/sourceEnded` comes with reason "limit". */
+    export interface Params {
+        dictationId: string;
+        capturedMs: number;
+        maxMs: number;
+        remainingMs: number;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
+export namespace AudioLevelNotification {
+    export const method = 'audio/level' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    /** Input level while listening, at most 20 a second; `silentMs`: how long the input has stayed below -60 dBFS. */
+    export interface Params {
+        dictationId: string;
+        rms: number;
+        peak: number;
+        silentMs: number;
     }
     export const type = new NotificationType<Params>(method);
 }
@@ -243,9 +313,12 @@ export const allMessages = [
     TranscribeFileRequest,
     BackendSelectRequest,
     ModelPrepareRequest,
+    AudioListDevicesRequest,
     ShutdownRequest,
     DictationStateChangedNotification,
     DictationSourceEndedNotification,
+    DictationLimitApproachingNotification,
+    AudioLevelNotification,
     ModelProgressNotification,
 ] as const;
 

@@ -12,6 +12,8 @@ import {
     DictationStateChangedNotification,
     ErrorCodes,
     InitializeRequest,
+    AudioLevelNotification,
+    DictationLimitApproachingNotification,
     ModelProgressNotification,
     Status,
 } from './protocol';
@@ -37,6 +39,8 @@ export class SidecarProcess implements vscode.Disposable {
     private readonly stateChangedEmitter = new vscode.EventEmitter<DictationStateChangedNotification.Params>();
     private readonly sourceEndedEmitter = new vscode.EventEmitter<DictationSourceEndedNotification.Params>();
     private readonly progressEmitter = new vscode.EventEmitter<ModelProgressNotification.Params>();
+    private readonly levelEmitter = new vscode.EventEmitter<AudioLevelNotification.Params>();
+    private readonly limitEmitter = new vscode.EventEmitter<DictationLimitApproachingNotification.Params>();
     private readonly statusEmitter = new vscode.EventEmitter<Status>();
 
     /** `dictation/stateChanged` from whichever sidecar process is current. */
@@ -44,6 +48,10 @@ export class SidecarProcess implements vscode.Disposable {
     /** `dictation/sourceEnded`: the audio source ran out or failed while listening. */
     readonly onDictationSourceEnded = this.sourceEndedEmitter.event;
     readonly onModelProgress = this.progressEmitter.event;
+    /** `audio/level`: the input level while listening (at most 20 a second). */
+    readonly onAudioLevel = this.levelEmitter.event;
+    /** `dictation/limitApproaching`: the recording will be cut at its maximum length soon. */
+    readonly onLimitApproaching = this.limitEmitter.event;
     /** A fresh `Status` (from `initialize`, `status` or `backend/select`). */
     readonly onDidChangeStatus = this.statusEmitter.event;
 
@@ -130,6 +138,8 @@ export class SidecarProcess implements vscode.Disposable {
         this.stateChangedEmitter.dispose();
         this.sourceEndedEmitter.dispose();
         this.progressEmitter.dispose();
+        this.levelEmitter.dispose();
+        this.limitEmitter.dispose();
         this.statusEmitter.dispose();
     }
 
@@ -197,6 +207,8 @@ export class SidecarProcess implements vscode.Disposable {
         connection.connection.onNotification(DictationStateChangedNotification.type, p => this.stateChangedEmitter.fire(p));
         connection.connection.onNotification(DictationSourceEndedNotification.type, p => this.sourceEndedEmitter.fire(p));
         connection.connection.onNotification(ModelProgressNotification.type, p => this.progressEmitter.fire(p));
+        connection.connection.onNotification(AudioLevelNotification.type, p => this.levelEmitter.fire(p));
+        connection.connection.onNotification(DictationLimitApproachingNotification.type, p => this.limitEmitter.fire(p));
         void connection.exited.then(exit => this.onExit(connection, exit));
         if (config.traceServer !== 'off') {
             await connection.setTrace(config.traceServer, this.tracer);

@@ -54,5 +54,8 @@ async function runAction(action: ErrorAction, log: vscode.LogOutputChannel): Pro
         case 'restartSidecar':
             await vscode.commands.executeCommand('wispr.restartSidecar');
             return;
+        case 'chooseMicrophone':
+            await vscode.commands.executeCommand('wispr.chooseMicrophone');
+            return;
     }
 }

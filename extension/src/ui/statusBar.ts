@@ -1,7 +1,8 @@
 // One status bar item: backend + sidecar/dictation state. `update()` is the only place that sets its look.
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from '../dictation/dictationController';
-import { ModelProgressNotification } from '../sidecar/protocol';
+import { AudioLevelNotification, ModelProgressNotification } from '../sidecar/protocol';
+import { describeLevel } from './levelMeter';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
 
@@ -10,6 +11,12 @@ export class StatusBar implements vscode.Disposable {
     private readonly disposables: vscode.Disposable[] = [];
     /** The latest model download/verify/load progress; cleared at "ready". */
     private progress: ModelProgressNotification.Params | undefined;
+    /** The latest input level of the running dictation, when it arrived, and when listening began. */
+    private level: AudioLevelNotification.Params | undefined;
+    private levelAt = 0;
+    private listeningSince = 0;
+    /** While listening, re-checks for silence twice a second (a muted recorder may send nothing at all). */
+    private silenceTimer: NodeJS.Timeout | undefined;
 
     constructor(private readonly sidecar: SidecarProcess, private readonly dictation: DictationController) {
         this.item.name = 'Wispr';
@@ -18,7 +25,13 @@ export class StatusBar implements vscode.Disposable {
             this.item,
             sidecar.state.onDidChangeState(() => this.update()),
             sidecar.onDidChangeStatus(() => this.update()),
-            dictation.onDidChangeStage(() => this.update()),
+            dictation.onDidChangeStage(stage => this.onStage(stage)),
+            sidecar.onAudioLevel(p => {
+                this.level = p;
+                this.levelAt = Date.now();
+                this.update();
+            }),
+            { dispose: () => clearInterval(this.silenceTimer) },
             sidecar.onModelProgress(p => {
                 this.progress = p.stage === 'ready' ? undefined : p;
                 this.update();
@@ -34,6 +47,7 @@ export class StatusBar implements vscode.Disposable {
         let text: string;
         let tooltip: string;
         let background: vscode.ThemeColor | undefined;
+        let command = 'wispr.switchBackend';
         if (sidecarState === SidecarState.Crashed) {
             text = '$(error) Wispr';
             tooltip = 'The Wispr sidecar crashed. Run "Wispr: Restart Sidecar" or see "Wispr: Show Logs".';
@@ -45,9 +59,12 @@ export class StatusBar implements vscode.Disposable {
             text = '$(debug-disconnect) Wispr';
             tooltip = 'Wispr: the sidecar is not running; it starts on the next dictation.';
         } else if (this.dictation.stage === DictationStage.Listening) {
-            text = `$(mic-filled) ${backend}: listening`;
-            tooltip = 'Wispr is listening. Run "Wispr: Toggle Dictation" again to stop and insert.';
-            background = new vscode.ThemeColor('statusBarItem.warningBackground');
+            const now = Date.now();
+            const level = describeLevel(this.level, now - (this.level ? this.levelAt : this.listeningSince));
+            text = level.silent ? `$(warning) ${backend}: listening, no sound` : `$(mic-filled) ${backend}: listening ${level.meter}`.trimEnd();
+            tooltip = `Wispr is listening. Run "Wispr: Toggle Dictation" again (or release the key) to stop and insert.\n${level.tooltip}`;
+            background = new vscode.ThemeColor(level.silent ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+            command = level.silent ? 'wispr.chooseMicrophone' : command;
         } else if (this.progress) {
             text = `$(cloud-download) ${backend}: ${describeProgress(this.progress)}`;
             tooltip = `Wispr is preparing the model ${this.progress.file}.`;
@@ -61,6 +78,18 @@ export class StatusBar implements vscode.Disposable {
         this.item.text = text;
         this.item.tooltip = `${tooltip}\nBackend: ${backend}. Click to switch backends.`;
         this.item.backgroundColor = background;
+        this.item.command = command;
+    }
+
+    private onStage(stage: DictationStage): void {
+        clearInterval(this.silenceTimer);
+        this.silenceTimer = undefined;
+        this.level = undefined;
+        if (stage === DictationStage.Listening) {
+            this.listeningSince = Date.now();
+            this.silenceTimer = setInterval(() => this.update(), 500);
+        }
+        this.update();
     }
 
     dispose(): void {

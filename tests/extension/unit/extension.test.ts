@@ -73,6 +73,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         mock.reset();
         wav = path.join(tmp, 'speech.wav');
         writeSilentWav(wav, 1500);
+        mock.config.set('wispr.audio.source', 'wavFile'); // the microphone tests below switch to the microphone
         mock.config.set('wispr.audio.wavFile', wav);
         const context = {
             subscriptions,
@@ -208,6 +209,145 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         await run('wispr.toggleDictation');
         await waitForStatus(t => /listening/.test(t), 'listening after toggle');
         await run('wispr.cancelDictation');
+    });
+
+    describe('microphone', () => {
+        const waitForInsertion = (editor: InstanceType<typeof MockEditor>, what: string) => withTimeout(new Promise<void>(resolve => {
+            const poll = setInterval(() => { if (editor.edits.length) { clearInterval(poll); resolve(); } }, 10);
+        }), 10_000, () => `no insertion: ${what}. Log:\n${mock.log.join('\n')}`);
+        const lastStartParams = () => {
+            const line = [...mock.log].reverse().find(l => l.includes('start params: '));
+            return line ? JSON.parse(line.slice(line.indexOf('start params: ') + 'start params: '.length)) : undefined;
+        };
+
+        before(() => {
+            mock.config.set('wispr.audio.source', 'microphone');
+            mock.config.set('wispr.insertion.mode', 'text');
+        });
+        after(() => {
+            mock.config.set('wispr.audio.source', 'wavFile');
+            mock.config.delete('wispr.audio.device');
+            mock.config.delete('wispr.handsFree.enabled');
+        });
+
+        test('the default source is the microphone: no device, the 10-minute bound, no VAD', async () => {
+            mock.config.delete('wispr.audio.source');
+            try {
+                await run('wispr.startDictation');
+                await waitForStatus(t => /listening/.test(t), 'listening');
+                assert.deepEqual(lastStartParams(), { source: { kind: 'microphone' }, maxDurationMs: 600_000 });
+                await run('wispr.cancelDictation');
+            } finally {
+                mock.config.set('wispr.audio.source', 'microphone');
+            }
+        });
+
+        test('the status bar shows that sound arrives, then stop inserts the text', async () => {
+            mock.config.set('wispr.audio.device', 'alsa_input.usb');
+            const editor = new MockEditor(new MockDocument(['m '], 'plaintext'), [cursor(0, 2)]);
+            mock.setEditor(editor);
+            await run('wispr.startDictation');
+            assert.deepEqual(lastStartParams().source, { kind: 'microphone', device: 'alsa_input.usb' });
+            const text = await waitForStatus(t => /listening [▁▂▃▄▅▆▇█]{3}$/.test(t), 'a level meter');
+            assert.match(text, /^\$\(mic-filled\) Whisper: listening/);
+            await run('wispr.stopDictation');
+            assert.deepEqual(editor.document.lines, [`m ${TEXT}`]);
+        });
+
+        test('a silent input turns the status bar into a warning that opens the microphone chooser', async () => {
+            mock.config.set('wispr.audio.device', 'silent-mic');
+            await run('wispr.startDictation');
+            const text = await waitForStatus(t => /no sound/.test(t), 'the silence warning');
+            assert.match(text, /^\$\(warning\) Whisper: listening, no sound/);
+            assert.equal(mock.statusBarCommand, 'wispr.chooseMicrophone');
+            await run('wispr.cancelDictation');
+            await waitForStatus(isIdle, 'idle after cancel');
+            assert.equal(mock.statusBarCommand, 'wispr.switchBackend');
+        });
+
+        test('a missing microphone is a clear error offering the chooser; the sidecar keeps serving', async () => {
+            mock.config.set('wispr.audio.device', 'missing-mic');
+            mock.messages = [];
+            await run('wispr.startDictation');
+            assert.equal(mock.messages.length, 1);
+            assert.equal(mock.messages[0].severity, 'error');
+            assert.match(mock.messages[0].text, /^Wispr: no microphone to listen to: .*Choose Microphone/);
+            assert.deepEqual(mock.messages[0].items, ['Choose microphone', 'Show logs']);
+            assert.ok(isIdle(mock.statusBarText));
+        });
+
+        test('a microphone that vanishes mid-recording: a warning, and what was captured is inserted', async () => {
+            mock.config.set('wispr.audio.device', 'vanishing-mic');
+            const editor = new MockEditor(new MockDocument(['v '], 'plaintext'), [cursor(0, 2)]);
+            mock.setEditor(editor);
+            mock.messages = [];
+            await run('wispr.startDictation');
+            await waitForInsertion(editor, 'after the device vanished');
+            assert.deepEqual(editor.document.lines, [`v ${TEXT}`]);
+            assert.ok(mock.messages.some(m => m.severity === 'warning' && /went away.*Transcribing the 2\.0 s captured so far/.test(m.text)),
+                JSON.stringify(mock.messages));
+        });
+
+        test('the recording limit: a warning before the cut, then everything is transcribed and inserted', async () => {
+            mock.config.set('wispr.audio.device', 'limit-mic');
+            const editor = new MockEditor(new MockDocument(['l '], 'plaintext'), [cursor(0, 2)]);
+            mock.setEditor(editor);
+            mock.messages = [];
+            await run('wispr.startDictation');
+            await waitForInsertion(editor, 'after the limit');
+            assert.deepEqual(editor.document.lines, [`l ${TEXT}`]);
+            assert.ok(mock.messages.some(m => m.severity === 'warning' && /stops in 30 s \(maximum length 10 min\)/.test(m.text)), JSON.stringify(mock.messages));
+            assert.ok(mock.messages.some(m => /reached its maximum length/.test(m.text)), JSON.stringify(mock.messages));
+        });
+
+        test('hands-free: the VAD options go to the sidecar, and its end by silence inserts without a stop', async () => {
+            mock.config.set('wispr.audio.device', 'alsa_input.usb');
+            mock.config.set('wispr.handsFree.enabled', true);
+            mock.config.set('wispr.handsFree.silenceMs', 900);
+            try {
+                const editor = new MockEditor(new MockDocument(['h '], 'plaintext'), [cursor(0, 2)]);
+                mock.setEditor(editor);
+                await run('wispr.startDictation');
+                assert.deepEqual(lastStartParams().vad, { enabled: true, silenceMs: 900 });
+                await waitForInsertion(editor, 'after hands-free silence');
+                assert.deepEqual(editor.document.lines, [`h ${TEXT}`]);
+            } finally {
+                mock.config.delete('wispr.handsFree.enabled');
+            }
+        });
+
+        test('push-to-talk with the microphone: hold the shortcut (auto-repeat), release, and the text is inserted', async () => {
+            mock.config.set('wispr.audio.device', 'alsa_input.usb');
+            const editor = new MockEditor(new MockDocument(['p '], 'plaintext'), [cursor(0, 2)]);
+            mock.setEditor(editor);
+            // Key-down, then the OS auto-repeat every 30 ms for ~0.9 s (past holdMs 500), then nothing: the key was released.
+            await run('wispr.toggleDictation');
+            for (let i = 0; i < 30; i++) {
+                await new Promise(r => setTimeout(r, 30));
+                await run('wispr.toggleDictation');
+            }
+            assert.match(mock.statusBarText, /listening/);
+            await waitForInsertion(editor, 'after the key was released');
+            assert.deepEqual(editor.document.lines, [`p ${TEXT}`]);
+            await waitForStatus(isIdle, 'idle after push-to-talk');
+        });
+
+        test('Choose Microphone lists the devices and stores the choice', async () => {
+            mock.config.set('wispr.audio.device', 'alsa_input.usb');
+            mock.config.set('wispr.audio.source', 'wavFile');
+            mock.quickPick = items => items.find(i => i.label === 'Built-in Audio');
+            try {
+                await run('wispr.chooseMicrophone');
+                assert.deepEqual(mock.quickPickItems.map(i => i.label), ['System default', '$(check) USB Microphone', 'Built-in Audio']);
+                assert.equal(mock.config.get('wispr.audio.device'), 'alsa_input.pci');
+                assert.equal(mock.config.get('wispr.audio.source'), 'microphone', 'choosing a microphone switches the source to it');
+                mock.quickPick = items => items[0];
+                await run('wispr.chooseMicrophone');
+                assert.equal(mock.config.get('wispr.audio.device'), '', 'System default clears the device');
+            } finally {
+                mock.quickPick = undefined;
+            }
+        });
     });
 
     test('insertAsComment flips the insertion mode', async () => {

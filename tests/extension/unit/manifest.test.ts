@@ -11,7 +11,7 @@ interface Manifest {
     contributes: {
         commands: { command: string; category: string }[];
         keybindings: { command: string; key: string; mac?: string }[];
-        configuration: { properties: Record<string, { scope?: string; enum?: string[] }> };
+        configuration: { properties: Record<string, { scope?: string; enum?: string[]; default?: unknown }> };
     };
     devDependencies: Record<string, string>;
 }
@@ -34,12 +34,16 @@ describe('package.json manifest', () => {
 
     test('settings', () => {
         const p = manifest.contributes.configuration.properties;
-        for (const key of ['wispr.sidecar.path', 'wispr.whisper.modelPath', 'wispr.insertion.mode', 'wispr.audio.source', 'wispr.audio.wavFile', 'wispr.trace.server']) {
+        for (const key of ['wispr.sidecar.path', 'wispr.whisper.modelPath', 'wispr.insertion.mode', 'wispr.audio.source', 'wispr.audio.wavFile', 'wispr.trace.server',
+            'wispr.audio.device', 'wispr.audio.maxRecordingSeconds', 'wispr.handsFree.enabled', 'wispr.handsFree.silenceMs']) {
             assert.ok(p[key], `missing setting ${key}`);
         }
         assert.equal(p['wispr.sidecar.path'].scope, 'machine-overridable');
         assert.deepEqual(p['wispr.insertion.mode'].enum, ['text', 'comment']);
-        assert.deepEqual(p['wispr.audio.source'].enum, ['wavFile']);
+        assert.deepEqual(p['wispr.audio.source'].enum, ['microphone', 'wavFile']);
+        assert.equal(p['wispr.audio.source'].default, 'microphone');
+        assert.equal(p['wispr.audio.maxRecordingSeconds'].default, 600);
+        assert.ok(manifest.contributes.commands.some(c => c.command === 'wispr.chooseMicrophone'), 'the Choose Microphone command');
     });
 
     test('toggle keybinding', () => {
