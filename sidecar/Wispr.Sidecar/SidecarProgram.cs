@@ -21,6 +21,10 @@ public static class SidecarProgram
           Wispr.Sidecar dictate FILE.wav [options] [--fast]
                                                    dictate a WAV file through a child sidecar over JSON-RPC, the path
                                                    the extension uses; prints the text and the time from stop to text
+          Wispr.Sidecar dictate-mic FILE.wav [options] [--repeat N] [--device ID]
+                                                   dictate from the microphone while paplay plays FILE into the default
+                                                   output (scripts/pulse-test-server.sh makes its monitor the default
+                                                   microphone); prints release-to-text per take and memory after 1 and N
         Options:
           --model PATH            a local ggml Whisper model (default: ggml-base.en.bin in the user cache, downloaded once;
                                   the WISPR_MODEL_PATH environment variable also sets it)
@@ -47,9 +51,26 @@ public static class SidecarProgram
         SidecarOptions options;
         List<string> positional;
         bool fast = rest.Contains("--fast");
+        int repeat = 1;
+        string? device = null;
         try
         {
-            (options, positional) = SidecarOptions.Parse(rest.Where(a => a != "--fast"));
+            var remaining = new List<string>();
+            for (int i = 0; i < rest.Length; i++)
+            {
+                if (rest[i] == "--fast")
+                    continue;
+                if (verb == "dictate-mic" && rest[i] is "--repeat" or "--device" && i + 1 < rest.Length)
+                {
+                    if (rest[i] == "--repeat")
+                        repeat = Math.Max(1, int.Parse(rest[++i]));
+                    else
+                        device = rest[++i];
+                    continue;
+                }
+                remaining.Add(rest[i]);
+            }
+            (options, positional) = SidecarOptions.Parse(remaining);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException)
         {
@@ -65,6 +86,8 @@ public static class SidecarProgram
                 return await TranscribeCommand.RunAsync(positional[0], options, output).ConfigureAwait(false);
             case "dictate" when positional.Count == 1:
                 return await DictateCommand.RunAsync(positional[0], options, realtime: !fast, output).ConfigureAwait(false);
+            case "dictate-mic" when positional.Count == 1:
+                return await MicDictateCommand.RunAsync(positional[0], options, repeat, device, output).ConfigureAwait(false);
             default:
                 Console.Error.WriteLine($"error: unknown command or missing file: {string.Join(' ', args)}\n\n{Usage}");
                 return ServerExitCodes.BadArguments;
