@@ -8,7 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 import { locateSidecar, SidecarLaunch } from '../../../extension/src/sidecar/locateSidecar';
+import { execFile } from 'node:child_process';
 import {
+    AudioLevelNotification,
+    AudioListDevicesRequest,
     DictationCancelRequest,
     DictationStartRequest,
     DictationStateChangedNotification,
@@ -33,6 +36,10 @@ const QUICK_TIMEOUT_MS = 30_000;
 let sidecar: SidecarConnection;
 let init: InitializeRequest.Result;
 const states = new Recorder<DictationStateChangedNotification.Params>();
+const levels = new Recorder<AudioLevelNotification.Params>();
+/** The PulseAudio test server of scripts/pulse-test-server.sh (exported by scripts/test-all.sh); the sidecar inherits PULSE_SERVER. */
+const pulseServer = process.env.WISPR_TEST_PULSE_SERVER;
+const noPulse = pulseServer ? false : 'no PulseAudio test server (WISPR_TEST_PULSE_SERVER unset: run scripts/pulse-test-server.sh, as scripts/test-all.sh does)';
 const stderr: string[] = [];
 let tmp: string;
 
@@ -125,6 +132,7 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
             onStderrLine: line => stderr.push(line),
         });
         sidecar.connection.onNotification(DictationStateChangedNotification.type, states.push);
+        sidecar.connection.onNotification(AudioLevelNotification.type, levels.push);
         init = await withTimeout(
             sidecar.initialize({ clientName: 'wispr-integration-test', clientVersion: '0', modelPath }),
             QUICK_TIMEOUT_MS,
@@ -272,6 +280,29 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
             ErrorCodes.InvalidState,
             'dictation/stop after cancel',
         );
+        await assertStillServing();
+    });
+
+    test('microphone: speech played into the audio server reaches the text path, with input levels', { skip: noPulse, timeout: ASR_TIMEOUT_MS + QUICK_TIMEOUT_MS }, async () => {
+        const devices = await sidecar.connection.sendRequest(AudioListDevicesRequest.type, {});
+        assert.ok(devices.devices.some(d => d.id === 'wispr_test.monitor'), JSON.stringify(devices));
+        const from = levels.mark();
+        const started = await withTimeout(
+            sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'microphone', device: 'wispr_test.monitor' } }),
+            QUICK_TIMEOUT_MS,
+            () => 'dictation/start (microphone): no answer',
+        );
+        await new Promise<void>((resolve, reject) => execFile('paplay', ['--device=wispr_test', jfk], { env: { ...process.env, PULSE_SERVER: pulseServer } },
+            e => (e ? reject(e) : resolve())));
+        const loud = await levels.waitFor(l => l.dictationId === started.dictationId && l.peak > 0.1, QUICK_TIMEOUT_MS, 'audio/level with sound', from);
+        assert.equal(typeof loud.silentMs, 'number');
+        const result = await withTimeout(
+            sidecar.connection.sendRequest(DictationStopRequest.type, { dictationId: started.dictationId }),
+            ASR_TIMEOUT_MS,
+            () => 'dictation/stop (microphone): no transcript',
+        );
+        assertTranscript(result, 'microphone dictation');
+        assert.ok(result.audioDurationMs > 10_500 && result.audioDurationMs < 13_000, `jfk.wav is about 11 s, captured ${result.audioDurationMs} ms`);
         await assertStillServing();
     });
 

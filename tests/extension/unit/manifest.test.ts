@@ -57,4 +57,12 @@ describe('package.json manifest', () => {
         assert.equal(manifest.engines.vscode, '^1.90.0');
         assert.match(manifest.devDependencies['@types/vscode'], /^~?1\.90\./);
     });
+
+    test('the VAD model and its licence ship in the package (not excluded by .vscodeignore)', () => {
+        for (const file of ['assets/models/silero_vad.onnx', 'assets/models/silero_vad.LICENSE']) {
+            assert.ok(fs.existsSync(path.join(root, file)), `${file} is in the repository`);
+        }
+        const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
+        assert.ok(!ignore.some(p => /^(\*\*\/)?assets|\.onnx|models/.test(p)), `.vscodeignore excludes the model: ${ignore.join(', ')}`);
+    });
 });
