@@ -43,7 +43,7 @@ public static class MicDictateCommand
             var prepared = await rpc.InvokeWithParameterObjectAsync<PrepareResult>(M.ModelPrepare, new EmptyParams()).ConfigureAwait(false);
             Console.Error.WriteLine($"Model {prepared.ModelPath} loaded in {prepared.LoadMs} ms.");
             var times = new List<long>();
-            long rssAfterFirst = 0, rssAfterLast = 0;
+            long rssAfterFirst = 0, rssAfterLast = 0, heapAfterFirst = 0, heapAfterLast = 0;
             for (int take = 1; take <= repeat; take++)
             {
                 var start = await rpc.InvokeWithParameterObjectAsync<StartResult>(M.DictationStart,
@@ -55,8 +55,8 @@ public static class MicDictateCommand
                 times.Add(ms);
                 var status = await rpc.InvokeWithParameterObjectAsync<StatusResult>(M.Status, new EmptyParams()).ConfigureAwait(false);
                 if (take == 1)
-                    rssAfterFirst = status.WorkingSetBytes;
-                rssAfterLast = status.WorkingSetBytes;
+                    (rssAfterFirst, heapAfterFirst) = (status.WorkingSetBytes, status.ManagedHeapBytes);
+                (rssAfterLast, heapAfterLast) = (status.WorkingSetBytes, status.ManagedHeapBytes);
                 await stdout.WriteLineAsync(
                     $"take {take}: release-to-text {ms} ms (recognition {result.Timings.AsrMs} ms, inside the sidecar {result.Timings.StopToTextMs} ms) " +
                     $"for {result.AudioDurationMs / 1000.0:0.00} s captured; RSS {status.WorkingSetBytes / (1024.0 * 1024):0.0} MiB; text: {result.Text}").ConfigureAwait(false);
@@ -64,7 +64,8 @@ public static class MicDictateCommand
             times.Sort();
             await stdout.WriteLineAsync(
                 $"release-to-text median {times[times.Count / 2]} ms (min {times[0]}, max {times[^1]}) over {repeat} takes; " +
-                $"sidecar RSS after take 1: {rssAfterFirst / (1024.0 * 1024):0.0} MiB, after take {repeat}: {rssAfterLast / (1024.0 * 1024):0.0} MiB").ConfigureAwait(false);
+                $"sidecar RSS after take 1: {rssAfterFirst / (1024.0 * 1024):0.0} MiB, after take {repeat}: {rssAfterLast / (1024.0 * 1024):0.0} MiB " +
+                $"(managed heap {heapAfterFirst / (1024.0 * 1024):0.0} → {heapAfterLast / (1024.0 * 1024):0.0} MiB)").ConfigureAwait(false);
             await rpc.InvokeWithParameterObjectAsync<EmptyResult>(M.Shutdown, new EmptyParams()).ConfigureAwait(false);
             await child.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
             return ServerExitCodes.Ok;
