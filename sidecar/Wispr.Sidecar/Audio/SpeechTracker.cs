@@ -11,6 +11,8 @@ public sealed class SpeechTracker(int silenceMs)
     /// <summary>Speech shorter than this is a click or a cough, not a reason to keep listening.</summary>
     public const int MinSpeechMs = 96;
     private const int WindowMs = SileroVad.WindowSamples * 1000 / WavDecoder.SampleRate; // 32
+    /// <summary>Hands-free with nothing said at all ends after this long (the stop then answers NoSpeech), rather than at the recording bound.</summary>
+    public const int NoSpeechTimeoutMs = 30_000;
     /// <summary>Kept around the speech when trimming, so word onsets and tails are not clipped.</summary>
     public const int PadMs = 300;
 
@@ -23,7 +25,10 @@ public sealed class SpeechTracker(int silenceMs)
     public int? LastSpeechWindow { get; private set; }
     public bool HeardSpeech => LastSpeechWindow is not null;
 
-    /// <summary>Feeds the next window's probability; returns true once the silence after speech has reached <see cref="SilenceMs"/>.</summary>
+    /// <summary>
+    /// Feeds the next window's probability; returns true once the silence after speech has reached <see cref="SilenceMs"/>,
+    /// or when no speech at all came within <see cref="NoSpeechTimeoutMs"/>.
+    /// </summary>
     public bool Add(float probability)
     {
         int w = _window++;
@@ -43,7 +48,9 @@ public sealed class SpeechTracker(int silenceMs)
             _inSpeech = false;
             _speechRun = 0;
         }
-        return LastSpeechWindow is int last && (w - last) * WindowMs >= SilenceMs;
+        if (LastSpeechWindow is int last)
+            return (w - last) * WindowMs >= SilenceMs;
+        return (w + 1) * WindowMs >= NoSpeechTimeoutMs;
     }
 
     /// <summary>The sample range [start, end) to transcribe: the speech plus <see cref="PadMs"/> each side; null when no speech was heard.</summary>

@@ -66,6 +66,17 @@ public sealed class VadTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Hands_free_with_nothing_said_gives_up_after_the_no_speech_timeout()
+    {
+        var tracker = new SpeechTracker(1500);
+        int windows = 0;
+        while (!tracker.Add(0.01f))
+            windows++;
+        Assert.InRange((windows + 1) * 32, SpeechTracker.NoSpeechTimeoutMs, SpeechTracker.NoSpeechTimeoutMs + 32);
+        Assert.False(tracker.HeardSpeech);
+    }
+
+    [Fact]
     public async Task Hands_free_over_rpc_ends_after_the_silence_and_feeds_only_the_speech()
     {
         var speech = WavDecoder.ReadMono16k(RepoPaths.JfkWav);
