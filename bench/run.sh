@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# One command: builds Release, generates the random bench models once (.artifacts/models/), runs the Whisper benchmark and
+# prints a markdown table (also written to .artifacts/bench/whisper.md). Arguments go to the bench:
+#   bash bench/run.sh [--reps N] [--quick] [--lengths 2,5,15,30]
+# Real models: WISPR_BENCH_MODELS=/path/a.bin:/path/b.bin (and WISPR_TEST_MODEL_PATH) add rows measured without a token cap.
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+log "Building Release (sidecar, model generator, bench)"
+dotnet build "$ROOT/wispr-vscode.sln" -c Release -nologo -v:q -clp:ErrorsOnly
+log "Running the benchmark"
+cd "$ROOT"
+exec dotnet "$ROOT/bench/Wispr.Bench/bin/Release/net10.0/Wispr.Bench.dll" --root "$ROOT" "$@"
