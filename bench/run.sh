@@ -6,6 +6,17 @@
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 log "Building Release (sidecar, model generator, bench)"
 dotnet build "$ROOT/wispr-vscode.sln" -c Release -nologo -v:q -clp:ErrorsOnly
+# The optional extension leg drives the sidecar from Node through the extension's compiled SidecarConnection.
+if command -v npm >/dev/null 2>&1; then
+  if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    log "Installing the extension's npm packages (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  log "Building the extension (npm run build) for the extension leg"
+  (cd "$ROOT" && npm run --silent build)
+else
+  log "npm not found: the extension leg will be skipped"
+fi
 log "Running the benchmark"
 cd "$ROOT"
 exec dotnet "$ROOT/bench/Wispr.Bench/bin/Release/net10.0/Wispr.Bench.dll" --root "$ROOT" "$@"

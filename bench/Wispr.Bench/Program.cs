@@ -98,7 +98,8 @@ foreach (var model in models)
             }
 
             var peak = await sidecar.PeakWorkingSetBytesAsync(cancel.Token);
-            var row = new Row(model.Label, u, cap, warm.Tokens, Stats.Of(sidecarMs), Stats.Of(asrMs), Stats.Of(directMs),
+            var overheadMs = sidecarMs.Zip(asrMs, (total, asr) => total - asr).ToArray();
+            var row = new Row(model.Label, u, cap, warm.Tokens, Stats.Of(sidecarMs), Stats.Of(asrMs), Stats.Of(overheadMs), Stats.Of(directMs),
                 sidecar.ColdStartMs, sidecar.LoadMs, peak);
             rows.Add(row);
             verification.Add($"{model.Label}, {u.Seconds} s: reference {u.TokenCount} text tokens → cap {(cap?.ToString() ?? "none")} decoder steps, " +
@@ -114,7 +115,20 @@ foreach (var model in models)
     }
 }
 
-var markdown = Report.Markdown(rows, verification, reps, total.Elapsed, quick);
+// The extension's leg, for one length per model: the process boundary is the same, only the client differs.
+var extensionRows = new List<(Row Row, ExtensionLeg.Result Node)>();
+var extensionNote = ExtensionLeg.Unavailable(root);
+if (extensionNote is null)
+{
+    foreach (var row in rows.Where(r => r.Utterance.Seconds == (lengths.Contains(5) ? 5 : lengths[0])))
+    {
+        Log($"extension leg: {row.Model}, {row.Utterance.Seconds} s");
+        var model = models.First(m => m.Label == row.Model);
+        extensionRows.Add((row, await ExtensionLeg.RunAsync(root, sidecarDll, model.Path, row.Utterance.WavPath, row.Cap, reps, cancel.Token)));
+    }
+}
+
+var markdown = Report.Markdown(rows, verification, reps, total.Elapsed, quick, extensionRows, extensionNote);
 Console.WriteLine();
 Console.WriteLine(markdown);
 Directory.CreateDirectory(outDir);
