@@ -42,7 +42,7 @@ public static class Report
         sb.AppendLine("- **stop-to-text**: client clock from sending `dictation/stop` to its reply, after `dictation/sourceEnded` (WAV source, `realtime: false`). " +
             "**sidecar asr**: the sidecar's own `timings.asrMs`; **outside asr**: stop-to-text − asr per run (JSON-RPC both ways, stopping capture, the buffer copy, the dictation service). **direct**: Whisper.net in the bench process, same model, samples and decoding settings. " +
             "**RTF** = stop-to-text median ÷ audio length. **cold start**: spawn (`dotnet Wispr.Sidecar.dll serve`) to the `initialize` reply, one sidecar per row. " +
-            "**peak MiB**: the sidecar's peak working set (`status.peakWorkingSetBytes`, VmHWM) after all its runs.");
+            "**peak MiB**: the sidecar's peak working set (`status.peakWorkingSetBytes`, VmHWM) after all its runs; it grows with the number of dictations, so compare it at equal runs per row (bench/README.md).");
         sb.AppendLine("- Random-weight rows: models from `tools/Wispr.ModelGen --never-end-text` with the real tiny.en / base.en shapes; decoding capped by the " +
             "sidecar's hidden `--maxTokens` at the reference's token count + 3 (two timestamps and end-of-text), no temperature fallback, so the decoder does a real " +
             "transcript's number of steps. The text is nonsense. Reference transcripts and token counts are approximate (see bench/README.md).");

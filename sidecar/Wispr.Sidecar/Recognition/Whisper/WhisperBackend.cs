@@ -20,7 +20,8 @@ public sealed record WhisperBackendOptions(string ModelPath)
     /// Benchmarks only (hidden sidecar option <c>--maxTokens</c>): decode at most this many tokens per 30 s window, with no
     /// temperature fallback. Meant for random-weight models generated with <c>neverEndText</c>, which would otherwise stop
     /// after one word or, with fallback, retry at five temperatures; with it they decode as many tokens as a real transcript
-    /// has. Null (the default) leaves whisper.cpp's decoding untouched.
+    /// has (without it such a model decodes to whisper.cpp's 220-token limit at every temperature: minutes per file).
+    /// Null (the default) leaves whisper.cpp's decoding untouched.
     /// </summary>
     public int? MaxTokens { get; init; }
 }
