@@ -14,29 +14,11 @@ public static class DictateCommand
 {
     public static async Task<int> RunAsync(string wavPath, SidecarOptions options, bool realtime, Stream output)
     {
-        var psi = SidecarProgram.SelfStartInfo();
-        psi.ArgumentList.Add("serve");
-        if (options.ModelPath is not null)
-        {
-            psi.ArgumentList.Add("--model");
-            psi.ArgumentList.Add(options.ModelPath);
-        }
-        psi.ArgumentList.Add("--logLevel");
-        psi.ArgumentList.Add(options.LogLevel.ToString());
-        psi.ArgumentList.Add("--clientProcessId");
-        psi.ArgumentList.Add(Environment.ProcessId.ToString());
-        psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
-        psi.UseShellExecute = false;
-
         await using var stdout = new StreamWriter(output, leaveOpen: true) { AutoFlush = true };
         var coldClock = Stopwatch.StartNew();
-        using var child = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the sidecar.");
-        child.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[sidecar] {e.Data}"); };
-        child.BeginErrorReadLine();
         var callbacks = new Callbacks();
-        using var rpc = RpcConnection.Create(child.StandardInput.BaseStream, child.StandardOutput.BaseStream);
-        rpc.AddLocalRpcTarget(callbacks, RpcConnection.TargetOptions);
-        rpc.StartListening();
+        using var sidecar = ChildSidecar.Start(options, options.LogLevel.ToString(), callbacks);
+        var rpc = sidecar.Rpc;
         try
         {
             var init = await rpc.InvokeWithParameterObjectAsync<InitializeResult>(M.Initialize, new InitializeParams("wispr-cli", SidecarRpcTarget.SidecarVersion)).ConfigureAwait(false);
@@ -63,19 +45,13 @@ public static class DictateCommand
                 $"sidecar cold start to ready {coldStartMs} ms, model load {prepared.LoadMs} ms, " +
                 $"peak memory {status.PeakWorkingSetBytes / (1024.0 * 1024):0} MiB; {result.Backend} {Path.GetFileName(result.ModelPath)}").ConfigureAwait(false);
 
-            await rpc.InvokeWithParameterObjectAsync<EmptyResult>(M.Shutdown, new EmptyParams()).ConfigureAwait(false);
-            await child.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
+            await sidecar.ShutdownAsync().ConfigureAwait(false);
             return ServerExitCodes.Ok;
         }
         catch (RemoteInvocationException ex)
         {
             Console.Error.WriteLine($"error {ex.ErrorCode}: {ex.Message}");
             return ServerExitCodes.Failed;
-        }
-        finally
-        {
-            if (!child.HasExited)
-                child.Kill(entireProcessTree: true);
         }
     }
 

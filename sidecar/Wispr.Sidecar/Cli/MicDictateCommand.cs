@@ -17,26 +17,9 @@ public static class MicDictateCommand
 {
     public static async Task<int> RunAsync(string wavPath, SidecarOptions options, int repeat, string? device, Stream output)
     {
-        var psi = SidecarProgram.SelfStartInfo();
-        psi.ArgumentList.Add("serve");
-        if (options.ModelPath is not null)
-        {
-            psi.ArgumentList.Add("--model");
-            psi.ArgumentList.Add(options.ModelPath);
-        }
-        psi.ArgumentList.Add("--logLevel");
-        psi.ArgumentList.Add("Warning");
-        psi.ArgumentList.Add("--clientProcessId");
-        psi.ArgumentList.Add(Environment.ProcessId.ToString());
-        psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
-        psi.UseShellExecute = false;
-
         await using var stdout = new StreamWriter(output, leaveOpen: true) { AutoFlush = true };
-        using var child = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the sidecar.");
-        child.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[sidecar] {e.Data}"); };
-        child.BeginErrorReadLine();
-        using var rpc = RpcConnection.Create(child.StandardInput.BaseStream, child.StandardOutput.BaseStream);
-        rpc.StartListening();
+        using var sidecar = ChildSidecar.Start(options, "Warning");
+        var rpc = sidecar.Rpc;
         try
         {
             await rpc.InvokeWithParameterObjectAsync<InitializeResult>(M.Initialize, new InitializeParams("wispr-cli", SidecarRpcTarget.SidecarVersion)).ConfigureAwait(false);
@@ -66,19 +49,13 @@ public static class MicDictateCommand
                 $"release-to-text median {times[times.Count / 2]} ms (min {times[0]}, max {times[^1]}) over {repeat} takes; " +
                 $"sidecar RSS after take 1: {rssAfterFirst / (1024.0 * 1024):0.0} MiB, after take {repeat}: {rssAfterLast / (1024.0 * 1024):0.0} MiB " +
                 $"(managed heap {heapAfterFirst / (1024.0 * 1024):0.0} → {heapAfterLast / (1024.0 * 1024):0.0} MiB)").ConfigureAwait(false);
-            await rpc.InvokeWithParameterObjectAsync<EmptyResult>(M.Shutdown, new EmptyParams()).ConfigureAwait(false);
-            await child.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
+            await sidecar.ShutdownAsync().ConfigureAwait(false);
             return ServerExitCodes.Ok;
         }
         catch (RemoteInvocationException ex)
         {
             Console.Error.WriteLine($"error {ex.ErrorCode}: {ex.Message}");
             return ServerExitCodes.Failed;
-        }
-        finally
-        {
-            if (!child.HasExited)
-                child.Kill(entireProcessTree: true);
         }
     }
 

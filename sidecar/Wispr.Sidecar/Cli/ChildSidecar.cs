@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using StreamJsonRpc;
+using Wispr.Sidecar.Rpc;
+using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
+
+namespace Wispr.Sidecar.Cli;
+
+/// <summary>A child `serve` sidecar driven over JSON-RPC on its stdio, started the way the extension starts it (for the CLI verbs).</summary>
+internal sealed class ChildSidecar : IDisposable
+{
+    private ChildSidecar(Process process, JsonRpc rpc)
+    {
+        Process = process;
+        Rpc = rpc;
+    }
+
+    public Process Process { get; }
+    public JsonRpc Rpc { get; }
+
+    /// <summary>Starts the child; <paramref name="callbacks"/> (notification handlers) is attached before listening starts.</summary>
+    public static ChildSidecar Start(SidecarOptions options, string logLevel, object? callbacks = null)
+    {
+        var psi = SidecarProgram.SelfStartInfo();
+        psi.ArgumentList.Add("serve");
+        if (options.ModelPath is not null)
+        {
+            psi.ArgumentList.Add("--model");
+            psi.ArgumentList.Add(options.ModelPath);
+        }
+        psi.ArgumentList.Add("--logLevel");
+        psi.ArgumentList.Add(logLevel);
+        psi.ArgumentList.Add("--clientProcessId");
+        psi.ArgumentList.Add(Environment.ProcessId.ToString());
+        psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        psi.UseShellExecute = false;
+        var child = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the sidecar.");
+        child.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[sidecar] {e.Data}"); };
+        child.BeginErrorReadLine();
+        var rpc = RpcConnection.Create(child.StandardInput.BaseStream, child.StandardOutput.BaseStream);
+        if (callbacks is not null)
+            rpc.AddLocalRpcTarget(callbacks, RpcConnection.TargetOptions);
+        rpc.StartListening();
+        return new ChildSidecar(child, rpc);
+    }
+
+    /// <summary>Asks the child to shut down and waits (10 s at most) for it to exit.</summary>
+    public async Task ShutdownAsync()
+    {
+        await Rpc.InvokeWithParameterObjectAsync<EmptyResult>(M.Shutdown, new EmptyParams()).ConfigureAwait(false);
+        await Process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromSeconds(10)).Token).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        Rpc.Dispose();
+        if (!Process.HasExited)
+            Process.Kill(entireProcessTree: true);
+        Process.Dispose();
+    }
+}
