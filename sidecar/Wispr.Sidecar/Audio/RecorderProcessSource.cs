@@ -119,21 +119,24 @@ public sealed class RecorderProcessSource : IAudioSource
     {
         var buffer = new char[512];
         var reader = _process.StandardError;
+        string carry = ""; // the end of the previous chunk, so a marker split across two reads is still found
         try
         {
             int n;
             while ((n = await reader.ReadAsync(buffer).ConfigureAwait(false)) > 0)
             {
+                var recent = carry + new string(buffer, 0, n);
+                carry = recent.Length > 64 ? recent[^64..] : recent;
                 lock (_stderr)
                 {
                     _stderr.Append(buffer, 0, n);
-                    if (_readyMarker is not null && !_ready.Task.IsCompleted && _stderr.ToString().Contains(_readyMarker, StringComparison.Ordinal))
-                        _ready.TrySetResult();
-                    if (_abortMarker is not null && _ready.Task.IsCompleted && _stderr.ToString().Contains(_abortMarker, StringComparison.Ordinal))
-                        Kill();
                     if (_stderr.Length > StderrKeepChars)
                         _stderr.Remove(0, _stderr.Length - StderrKeepChars);
                 }
+                if (_readyMarker is not null && !_ready.Task.IsCompleted && recent.Contains(_readyMarker, StringComparison.Ordinal))
+                    _ready.TrySetResult();
+                else if (_abortMarker is not null && _ready.Task.IsCompleted && recent.Contains(_abortMarker, StringComparison.Ordinal))
+                    Kill();
             }
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException) { }
