@@ -91,4 +91,24 @@ export class Workbench {
   }
 
   statusBarItem(textOrRe) { return this.page.locator('.statusbar-item', { hasText: textOrRe }); }
+
+  /** The Wispr status bar item, optionally narrowed to one showing some text. */
+  wisprStatus(textOrRe) {
+    const item = this.page.locator('.statusbar-item[id$="wispr.status"]');
+    return textOrRe ? item.filter({ hasText: textOrRe }) : item;
+  }
+
+  /** Moves the cursor to the end of the active editor. */
+  async gotoEnd() {
+    await this.focusEditor();
+    await this.page.keyboard.press('Control+End');
+  }
+
+  async screenshot(name) {
+    const dir = process.env.WISPR_E2E_ARTIFACTS;
+    if (!dir) return;
+    const file = `${dir}/${name.replace(/[^\w.-]+/g, '_').slice(0, 80)}.png`;
+    await this.page.screenshot({ path: file }).catch(() => {});
+    process.stdout.write(`  screenshot: ${file}\n`);
+  }
 }
