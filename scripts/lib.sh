@@ -1,0 +1,32 @@
+# Shared helpers for the repo's scripts. Sourced, not run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ARTIFACTS="$ROOT/.artifacts"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+SIDECAR_DLL="$ROOT/sidecar/Wispr.Sidecar/bin/Debug/net10.0/Wispr.Sidecar.dll"
+MODELGEN_DLL="$ROOT/tools/Wispr.ModelGen/bin/Debug/net10.0/Wispr.ModelGen.dll"
+VOCAB="$ROOT/assets/models/for-tests-ggml-tiny.en.bin"
+
+log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
+
+build_all() {
+  log "Building the sidecar, tools and tests (dotnet build wispr-vscode.sln)"
+  dotnet build "$ROOT/wispr-vscode.sln" -nologo -v:q -clp:ErrorsOnly
+  if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
+    log "Installing the extension's npm packages (npm ci)"
+    (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+  log "Building the extension (npm run build)"
+  (cd "$ROOT" && npm run --silent build)
+}
+
+# generated_model SHAPE -> prints the path of a random-weight Whisper model of that shape (test|tiny|base), made once.
+generated_model() {
+  local shape="$1" out="$ARTIFACTS/models/random-$1.bin"
+  if [ ! -s "$out" ]; then
+    mkdir -p "$ARTIFACTS/models"
+    dotnet "$MODELGEN_DLL" --shape "$shape" --vocab "$VOCAB" --out "$out.tmp" >&2
+    mv "$out.tmp" "$out"
+  fi
+  printf '%s\n' "$out"
+}

@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using NAudio.Wave;
+using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Models;
+using Wispr.Sidecar.Recognition;
+using Wispr.Sidecar.Rpc;
+
+namespace Wispr.Sidecar.Dictation;
+
+/// <summary>
+/// Owns the dictation stage (Idle → Listening → Transcribing → Idle) and the capture buffer. One dictation at a time;
+/// start, stop and cancel are serialized on one lock so key presses cannot race.
+/// </summary>
+public sealed class DictationService : IAsyncDisposable
+{
+    private const int MinSpeechSamples = WavDecoder.SampleRate / 10; // under 100 ms nobody said anything
+    private const float SilencePeak = 1e-3f; // -60 dBFS: below this the input is muted or disconnected
+
+    private readonly BackendHost _backends;
+    private readonly IAudioSourceFactory _sources;
+    private readonly SidecarEvents _events;
+    private readonly ILogger<DictationService> _logger;
+    private readonly CaptureBuffer _buffer;
+    private readonly object _gate = new();
+    private DictationState _state = DictationState.Idle;
+    private Session? _session;
+    private int _nextId;
+
+    public DictationService(BackendHost backends, IAudioSourceFactory sources, SidecarEvents events, SidecarOptions options, ILogger<DictationService> logger)
+    {
+        _backends = backends;
+        _sources = sources;
+        _events = events;
+        _logger = logger;
+        _buffer = new CaptureBuffer(checked(options.MaxRecordingSeconds * WavDecoder.SampleRate));
+    }
+
+    public DictationState State { get { lock (_gate) return _state; } }
+
+    public string? CurrentDictationId { get { lock (_gate) return _session?.Id; } }
+
+    /// <summary>For diagnostics and tests: the capture buffer's capacity must not grow across equal recordings.</summary>
+    public int CaptureCapacitySamples => _buffer.Capacity;
+
+    public Task<string> StartAsync(StartDictationRequest request, CancellationToken cancellationToken)
+    {
+        // Open the source before touching state: a missing file fails the call and leaves the service idle.
+        var source = _sources.Create(request.Source);
+        Session session;
+        lock (_gate)
+        {
+            if (_state != DictationState.Idle)
+            {
+                _ = source.DisposeAsync();
+                throw new WisprException(WisprErrorCodes.InvalidState,
+                    _state == DictationState.Listening
+                        ? $"A dictation is already running ({_session!.Id}); stop or cancel it first."
+                        : "The previous dictation is still being transcribed; try again when it finishes.");
+            }
+            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, DictationWire.ToOptions(request.Language, request.Prompt));
+            _session = session;
+            _buffer.Reset();
+            SetStateLocked(DictationState.Listening, session.Id);
+        }
+        _logger.LogInformation("Dictation {Id} listening on {Source}", session.Id, source.Description);
+        session.Capture = Task.Run(() => CaptureAsync(session), CancellationToken.None);
+        // Load the model while the user talks, so stop pays only for recognition.
+        _ = Task.Run(() => PrepareQuietlyAsync(session.Id), CancellationToken.None);
+        return Task.FromResult(session.Id);
+    }
+
+    public async Task<TranscriptResult> StopAsync(string? dictationId, CancellationToken cancellationToken)
+    {
+        var stopClock = Stopwatch.StartNew();
+        Session session;
+        lock (_gate)
+        {
+            if (_state != DictationState.Listening || _session is null)
+                throw new WisprException(WisprErrorCodes.InvalidState,
+                    _state == DictationState.Transcribing ? "This dictation is already being transcribed." : "No dictation is running; start one first.");
+            if (dictationId is not null && dictationId != _session.Id)
+                throw new WisprException(WisprErrorCodes.InvalidState, $"Dictation {dictationId} is not the running one ({_session.Id}).");
+            session = _session;
+            SetStateLocked(DictationState.Transcribing, session.Id);
+        }
+
+        try
+        {
+            await EndCaptureAsync(session).ConfigureAwait(false);
+            if (_buffer.DroppedSamples > 0)
+                _logger.LogWarning("Dictation {Id} reached the {Max} s recording limit; {Dropped} s after it were not kept",
+                    session.Id, _buffer.MaxSamples / WavDecoder.SampleRate, _buffer.DroppedSamples / WavDecoder.SampleRate);
+            var audio = _buffer.TakeAndReset(); // the pipeline's one copy; the buffer keeps its capacity for next time
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Cancel.Token);
+            return await TranscribeAsync(audio, session.Options, session.Id, stopClock, saveOnFailure: true, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (session.Cancel.IsCancellationRequested)
+        {
+            throw new WisprException(WisprErrorCodes.Cancelled, $"Dictation {session.Id} was cancelled.");
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _session = null;
+                SetStateLocked(DictationState.Idle, session.Id, session.Cancel.IsCancellationRequested ? "cancelled" : null);
+            }
+            session.Dispose();
+        }
+    }
+
+    /// <summary>Discards the running dictation (listening or transcribing). Returns false when none was running.</summary>
+    public async Task<bool> CancelAsync(string? dictationId)
+    {
+        Session session;
+        bool wasListening;
+        lock (_gate)
+        {
+            if (_session is null || (dictationId is not null && dictationId != _session.Id))
+                return false;
+            session = _session;
+            wasListening = _state == DictationState.Listening;
+            session.Cancel.Cancel();
+            if (wasListening)
+                _session = null;
+        }
+        if (wasListening)
+        {
+            await EndCaptureAsync(session).ConfigureAwait(false);
+            _buffer.Reset();
+            lock (_gate)
+                SetStateLocked(DictationState.Idle, session.Id, "cancelled");
+            session.Dispose();
+        }
+        // When transcribing, StopAsync sees the cancellation, answers Cancelled and returns to idle itself.
+        _logger.LogInformation("Dictation {Id} cancelled", session.Id);
+        return true;
+    }
+
+    /// <summary>Transcribes a whole file at full speed; independent of the dictation stage except for sharing the backend.</summary>
+    public async Task<TranscriptResult> TranscribeFileAsync(string path, string? language, string? prompt, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        var audio = await Task.Run(() => WavDecoder.ReadMono16k(path), cancellationToken).ConfigureAwait(false);
+        return await TranscribeAsync(audio, DictationWire.ToOptions(language, prompt), null, clock, saveOnFailure: false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<TranscriptResult> TranscribeAsync(float[] audio, TranscribeOptions options, string? dictationId, Stopwatch clock,
+        bool saveOnFailure, CancellationToken cancellationToken)
+    {
+        var durationMs = (long)audio.Length * 1000 / WavDecoder.SampleRate;
+        if (audio.Length < MinSpeechSamples)
+            throw new WisprException(WisprErrorCodes.NoSpeech, $"The recording is empty ({durationMs} ms of audio); nothing to transcribe.");
+        float peak = 0;
+        foreach (var s in audio)
+            peak = Math.Max(peak, Math.Abs(s));
+        if (peak < SilencePeak)
+            throw new WisprException(WisprErrorCodes.NoSpeech,
+                $"The recording is silent ({durationMs / 1000.0:0.0} s, peak {20 * Math.Log10(Math.Max(peak, 1e-9)):0} dBFS): is the microphone muted or the wrong one?");
+
+        try
+        {
+            return await _backends.UseAsync(async (backend, loadMs) =>
+            {
+                var asrClock = Stopwatch.StartNew();
+                var segments = new List<SegmentResult>();
+                await foreach (var segment in backend.TranscribeAsync(audio, options, cancellationToken).ConfigureAwait(false))
+                {
+                    if (!string.IsNullOrWhiteSpace(segment.Text))
+                        segments.Add(new SegmentResult((long)segment.Start.TotalMilliseconds, (long)segment.End.TotalMilliseconds, segment.Text.Trim()));
+                }
+                var text = string.Join(' ', segments.Select(s => s.Text)).Trim();
+                var result = new TranscriptResult(dictationId, text, segments, durationMs, backend.Name, backend.ModelPath,
+                    new TranscriptTimings(clock.ElapsedMilliseconds, asrClock.ElapsedMilliseconds, loadMs));
+                _logger.LogInformation("Transcribed {Ms} ms of audio with {Backend} in {Asr} ms ({Total} ms stop-to-text, load {Load} ms)",
+                    durationMs, backend.Name, result.Timings.AsrMs, result.Timings.StopToTextMs, loadMs);
+                return result;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (saveOnFailure && ex is not OperationCanceledException)
+        {
+            // The words must not be lost with the model: keep the audio on disk and say where.
+            var saved = TrySaveRecording(audio, dictationId);
+            var message = ex is WisprException w ? w.Message : $"Transcription failed: {ex.Message}";
+            if (saved is not null)
+                message += $" The recording was saved to {saved}; transcribe it with \"Wispr: Transcribe WAV File\" once fixed.";
+            throw new WisprException(ex is WisprException we ? we.Code : WisprErrorCodes.TranscriptionFailed, message, ex);
+        }
+        catch (Exception ex) when (ex is not WisprException and not OperationCanceledException)
+        {
+            throw new WisprException(WisprErrorCodes.TranscriptionFailed, $"Transcription failed: {ex.Message}", ex);
+        }
+    }
+
+    private string? TrySaveRecording(float[] audio, string? dictationId)
+    {
+        try
+        {
+            var folder = Path.Combine(Path.GetDirectoryName(ModelCatalog.CacheDirectory())!, "recordings");
+            Directory.CreateDirectory(folder);
+            var path = Path.Combine(folder, $"dictation-{DateTime.Now:yyyyMMdd-HHmmss}-{dictationId}.wav");
+            using var writer = new WaveFileWriter(path, WaveFormat.CreateIeeeFloatWaveFormat(WavDecoder.SampleRate, 1));
+            writer.WriteSamples(audio, 0, audio.Length);
+            return path;
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError(ex, "Could not save the recording of dictation {Id}", dictationId);
+            return null;
+        }
+    }
+
+    private async Task CaptureAsync(Session session)
+    {
+        try
+        {
+            await session.Source.RunAsync(_buffer, session.StopCapture.Token).ConfigureAwait(false);
+            if (!session.StopCapture.IsCancellationRequested)
+            {
+                _logger.LogInformation("Dictation {Id}: audio source ended", session.Id);
+                _events.RaiseSourceEnded(new SourceEnded(session.Id, (long)_buffer.Count * 1000 / WavDecoder.SampleRate, null));
+            }
+        }
+        catch (Exception ex)
+        {
+            // Keep what was captured: stop still transcribes it.
+            _logger.LogError(ex, "Dictation {Id}: audio source failed", session.Id);
+            _events.RaiseSourceEnded(new SourceEnded(session.Id, (long)_buffer.Count * 1000 / WavDecoder.SampleRate, ex.Message));
+        }
+    }
+
+    private static async Task EndCaptureAsync(Session session)
+    {
+        session.StopCapture.Cancel();
+        if (session.Capture is { } capture)
+            await capture.ConfigureAwait(false); // never throws: CaptureAsync handles its own failures
+        await session.Source.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task PrepareQuietlyAsync(string dictationId)
+    {
+        try
+        {
+            await _backends.PrepareAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Reported to the user by stop, with the recording kept; here it is only worth a log line.
+            _logger.LogWarning("Preparing the backend during dictation {Id} failed: {Message}", dictationId, ex.Message);
+        }
+    }
+
+    private void SetStateLocked(DictationState state, string? id, string? reason = null)
+    {
+        var previous = _state;
+        _state = state;
+        _events.RaiseDictationStateChanged(new DictationStateChange(id, state, previous, reason));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Session? session;
+        lock (_gate)
+            session = _session;
+        if (session is not null)
+            await CancelAsync(session.Id).ConfigureAwait(false);
+    }
+
+    private sealed class Session(string id, IAudioSource source, TranscribeOptions options) : IDisposable
+    {
+        public string Id { get; } = id;
+        public IAudioSource Source { get; } = source;
+        public TranscribeOptions Options { get; } = options;
+        public CancellationTokenSource StopCapture { get; } = new();
+        public CancellationTokenSource Cancel { get; } = new();
+        public Task? Capture { get; set; }
+
+        public void Dispose()
+        {
+            StopCapture.Dispose();
+            Cancel.Dispose();
+        }
+    }
+}

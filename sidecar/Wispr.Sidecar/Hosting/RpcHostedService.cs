@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+using Wispr.Sidecar.Dictation;
+using Wispr.Sidecar.Models;
+using Wispr.Sidecar.Rpc;
+using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
+
+namespace Wispr.Sidecar.Hosting;
+
+/// <summary>Serves the JSON-RPC connection for the host's lifetime and stops the host when the connection closes.</summary>
+public sealed class RpcHostedService(
+    RpcStreams streams,
+    SidecarRpcTarget target,
+    SidecarEvents events,
+    SidecarOptions options,
+    IHostApplicationLifetime lifetime,
+    ILogger<RpcHostedService> logger) : IHostedService, IAsyncDisposable
+{
+    private JsonRpc? _rpc;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        var rpc = RpcConnection.Create(streams.Output, streams.Input);
+        // Targets go in before StartListening, or early requests find no method.
+        rpc.AddLocalRpcTarget(target, RpcConnection.TargetOptions);
+        events.DictationStateChanged += OnStateChanged;
+        events.SourceEnded += OnSourceEnded;
+        events.ModelProgress += OnModelProgress;
+        rpc.StartListening();
+        _rpc = rpc;
+        _ = rpc.Completion.ContinueWith(t =>
+        {
+            logger.LogInformation("JSON-RPC connection closed{Why}; stopping", t.IsFaulted ? $" ({t.Exception?.GetBaseException().Message})" : "");
+            lifetime.StopApplication();
+        }, TaskScheduler.Default);
+        if (options.ClientProcessId is int pid)
+            _ = WatchClientAsync(pid);
+        return Task.CompletedTask;
+    }
+
+    private async Task WatchClientAsync(int pid)
+    {
+        try
+        {
+            using var client = Process.GetProcessById(pid);
+            await client.WaitForExitAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { return; }
+        catch (ArgumentException) { /* already gone */ }
+        logger.LogWarning("Client process {Pid} exited; shutting down", pid);
+        Environment.ExitCode = ServerExitCodes.ClientProcessExited;
+        lifetime.StopApplication();
+    }
+
+    private void OnStateChanged(DictationStateChange c) =>
+        Notify(M.DictationStateChanged, new StateChangedNotification(c.DictationId, c.State.ToWire(), c.PreviousState.ToWire(), c.Reason));
+
+    private void OnSourceEnded(SourceEnded e) =>
+        Notify(M.DictationSourceEnded, new SourceEndedNotification(e.DictationId, e.CapturedMs, e.Error));
+
+    private void OnModelProgress(ModelProgress p) =>
+        Notify(M.ModelProgress, new ModelProgressNotification(p.Stage.ToString().ToLowerInvariant(), p.File, p.ReceivedBytes, p.TotalBytes));
+
+    private void Notify(string method, object payload)
+    {
+        if (_rpc is not { IsDisposed: false } rpc)
+            return;
+        rpc.NotifyWithParameterObjectAsync(method, payload).ContinueWith(
+            t => logger.LogDebug("Notification {Method} not sent: {Message}", method, t.Exception?.GetBaseException().Message),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        events.DictationStateChanged -= OnStateChanged;
+        events.SourceEnded -= OnSourceEnded;
+        events.ModelProgress -= OnModelProgress;
+        return Task.CompletedTask;
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _rpc?.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

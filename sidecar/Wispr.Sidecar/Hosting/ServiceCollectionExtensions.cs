@@ -1,0 +1,27 @@
+using Microsoft.Extensions.DependencyInjection;
+using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Dictation;
+using Wispr.Sidecar.Models;
+using Wispr.Sidecar.Recognition;
+using Wispr.Sidecar.Recognition.Whisper;
+using Wispr.Sidecar.Rpc;
+
+namespace Wispr.Sidecar.Hosting;
+
+public static class ServiceCollectionExtensions
+{
+    /// <summary>Every long-lived service of the sidecar, in one list.</summary>
+    public static IServiceCollection AddWisprSidecar(this IServiceCollection services, SidecarOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<SidecarEvents>();
+        services.AddSingleton(_ => new HttpClient { Timeout = Timeout.InfiniteTimeSpan }); // downloads of 142 MiB must not time out mid-way
+        services.AddSingleton<ModelDownloader>();
+        services.AddSingleton<ISpeechBackendProvider, WhisperBackendProvider>();
+        services.AddSingleton<BackendHost>();
+        services.AddSingleton<IAudioSourceFactory, AudioSourceFactory>();
+        services.AddSingleton<DictationService>();
+        services.AddSingleton<SidecarRpcTarget>();
+        return services;
+    }
+}

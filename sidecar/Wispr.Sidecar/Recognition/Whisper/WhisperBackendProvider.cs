@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Logging;
+using Wispr.Sidecar.Models;
+using Wispr.Sidecar.Rpc;
+
+namespace Wispr.Sidecar.Recognition.Whisper;
+
+/// <summary>Finds the Whisper model (an explicit file, else the default one in the user cache, downloaded once) and loads it.</summary>
+public sealed class WhisperBackendProvider(ModelDownloader downloader, SidecarOptions options, ILoggerFactory loggers) : ISpeechBackendProvider
+{
+    public string Id => "whisper";
+
+    public string Label => "Whisper";
+
+    public string? UnavailableReason => null;
+
+    public async Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (modelPathOverride is not null)
+        {
+            if (!File.Exists(modelPathOverride))
+                throw new WisprException(WisprErrorCodes.ModelNotFound,
+                    $"Whisper model file not found: {modelPathOverride}. Check the wispr.whisper.modelPath setting (or --model), " +
+                    $"or clear it to use the default {ModelCatalog.WhisperBaseEn.FileName}.");
+            return (modelPathOverride, false);
+        }
+        return await downloader.EnsureAsync(ModelCatalog.WhisperBaseEn, ModelCatalog.CacheDirectory(), progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) =>
+        await WhisperBackend.LoadAsync(
+            new WhisperBackendOptions(modelPath) { Threads = options.Threads ?? Math.Max(1, Environment.ProcessorCount) },
+            loggers.CreateLogger<WhisperBackend>(), cancellationToken).ConfigureAwait(false);
+}

@@ -1,0 +1,39 @@
+namespace Wispr.Sidecar.Rpc;
+
+// Wire shapes of docs/protocol.md. Property names go camelCase through JsonSerializerDefaults.Web.
+
+public sealed record InitializeParams(string? ClientName = null, string? ClientVersion = null, string? ModelPath = null);
+
+public sealed record BackendInfo(string Id, string Label, bool Available, string? Reason);
+
+public sealed record Capabilities(IReadOnlyList<BackendInfo> Backends, IReadOnlyList<string> AudioSources, bool TranscribeFile);
+
+public sealed record InitializeResult(string SidecarVersion, int ProtocolVersion, string Runtime, int Pid, Capabilities Capabilities, StatusResult Status);
+
+public sealed record ModelStatus(string Path, bool Loaded, long? SizeBytes);
+
+public sealed record StatusResult(string State, string? DictationId, string Backend, ModelStatus? Model,
+    long WorkingSetBytes, long PeakWorkingSetBytes, long ManagedHeapBytes);
+
+public sealed record StartResult(string DictationId, string State);
+
+public sealed record DictationRef(string? DictationId = null);
+
+public sealed record CancelResult(bool Cancelled);
+
+public sealed record TranscribeFileParams(string? Path = null, string? Language = null, string? Prompt = null);
+
+public sealed record SelectBackendParams(string? Backend = null, string? ModelPath = null);
+
+public sealed record PrepareResult(string ModelPath, bool Downloaded, long LoadMs);
+
+public sealed record EmptyParams;
+
+public sealed record EmptyResult;
+
+// Notifications.
+public sealed record StateChangedNotification(string? DictationId, string State, string PreviousState, string? Reason);
+
+public sealed record SourceEndedNotification(string DictationId, long CapturedMs, string? Error);
+
+public sealed record ModelProgressNotification(string Stage, string File, long? ReceivedBytes, long? TotalBytes);

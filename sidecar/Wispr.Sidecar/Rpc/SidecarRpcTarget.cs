@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using StreamJsonRpc;
+using Wispr.Sidecar.Dictation;
+using Wispr.Sidecar.Recognition;
+
+namespace Wispr.Sidecar.Rpc;
+
+/// <summary>
+/// The JSON-RPC surface. It holds no state of its own: each method validates its params and hands the work to a service,
+/// turning <see cref="WisprException"/> into a JSON-RPC error whose code the client branches on.
+/// </summary>
+public sealed class SidecarRpcTarget(
+    DictationService dictation,
+    BackendHost backends,
+    IHostApplicationLifetime lifetime,
+    ILogger<SidecarRpcTarget> logger)
+{
+    public const int ProtocolVersion = 1;
+
+    public static class Methods
+    {
+        public const string Initialize = "initialize";
+        public const string Status = "status";
+        public const string DictationStart = "dictation/start";
+        public const string DictationStop = "dictation/stop";
+        public const string DictationCancel = "dictation/cancel";
+        public const string TranscribeFile = "transcribeFile";
+        public const string BackendSelect = "backend/select";
+        public const string ModelPrepare = "model/prepare";
+        public const string Shutdown = "shutdown";
+        public const string DictationStateChanged = "dictation/stateChanged";
+        public const string DictationSourceEnded = "dictation/sourceEnded";
+        public const string ModelProgress = "model/progress";
+    }
+
+    [JsonRpcMethod(Methods.Initialize)]
+    public Task<InitializeResult> InitializeAsync(InitializeParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        logger.LogInformation("Client {Client} {Version} connected", p?.ClientName ?? "(unnamed)", p?.ClientVersion ?? "");
+        if (!string.IsNullOrWhiteSpace(p?.ModelPath))
+            await backends.SetModelPathAsync(p.ModelPath, cancellationToken).ConfigureAwait(false);
+        var caps = new Capabilities(
+            backends.Providers.Select(b => new BackendInfo(b.Id, b.Label, b.UnavailableReason is null, b.UnavailableReason)).ToList(),
+            ["wavFile"],
+            TranscribeFile: true);
+        return new InitializeResult(SidecarVersion, ProtocolVersion, RuntimeInformation.FrameworkDescription, Environment.ProcessId, caps, GetStatus());
+    });
+
+    [JsonRpcMethod(Methods.Status)]
+    public StatusResult Status(EmptyParams? p) => GetStatus();
+
+    [JsonRpcMethod(Methods.DictationStart)]
+    public Task<StartResult> StartAsync(StartDictationRequest? p, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        var id = await dictation.StartAsync(p ?? new StartDictationRequest(), cancellationToken).ConfigureAwait(false);
+        return new StartResult(id, DictationState.Listening.ToWire());
+    });
+
+    [JsonRpcMethod(Methods.DictationStop)]
+    public Task<TranscriptResult> StopAsync(DictationRef? p, CancellationToken cancellationToken) =>
+        Guard(() => dictation.StopAsync(p?.DictationId, cancellationToken));
+
+    [JsonRpcMethod(Methods.DictationCancel)]
+    public Task<CancelResult> CancelAsync(DictationRef? p) =>
+        Guard(async () => new CancelResult(await dictation.CancelAsync(p?.DictationId).ConfigureAwait(false)));
+
+    [JsonRpcMethod(Methods.TranscribeFile)]
+    public Task<TranscriptResult> TranscribeFileAsync(TranscribeFileParams? p, CancellationToken cancellationToken) => Guard(() =>
+    {
+        if (string.IsNullOrWhiteSpace(p?.Path))
+            throw new WisprException(WisprErrorCodes.InvalidParams, "transcribeFile needs a path.");
+        return dictation.TranscribeFileAsync(p.Path, p.Language, p.Prompt, cancellationToken);
+    });
+
+    [JsonRpcMethod(Methods.BackendSelect)]
+    public Task<StatusResult> SelectBackendAsync(SelectBackendParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        if (string.IsNullOrWhiteSpace(p?.Backend))
+            throw new WisprException(WisprErrorCodes.InvalidParams, "backend/select needs a backend id.");
+        await backends.SelectAsync(p.Backend, p.ModelPath, cancellationToken).ConfigureAwait(false);
+        return GetStatus();
+    });
+
+    [JsonRpcMethod(Methods.ModelPrepare)]
+    public Task<PrepareResult> PrepareAsync(EmptyParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        var (path, downloaded, loadMs) = await backends.PrepareAsync(cancellationToken).ConfigureAwait(false);
+        return new PrepareResult(path, downloaded, loadMs);
+    });
+
+    [JsonRpcMethod(Methods.Shutdown)]
+    public EmptyResult Shutdown(EmptyParams? p)
+    {
+        logger.LogInformation("Shutdown requested by the client");
+        // Answer first; the host unloads the backend while stopping.
+        _ = Task.Run(lifetime.StopApplication, CancellationToken.None);
+        return new EmptyResult();
+    }
+
+    private StatusResult GetStatus()
+    {
+        using var self = Process.GetCurrentProcess();
+        var resident = backends.ResidentModelPath;
+        var path = resident ?? backends.ModelPathOverride;
+        ModelStatus? model = path is null ? null
+            : new ModelStatus(path, resident is not null, File.Exists(path) ? new FileInfo(path).Length : null);
+        return new StatusResult(dictation.State.ToWire(), dictation.CurrentDictationId, backends.SelectedBackend, model,
+            self.WorkingSet64, self.PeakWorkingSet64, GC.GetTotalMemory(forceFullCollection: false));
+    }
+
+    internal static string SidecarVersion { get; } =
+        typeof(SidecarRpcTarget).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion?.Split('+')[0] ?? "0.0.0";
+
+    private async Task<T> Guard<T>(Func<Task<T>> work)
+    {
+        try
+        {
+            return await work().ConfigureAwait(false);
+        }
+        catch (WisprException ex)
+        {
+            logger.LogWarning("Request failed ({Code}): {Message}", ex.Code, ex.Message);
+            throw new LocalRpcException(ex.Message, ex) { ErrorCode = ex.Code, ErrorData = new { code = ex.Code } };
+        }
+    }
+}

@@ -1,0 +1,50 @@
+using Microsoft.Extensions.Logging;
+
+namespace Wispr.Sidecar;
+
+/// <summary>Command-line options shared by every verb. Parsed by hand: a handful of flags does not need a parser library.</summary>
+public sealed record SidecarOptions
+{
+    public string Backend { get; init; } = "whisper";
+    public string? ModelPath { get; init; }
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    public int? ClientProcessId { get; init; }
+    /// <summary>Longest recording kept, in seconds; later audio is dropped with a warning.</summary>
+    public int MaxRecordingSeconds { get; init; } = 600;
+    public int? Threads { get; init; }
+
+    /// <summary>Parses <c>--flag value</c> pairs; returns the options and the remaining positional arguments.</summary>
+    public static (SidecarOptions Options, List<string> Positional) Parse(IEnumerable<string> args)
+    {
+        var o = new SidecarOptions();
+        var positional = new List<string>();
+        using var e = args.GetEnumerator();
+        string Next(string flag) => e.MoveNext() ? e.Current : throw new ArgumentException($"{flag} needs a value.");
+        while (e.MoveNext())
+        {
+            var a = e.Current;
+            switch (a)
+            {
+                case "--model": o = o with { ModelPath = Path.GetFullPath(Next(a)) }; break;
+                case "--backend": o = o with { Backend = Next(a) }; break;
+                case "--logLevel":
+                case "--log-level":
+                    var level = Next(a);
+                    o = o with { LogLevel = Enum.TryParse<LogLevel>(level, ignoreCase: true, out var l) ? l
+                        : level.ToLowerInvariant() switch { "debug" => LogLevel.Debug, "info" => LogLevel.Information, "warn" or "warning" => LogLevel.Warning, "off" => LogLevel.None, _ => throw new ArgumentException($"Unknown log level '{level}'.") } };
+                    break;
+                case "--clientProcessId": o = o with { ClientProcessId = int.Parse(Next(a)) }; break;
+                case "--maxRecordingSeconds": o = o with { MaxRecordingSeconds = int.Parse(Next(a)) }; break;
+                case "--threads": o = o with { Threads = int.Parse(Next(a)) }; break;
+                default:
+                    if (a.StartsWith("--", StringComparison.Ordinal))
+                        throw new ArgumentException($"Unknown option '{a}'.");
+                    positional.Add(a);
+                    break;
+            }
+        }
+        if (o.ModelPath is null && Environment.GetEnvironmentVariable("WISPR_MODEL_PATH") is { Length: > 0 } env)
+            o = o with { ModelPath = Path.GetFullPath(env) };
+        return (o, positional);
+    }
+}
