@@ -66,7 +66,11 @@ async function setSetting(key, value) {
   await vscode.workspace.getConfiguration('wispr').update(key, value, vscode.ConfigurationTarget.Global);
 }
 
+/** Closes every editor without a save prompt (the test documents are untitled and dirty). */
 async function closeAllEditors() {
+  for (let i = 0; i < 50 && vscode.window.visibleTextEditors.length > 0; i++) {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 

@@ -11,7 +11,7 @@ exports.run = async function run() {
   const specDir = process.env.WISPR_E2E_SPEC_DIR || __dirname;
   const mocha = new Mocha({
     ui: 'bdd',
-    timeout: Number(process.env.WISPR_E2E_TEST_TIMEOUT_MS || 60000),
+    timeout: Number(process.env.WISPR_E2E_TEST_TIMEOUT_MS || 150000),
     color: false,
     reporter: 'spec',
     grep: process.env.WISPR_E2E_GREP || undefined,

@@ -4,7 +4,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { vscode, wisprApi, waitReady, waitFor, openEditor, setCursors, dictate, setSetting, closeAllEditors } = require('./helpers');
+const { vscode, LISTEN_MS, wisprApi, waitReady, waitFor, openEditor, setCursors, dictate, setSetting, closeAllEditors } = require('./helpers');
 
 function alive(pid) {
   try { process.kill(pid, 0); return true; } catch { return false; }
@@ -67,10 +67,36 @@ describe('sidecar lifecycle', function () {
       }
     } finally {
       const pid2 = api.sidecarPid;
-      await setSetting('whisper.modelPath', undefined);
+      await setSetting('whisper.modelPath', model || undefined);
       await waitFor(() => api.sidecarState === 'ready' && api.sidecarPid !== pid2, { timeoutMs: 60000, what: 'restart back to the original model' });
       if (copy) fs.rmSync(path.dirname(copy), { recursive: true, force: true });
     }
+  });
+
+  it('a failed dictation (missing model) does not block the next one', async function () {
+    const model = vscode.workspace.getConfiguration('wispr').get('whisper.modelPath');
+    let pid = await waitReady(api);
+    await setSetting('whisper.modelPath', path.join(os.tmpdir(), 'wispr-e2e-no-such-model.bin'));
+    try {
+      await waitFor(() => api.sidecarState === 'ready' && api.sidecarPid !== pid, { timeoutMs: 60000, what: 'restart for the missing model' });
+      const editor = await openEditor('x', 'plaintext');
+      setCursors(editor, [[0, 1]]);
+      await vscode.commands.executeCommand('wispr.toggleDictation');
+      await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'dictation listening' });
+      await new Promise((r) => setTimeout(r, LISTEN_MS)); // taps closer than wispr.pushToTalk.repeatDelayMs count as a hold
+      await vscode.commands.executeCommand('wispr.toggleDictation');
+      // the model cannot be found: the dictation fails, nothing is inserted, and the extension is idle again
+      await waitFor(() => api.dictationStage === 'idle', { timeoutMs: 30000, what: 'idle after the failure' });
+      assert.strictEqual(editor.document.getText(), 'x');
+    } finally {
+      pid = api.sidecarPid;
+      await setSetting('whisper.modelPath', model || undefined);
+      await waitFor(() => api.sidecarState === 'ready' && api.sidecarPid !== pid, { timeoutMs: 60000, what: 'restart with the good model' });
+    }
+    const editor = await openEditor('y', 'plaintext');
+    setCursors(editor, [[0, 1]]);
+    const text = await dictate(api);
+    assert.ok(text.length > 1, `the next dictation works: ${JSON.stringify(text)}`);
   });
 
   it('"Wispr: Toggle Inserting as Comment" flips the insertion.mode setting', async function () {

@@ -97,6 +97,10 @@ export async function startCodeServer(o = {}) {
     fs.writeFileSync(path.join(workspace, rel), content);
   }
   writeJson(path.join(userDataDir, 'User', 'settings.json'), { ...BASE_SETTINGS, ...(o.settings ?? {}) });
+  // code-server windows are remote windows: settings of scope machine / machine-overridable (wispr.whisper.modelPath,
+  // wispr.sidecar.path, ...) count only from the remote ("Machine") settings once the extension's schema is known;
+  // in User settings they are dropped at the next reload of that file. So per-test settings go to both.
+  writeJson(path.join(userDataDir, 'Machine', 'settings.json'), { ...(o.settings ?? {}) });
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
 

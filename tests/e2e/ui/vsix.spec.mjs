@@ -103,10 +103,13 @@ describe('packaged extension (.vsix)', function () {
       if (this.currentTest?.state === 'failed' && wb) await wb.screenshot(`vsix ${this.currentTest.title}`);
     });
 
-    it('is installed as the linux-x64 build', function () {
+    it('is installed as the linux-x64 build with an executable sidecar', function () {
       const dirs = fs.readdirSync(extensionsDir).filter((d) => d.startsWith('wispr.wispr-vscode-'));
       assert.equal(dirs.length, 1, `installed: ${fs.readdirSync(extensionsDir).join(', ')}`);
-      assert.match(dirs[0], /linux-x64$/);
+      const installed = path.join(extensionsDir, dirs[0]);
+      assert.match(fs.readFileSync(path.join(installed, '.vsixmanifest'), 'utf8'), /TargetPlatform="linux-x64"/);
+      const exe = path.join(installed, 'extension', 'bin', RID, 'Wispr.Sidecar');
+      assert.ok(fs.statSync(exe).mode & 0o100, 'the installed sidecar keeps its executable bit');
     });
 
     it('runs the bundled sidecar, not a dev build', function () {
