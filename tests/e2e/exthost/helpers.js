@@ -46,6 +46,19 @@ function setCursors(editor, positions) {
 }
 
 /**
+ * Toggle Dictation is also the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs (600 ms by default)
+ * of the previous one reads as the key's auto-repeat (a hold), not as a new tap. Taps are spaced accordingly.
+ */
+const TAP_GAP_MS = Number(process.env.WISPR_E2E_TAP_GAP_MS || 800);
+let lastToggle = 0;
+async function toggle() {
+  const wait = lastToggle + TAP_GAP_MS - Date.now();
+  if (wait > 0) await sleep(wait);
+  lastToggle = Date.now();
+  await vscode.commands.executeCommand('wispr.toggleDictation');
+}
+
+/**
  * Dictates into the active editor as a user would: Toggle Dictation (start), listen LISTEN_MS of the WAV source,
  * Toggle Dictation (stop), then waits until the transcript is in the document and the dictation is idle again.
  */
@@ -53,10 +66,10 @@ async function dictate(api, { timeoutMs = 60000 } = {}) {
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new Error('no active editor');
   const before = editor.document.version;
-  await vscode.commands.executeCommand('wispr.toggleDictation');
+  await toggle();
   await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'dictation listening' });
   await sleep(LISTEN_MS);
-  await vscode.commands.executeCommand('wispr.toggleDictation');
+  await toggle();
   await waitFor(() => api.dictationStage === 'idle' && editor.document.version !== before,
     { timeoutMs, what: `the transcript in the editor (stage ${api.dictationStage})` });
   return editor.document.getText();
@@ -74,4 +87,4 @@ async function closeAllEditors() {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
-module.exports = { vscode, EXTENSION_ID, LISTEN_MS, sleep, waitFor, wisprApi, waitReady, openEditor, setCursors, dictate, setSetting, closeAllEditors };
+module.exports = { vscode, EXTENSION_ID, LISTEN_MS, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, dictate, setSetting, closeAllEditors };

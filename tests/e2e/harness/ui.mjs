@@ -55,9 +55,20 @@ export class Workbench {
     await this.page.locator('.editor-instance .monaco-editor textarea.inputarea, .editor-instance .monaco-editor .native-edit-context').first().focus();
   }
 
+  /**
+   * Toggle Dictation doubles as the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs (600 ms) of the
+   * previous one reads as a held key. Call this before each press or palette run of it, so every one is a new tap.
+   */
+  async tapGap(ms = Number(process.env.WISPR_E2E_TAP_GAP_MS || 800)) {
+    const wait = (this.lastTap ?? 0) + ms - Date.now();
+    if (wait > 0) await this.page.waitForTimeout(wait);
+    this.lastTap = Date.now();
+  }
+
   /** Runs a command by its title from the command palette (F1). */
   async runCommand(title) {
     const page = this.page;
+    if (/Toggle Dictation/.test(title)) await this.tapGap();
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });

@@ -38,15 +38,45 @@ describe('UI: dictation in the workbench', function () {
     await wb.wisprStatus(/Whisper/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
   });
 
-  it('the push-to-talk keybinding (Ctrl+Alt+Space) starts and stops dictation', async function () {
+  it('tapping Ctrl+Alt+Space starts dictation, tapping it again stops and inserts', async function () {
     await wb.gotoEnd();
     const before = await wb.editorText();
+    await wb.tapGap();
     await wb.page.keyboard.press('Control+Alt+Space');
     await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
     await wb.page.waitForTimeout(config.listenMs);
+    await wb.tapGap();
     await wb.page.keyboard.press('Control+Alt+Space');
     const after = await wb.waitForEditorText((t) => t !== before, 60_000);
     assert.ok(after.length > before.length, `text inserted: ${JSON.stringify(after)}`);
+  });
+
+  it('holding Ctrl+Alt+Space dictates while held and inserts on release (push-to-talk)', async function () {
+    await wb.gotoEnd();
+    const before = await wb.editorText();
+    const kb = wb.page.keyboard;
+    await wb.tapGap();
+    await kb.down('Control');
+    await kb.down('Alt');
+    try {
+      // a held key: one keydown, then auto-repeats (keydown with repeat=true) about every 33 ms
+      const until = Date.now() + config.listenMs;
+      let sawListening = false;
+      while (Date.now() < until) {
+        await kb.down('Space');
+        if (!sawListening) sawListening = (await wb.wisprStatus(/listening/).count()) > 0;
+        await wb.page.waitForTimeout(33);
+      }
+      assert.ok(sawListening || (await wb.wisprStatus(/listening/).count()) > 0, 'listening while the key is held');
+    } finally {
+      wb.lastTap = Date.now();
+      await kb.up('Space');
+      await kb.up('Alt');
+      await kb.up('Control');
+    }
+    const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+    assert.ok(after.length > before.length, `text inserted after the release: ${JSON.stringify(after)}`);
+    await wb.wisprStatus(/Whisper/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
   });
 
   it('the status bar item opens the backend quick pick; picking Whisper keeps it', async function () {
