@@ -39,7 +39,7 @@ run_suite() {
   count "$name" "$logf" "${PIPESTATUS[0]}"
 }
 
-run_suite sidecar dotnet test "$ROOT/wispr-vscode.sln" --no-build -nologo -v:q --logger "console;verbosity=normal"
+run_suite sidecar dotnet test "$ROOT/wispr-vscode.sln" --no-build -nologo -v:q
 run_suite extension-unit npm test --silent
 run_suite extension-sidecar npm run --silent test:integration
 if [ -z "${WISPR_SKIP_E2E:-}" ] && [ -f "$ROOT/tests/e2e/run.sh" ]; then

@@ -167,8 +167,13 @@ public sealed class DictationService : IAsyncDisposable
                 var segments = new List<SegmentResult>();
                 await foreach (var segment in backend.TranscribeAsync(audio, options, cancellationToken).ConfigureAwait(false))
                 {
-                    if (!string.IsNullOrWhiteSpace(segment.Text))
-                        segments.Add(new SegmentResult((long)segment.Start.TotalMilliseconds, (long)segment.End.TotalMilliseconds, segment.Text.Trim()));
+                    if (string.IsNullOrWhiteSpace(segment.Text))
+                        continue;
+                    // whisper.cpp pads every window to 30 s and can put a timestamp in the padding; the words are
+                    // still the user's, only the time is bounded to the audio that exists.
+                    long start = Math.Clamp((long)segment.Start.TotalMilliseconds, 0, durationMs);
+                    long end = Math.Clamp((long)segment.End.TotalMilliseconds, start, durationMs);
+                    segments.Add(new SegmentResult(start, end, segment.Text.Trim()));
                 }
                 var text = string.Join(' ', segments.Select(s => s.Text)).Trim();
                 var result = new TranscriptResult(dictationId, text, segments, durationMs, backend.Name, backend.ModelPath,

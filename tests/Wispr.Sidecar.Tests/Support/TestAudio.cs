@@ -36,17 +36,3 @@ public sealed class TestAudio : IDisposable
         try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
     }
 }
-
-public static class RepoPaths
-{
-    /// <summary>The repository root: the folder holding wispr-vscode.sln, found from the test binaries upwards.</summary>
-    public static string Root { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "wispr-vscode.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException("wispr-vscode.sln not found above " + AppContext.BaseDirectory);
-    }
-}

@@ -1,0 +1,62 @@
+// Typed access to the wispr.* settings; the only place that knows their names.
+import * as vscode from 'vscode';
+import { defaultPressTiming, PressTimingOptions, PushToTalkMode } from './dictation/pushToTalk';
+
+export type InsertionMode = 'text' | 'comment';
+export type AudioSourceKind = 'wavFile';
+export type TraceSetting = 'off' | 'messages' | 'compact' | 'verbose';
+
+export const SECTION = 'wispr';
+export const Settings = {
+    sidecarPath: 'sidecar.path',
+    modelPath: 'whisper.modelPath',
+    insertionMode: 'insertion.mode',
+    audioSource: 'audio.source',
+    wavFile: 'audio.wavFile',
+    traceServer: 'trace.server',
+    pushToTalkMode: 'pushToTalk.mode',
+    holdMs: 'pushToTalk.holdMs',
+    repeatDelayMs: 'pushToTalk.repeatDelayMs',
+    releaseMs: 'pushToTalk.releaseMs',
+} as const;
+
+export interface WisprConfig {
+    sidecarPath: string;
+    /** null when unset: the sidecar keeps its own choice. */
+    modelPath: string | null;
+    insertionMode: InsertionMode;
+    audioSource: AudioSourceKind;
+    /** Absolute path of the WAV file for the `wavFile` source (the bundled sample when the setting is empty). */
+    wavFile: string;
+    traceServer: TraceSetting;
+    pushToTalkMode: PushToTalkMode;
+    pressTiming: PressTimingOptions;
+}
+
+export function readConfig(context: vscode.ExtensionContext): WisprConfig {
+    const c = vscode.workspace.getConfiguration(SECTION);
+    const modelPath = c.get<string>(Settings.modelPath, '').trim();
+    const wavFile = c.get<string>(Settings.wavFile, '').trim();
+    return {
+        sidecarPath: c.get<string>(Settings.sidecarPath, '').trim(),
+        modelPath: modelPath || null,
+        insertionMode: c.get<InsertionMode>(Settings.insertionMode, 'text') === 'comment' ? 'comment' : 'text',
+        audioSource: 'wavFile',
+        wavFile: wavFile || context.asAbsolutePath('samples/jfk.wav'),
+        traceServer: c.get<TraceSetting>(Settings.traceServer, 'off'),
+        pushToTalkMode: c.get<PushToTalkMode>(Settings.pushToTalkMode, 'auto'),
+        pressTiming: {
+            holdMs: positive(c.get<number>(Settings.holdMs), defaultPressTiming.holdMs),
+            repeatDelayMs: positive(c.get<number>(Settings.repeatDelayMs), defaultPressTiming.repeatDelayMs),
+            releaseMs: positive(c.get<number>(Settings.releaseMs), defaultPressTiming.releaseMs),
+        },
+    };
+}
+
+export function affects(e: vscode.ConfigurationChangeEvent, ...keys: (typeof Settings)[keyof typeof Settings][]): boolean {
+    return keys.some(k => e.affectsConfiguration(`${SECTION}.${k}`));
+}
+
+function positive(value: number | undefined, fallback: number): number {
+    return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}

@@ -1,0 +1,167 @@
+// Comment tokens from language-configuration.json files, plus a built-in table for when no extension supplies them.
+// Pure: no `vscode` import (unit-tested under plain node).
+import { CommentSyntax } from './commentFormat';
+
+/**
+ * Parses JSON with comments and trailing commas, as VS Code's language-configuration.json files are written.
+ * Comments and trailing commas are removed outside strings, then the rest is plain JSON.parse.
+ */
+export function parseJsonc(text: string): unknown {
+    let out = '';
+    let i = 0;
+    const n = text.length;
+    while (i < n) {
+        const ch = text[i];
+        if (ch === '"') {
+            const start = i++;
+            while (i < n && text[i] !== '"') {
+                i += text[i] === '\\' ? 2 : 1;
+            }
+            out += text.slice(start, ++i);
+        } else if (ch === '/' && text[i + 1] === '/') {
+            while (i < n && text[i] !== '\n' && text[i] !== '\r') {
+                i++;
+            }
+        } else if (ch === '/' && text[i + 1] === '*') {
+            const end = text.indexOf('*/', i + 2);
+            i = end < 0 ? n : end + 2;
+            out += ' ';
+        } else {
+            out += ch;
+            i++;
+        }
+    }
+    // Trailing commas: a comma followed only by whitespace before } or ] (strings are intact, comments gone).
+    return JSON.parse(stripTrailingCommas(out.replace(/^\uFEFF/, '')));
+}
+
+function stripTrailingCommas(json: string): string {
+    let out = '';
+    let i = 0;
+    while (i < json.length) {
+        const ch = json[i];
+        if (ch === '"') {
+            const start = i++;
+            while (i < json.length && json[i] !== '"') {
+                i += json[i] === '\\' ? 2 : 1;
+            }
+            out += json.slice(start, ++i);
+            continue;
+        }
+        if (ch === ',') {
+            let j = i + 1;
+            while (j < json.length && /\s/.test(json[j])) {
+                j++;
+            }
+            if (json[j] === '}' || json[j] === ']') {
+                i++;
+                continue;
+            }
+        }
+        out += ch;
+        i++;
+    }
+    return out;
+}
+
+/**
+ * The comment tokens of a parsed language configuration. `lineComment` is a string, or in newer VS Code
+ * an object `{ comment: string, noIndent?: boolean }`. Returns undefined when the configuration has neither.
+ */
+export function commentSyntaxFromConfig(config: unknown): CommentSyntax | undefined {
+    if (typeof config !== 'object' || config === null) {
+        return undefined;
+    }
+    const comments = (config as { comments?: unknown }).comments;
+    if (typeof comments !== 'object' || comments === null) {
+        return undefined;
+    }
+    const result: { lineComment?: string; blockComment?: [string, string] } = {};
+    const line = (comments as { lineComment?: unknown }).lineComment;
+    if (typeof line === 'string' && line.trim()) {
+        result.lineComment = line;
+    } else if (typeof line === 'object' && line !== null) {
+        const comment = (line as { comment?: unknown }).comment;
+        if (typeof comment === 'string' && comment.trim()) {
+            result.lineComment = comment;
+        }
+    }
+    const block = (comments as { blockComment?: unknown }).blockComment;
+    if (Array.isArray(block) && block.length === 2 && typeof block[0] === 'string' && typeof block[1] === 'string' && block[0] && block[1]) {
+        result.blockComment = [block[0], block[1]];
+    }
+    return result.lineComment || result.blockComment ? result : undefined;
+}
+
+const slashes: CommentSyntax = { lineComment: '//', blockComment: ['/*', '*/'] };
+const hash: CommentSyntax = { lineComment: '#' };
+const markup: CommentSyntax = { blockComment: ['<!--', '-->'] };
+const cssBlock: CommentSyntax = { blockComment: ['/*', '*/'] };
+
+/** Used when no installed extension contributes a configuration for the language. */
+export const BUILTIN_COMMENTS: Readonly<Record<string, CommentSyntax>> = {
+    bat: { lineComment: '@REM' },
+    c: slashes,
+    clojure: { lineComment: ';;' },
+    coffeescript: { lineComment: '#', blockComment: ['###', '###'] },
+    cpp: slashes,
+    csharp: slashes,
+    css: cssBlock,
+    cuda: slashes,
+    dart: slashes,
+    dockerfile: hash,
+    elixir: hash,
+    erlang: { lineComment: '%' },
+    fsharp: { lineComment: '//', blockComment: ['(*', '*)'] },
+    go: slashes,
+    graphql: hash,
+    groovy: slashes,
+    haskell: { lineComment: '--', blockComment: ['{-', '-}'] },
+    html: markup,
+    ini: { lineComment: ';' },
+    java: slashes,
+    javascript: slashes,
+    javascriptreact: slashes,
+    json: slashes, // what VS Code's own json configuration declares
+    jsonc: slashes,
+    julia: { lineComment: '#', blockComment: ['#=', '=#'] },
+    kotlin: slashes,
+    latex: { lineComment: '%' },
+    less: slashes,
+    lisp: { lineComment: ';' },
+    lua: { lineComment: '--', blockComment: ['--[[', ']]'] },
+    makefile: hash,
+    markdown: markup,
+    matlab: { lineComment: '%', blockComment: ['%{', '%}'] },
+    nim: hash,
+    'objective-c': slashes,
+    perl: hash,
+    php: slashes,
+    powershell: { lineComment: '#', blockComment: ['<#', '#>'] },
+    python: hash,
+    r: hash,
+    razor: { blockComment: ['@*', '*@'] },
+    ruby: { lineComment: '#', blockComment: ['=begin', '=end'] },
+    rust: slashes,
+    scala: slashes,
+    scss: slashes,
+    shellscript: hash,
+    sql: { lineComment: '--', blockComment: ['/*', '*/'] },
+    svelte: markup,
+    swift: slashes,
+    terraform: { lineComment: '#', blockComment: ['/*', '*/'] },
+    tex: { lineComment: '%' },
+    toml: hash,
+    typescript: slashes,
+    typescriptreact: slashes,
+    vb: { lineComment: "'" },
+    vue: markup,
+    xml: markup,
+    xsl: markup,
+    yaml: hash,
+    zig: { lineComment: '//' },
+};
+
+export function builtinCommentSyntax(languageId: string): CommentSyntax | undefined {
+    return Object.prototype.hasOwnProperty.call(BUILTIN_COMMENTS, languageId) ? BUILTIN_COMMENTS[languageId] : undefined;
+}

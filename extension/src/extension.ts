@@ -1,0 +1,94 @@
+// Activation only wires objects together; every disposable goes into context.subscriptions.
+import * as vscode from 'vscode';
+import { affects, SECTION, Settings, readConfig } from './config';
+import { CommentSyntaxProvider } from './dictation/commentSyntax';
+import { DictationController, DictationStage } from './dictation/dictationController';
+import { PushToTalk } from './dictation/pushToTalk';
+import { createLog } from './log';
+import { SidecarProcess } from './sidecar/sidecarProcess';
+import { SidecarStateEvents } from './sidecar/sidecarState';
+import { pickBackend } from './ui/backendPicker';
+import { showProblem } from './ui/notify';
+import { StatusBar } from './ui/statusBar';
+
+let sidecar: SidecarProcess | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+    const log = createLog();
+    const state = new SidecarStateEvents();
+    const sidecarProcess = new SidecarProcess(context, log, state);
+    sidecar = sidecarProcess;
+    const comments = new CommentSyntaxProvider(log);
+    const dictation = new DictationController(context, sidecarProcess, comments, log);
+    const statusBar = new StatusBar(sidecarProcess, dictation);
+    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar);
+
+    const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
+        context.subscriptions.push(vscode.commands.registerCommand(id, run));
+    // The shortcut's auto-repeat arrives as repeated calls: PushToTalk turns them into tap-to-toggle / hold-to-talk.
+    const makePushToTalk = () => new PushToTalk(
+        {
+            isIdle: () => dictation.stage === DictationStage.Idle,
+            isListening: () => dictation.stage === DictationStage.Listening,
+            start: () => dictation.start(),
+            stop: () => dictation.stop(),
+        },
+        () => readConfig(context).pushToTalkMode,
+        readConfig(context).pressTiming,
+    );
+    let pushToTalk = makePushToTalk();
+    context.subscriptions.push({ dispose: () => pushToTalk.dispose() });
+    command('wispr.toggleDictation', () => pushToTalk.invoke());
+    command('wispr.startDictation', () => dictation.start());
+    command('wispr.stopDictation', () => dictation.stop());
+    command('wispr.cancelDictation', () => dictation.cancel());
+    command('wispr.transcribeFile', (uri?: unknown) => dictation.transcribeFile(uri instanceof vscode.Uri ? uri : undefined));
+    command('wispr.switchBackend', () => pickBackend(context, sidecarProcess, log));
+    command('wispr.showLogs', () => log.show());
+    command('wispr.restartSidecar', () => sidecarProcess.restart().catch(e => showProblem(e, log)));
+    command('wispr.insertAsComment', async () => {
+        const config = vscode.workspace.getConfiguration(SECTION);
+        const next = readConfig(context).insertionMode === 'comment' ? 'text' : 'comment';
+        await config.update(Settings.insertionMode, next, vscode.ConfigurationTarget.Global);
+        void vscode.window.showInformationMessage(next === 'comment' ? 'Wispr: dictation is inserted as a comment.' : 'Wispr: dictation is inserted as plain text.');
+    });
+
+    // A new sidecar or model needs a new sidecarProcess; wait for a running dictation to end so no words are lost.
+    let restartPending = false;
+    const restartWhenIdle = () => {
+        if (dictation.stage === DictationStage.Idle) {
+            restartPending = false;
+            void sidecarProcess.restart().catch(e => showProblem(e, log));
+        } else {
+            restartPending = true;
+            log.info('Settings changed; the sidecar restarts when this dictation ends.');
+        }
+    };
+    context.subscriptions.push(
+        dictation.onDidChangeStage(stage => {
+            if (restartPending && stage === DictationStage.Idle) {
+                restartWhenIdle();
+            }
+        }),
+        vscode.workspace.onDidChangeConfiguration(e => {
+            if (affects(e, Settings.sidecarPath, Settings.modelPath)) {
+                restartWhenIdle();
+            }
+            if (affects(e, Settings.holdMs, Settings.repeatDelayMs, Settings.releaseMs)) {
+                pushToTalk.dispose();
+                pushToTalk = makePushToTalk();
+            }
+            if (affects(e, Settings.traceServer)) {
+                void sidecarProcess.setTrace(readConfig(context).traceServer);
+            }
+        }),
+        log.onDidChangeLogLevel(level => log.info(`Log level is now ${vscode.LogLevel[level]}; the sidecar picks it up when it next starts.`)),
+    );
+
+    // Start now so the model is ready by the first dictation; failures are reported, and the next command tries again.
+    void sidecarProcess.start().catch(e => showProblem(e, log));
+}
+
+export function deactivate(): Promise<void> | undefined {
+    return sidecar?.stop();
+}

@@ -1,0 +1,262 @@
+// The wire contract with the sidecar, one namespace per message, exactly as docs/protocol.md.
+// No `vscode` import: the integration test and unit tests load this under plain node.
+import { NotificationType, RequestType } from 'vscode-jsonrpc';
+
+export enum MessageDirection {
+    clientToServer = 'clientToServer',
+    serverToClient = 'serverToClient',
+}
+
+/** Error codes carried in JSON-RPC errors; branch on these, never on messages. */
+export const ErrorCodes = {
+    InvalidParams: -32602,
+    RequestCanceled: -32800,
+    AudioFileNotFound: 1001,
+    AudioFormatUnsupported: 1002,
+    NoSpeech: 1003,
+    AudioSourceFailed: 1004,
+    ModelNotFound: 2001,
+    ModelInvalid: 2002,
+    ModelDownloadFailed: 2003,
+    BackendLoadFailed: 2004,
+    BackendUnavailable: 2005,
+    TranscriptionFailed: 2006,
+    InvalidState: 3001,
+    Busy: 3002,
+    Cancelled: 3003,
+} as const;
+export type ErrorCodeName = keyof typeof ErrorCodes;
+
+export type DictationState = 'idle' | 'listening' | 'transcribing';
+export type BackendId = 'whisper' | 'parakeet';
+
+export interface BackendInfo {
+    id: BackendId | string;
+    label: string;
+    available: boolean;
+    reason?: string;
+}
+
+export interface ModelStatus {
+    path: string;
+    loaded: boolean;
+    sizeBytes: number | null;
+}
+
+export interface Status {
+    state: DictationState;
+    dictationId: string | null;
+    backend: string;
+    model: ModelStatus | null;
+    workingSetBytes: number;
+    peakWorkingSetBytes: number;
+    managedHeapBytes: number;
+}
+
+export interface WavFileSourceSpec {
+    kind: 'wavFile';
+    path: string;
+    /** Default true: the file is played at its own pace, like a microphone. */
+    realtime?: boolean;
+}
+export type AudioSourceSpec = WavFileSourceSpec;
+
+export interface TranscriptSegment {
+    startMs: number;
+    endMs: number;
+    text: string;
+}
+
+export interface TranscriptTimings {
+    stopToTextMs: number;
+    asrMs: number;
+    loadMs: number;
+}
+
+export interface TranscriptResult {
+    dictationId: string | null;
+    text: string;
+    segments: TranscriptSegment[];
+    audioDurationMs: number;
+    backend: string;
+    modelPath: string;
+    timings: TranscriptTimings;
+}
+
+export type EmptyParams = Record<string, never>;
+
+export namespace InitializeRequest {
+    export const method = 'initialize' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        clientName?: string;
+        clientVersion?: string;
+        modelPath?: string | null;
+    }
+    export interface Result {
+        sidecarVersion: string;
+        protocolVersion: 1;
+        runtime: string;
+        pid: number;
+        capabilities: {
+            backends: BackendInfo[];
+            audioSources: string[];
+            transcribeFile: true;
+        };
+        status: Status;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace StatusRequest {
+    export const method = 'status' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export type Params = EmptyParams;
+    export type Result = Status;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace DictationStartRequest {
+    export const method = 'dictation/start' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        source?: AudioSourceSpec;
+        language?: string;
+        prompt?: string;
+    }
+    export interface Result {
+        dictationId: string;
+        state: 'listening';
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace DictationStopRequest {
+    export const method = 'dictation/stop' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        dictationId?: string;
+    }
+    export type Result = TranscriptResult;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace DictationCancelRequest {
+    export const method = 'dictation/cancel' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        dictationId?: string;
+    }
+    export interface Result {
+        cancelled: boolean;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace TranscribeFileRequest {
+    export const method = 'transcribeFile' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        path: string;
+        language?: string;
+        prompt?: string;
+    }
+    export type Result = TranscriptResult;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace BackendSelectRequest {
+    export const method = 'backend/select' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        backend: string;
+        modelPath?: string | null;
+    }
+    export type Result = Status;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace ModelPrepareRequest {
+    export const method = 'model/prepare' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export type Params = EmptyParams;
+    export interface Result {
+        modelPath: string;
+        downloaded: boolean;
+        loadMs: number;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace ShutdownRequest {
+    export const method = 'shutdown' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export type Params = EmptyParams;
+    export type Result = EmptyParams;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace DictationStateChangedNotification {
+    export const method = 'dictation/stateChanged' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    export interface Params {
+        dictationId: string | null;
+        state: DictationState;
+        previousState: DictationState;
+        /** "cancelled" when the dictation was cancelled; otherwise absent or null. */
+        reason?: string | null;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
+export namespace DictationSourceEndedNotification {
+    export const method = 'dictation/sourceEnded' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    /** The audio source stopped by itself (a WAV file ended, or the device failed); the dictation is still listening. */
+    export interface Params {
+        dictationId: string;
+        capturedMs: number;
+        error: string | null;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
+export namespace ModelProgressNotification {
+    export const method = 'model/progress' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    export interface Params {
+        stage: 'download' | 'verify' | 'load' | 'ready';
+        file: string;
+        receivedBytes?: number;
+        totalBytes?: number;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
+/** Every message in this file; the unit test checks it against docs/protocol.md. */
+export const allMessages = [
+    InitializeRequest,
+    StatusRequest,
+    DictationStartRequest,
+    DictationStopRequest,
+    DictationCancelRequest,
+    TranscribeFileRequest,
+    BackendSelectRequest,
+    ModelPrepareRequest,
+    ShutdownRequest,
+    DictationStateChangedNotification,
+    DictationSourceEndedNotification,
+    ModelProgressNotification,
+] as const;
+
+/** A JSON-RPC error as vscode-jsonrpc surfaces it (ResponseError), narrowed without importing its class. */
+export interface RpcErrorLike {
+    code: number;
+    message: string;
+}
+
+export function isRpcError(e: unknown): e is RpcErrorLike {
+    return typeof e === 'object' && e !== null
+        && typeof (e as { code?: unknown }).code === 'number'
+        && typeof (e as { message?: unknown }).message === 'string';
+}

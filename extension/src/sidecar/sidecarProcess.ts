@@ -1,0 +1,318 @@
+// Owns the sidecar's lifetime inside VS Code: locate, spawn, initialize, restart after crashes, stop.
+import * as fs from 'node:fs';
+import * as vscode from 'vscode';
+import { CancellationToken, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
+import { readConfig, TraceSetting } from '../config';
+import { logSidecarLine, sidecarLogLevel } from '../log';
+import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTimes } from './crashPolicy';
+import { locateSidecar } from './locateSidecar';
+import {
+    BackendSelectRequest,
+    DictationSourceEndedNotification,
+    DictationStateChangedNotification,
+    ErrorCodes,
+    InitializeRequest,
+    ModelProgressNotification,
+    Status,
+} from './protocol';
+import { describeExit, SidecarConnection, SidecarExit } from './sidecarConnection';
+import { SidecarState, SidecarStateEvents } from './sidecarState';
+
+const STOP_TIMEOUT_MS = 3_000;
+const PROTOCOL_VERSION = 1;
+
+export class SidecarProcess implements vscode.Disposable {
+    private current: SidecarConnection | undefined;
+    private starting: Promise<SidecarConnection> | undefined;
+    private stopping: Promise<void> | undefined;
+    private restartTimer: NodeJS.Timeout | undefined;
+    private crashTimes: number[] = [];
+    private gaveUp = false;
+    private gaveUpNotified = false;
+    private initResult: InitializeRequest.Result | undefined;
+    private latestStatus: Status | undefined;
+    /** The backend the user picked this session; re-selected after a restart (initialize takes no backend). */
+    private preferredBackend: string | undefined;
+
+    private readonly stateChangedEmitter = new vscode.EventEmitter<DictationStateChangedNotification.Params>();
+    private readonly sourceEndedEmitter = new vscode.EventEmitter<DictationSourceEndedNotification.Params>();
+    private readonly progressEmitter = new vscode.EventEmitter<ModelProgressNotification.Params>();
+    private readonly statusEmitter = new vscode.EventEmitter<Status>();
+
+    /** `dictation/stateChanged` from whichever sidecar process is current. */
+    readonly onDictationStateChanged = this.stateChangedEmitter.event;
+    /** `dictation/sourceEnded`: the audio source ran out or failed while listening. */
+    readonly onDictationSourceEnded = this.sourceEndedEmitter.event;
+    readonly onModelProgress = this.progressEmitter.event;
+    /** A fresh `Status` (from `initialize`, `status` or `backend/select`). */
+    readonly onDidChangeStatus = this.statusEmitter.event;
+
+    constructor(
+        private readonly context: vscode.ExtensionContext,
+        private readonly log: vscode.LogOutputChannel,
+        readonly state: SidecarStateEvents,
+        private readonly crashPolicy: CrashPolicyOptions = defaultCrashPolicy,
+    ) {}
+
+    /** The last `initialize` result; undefined until the first start succeeds. */
+    get initializeResult(): InitializeRequest.Result | undefined {
+        return this.initResult;
+    }
+
+    get status(): Status | undefined {
+        return this.latestStatus;
+    }
+
+    /** Records a Status returned by a request (e.g. `backend/select`) so the UI shows it. */
+    updateStatus(status: Status): void {
+        this.latestStatus = status;
+        this.statusEmitter.fire(status);
+    }
+
+    /** Selects a backend and remembers it, so a restarted sidecar gets the same one. */
+    async selectBackend(backend: string, modelPath: string | null, token?: CancellationToken): Promise<Status> {
+        const status = await this.request(BackendSelectRequest.type, { backend, modelPath }, token);
+        this.preferredBackend = backend;
+        this.updateStatus(status);
+        return status;
+    }
+
+    /** Starts the sidecar unless it is already running or starting. */
+    async start(): Promise<void> {
+        await this.connectionForRequest();
+    }
+
+    /** Sends a request, starting the sidecar first when it is not running. */
+    async request<P, R>(type: RequestType<P, R, void>, params: P, token?: CancellationToken): Promise<R> {
+        const connection = await this.connectionForRequest();
+        if (token?.isCancellationRequested) {
+            // Cancelled while the sidecar was starting: nothing to send.
+            throw new ResponseError(ErrorCodes.RequestCanceled, `${type.method} was cancelled.`);
+        }
+        try {
+            return await connection.connection.sendRequest(type, params, token);
+        } catch (e) {
+            // A crash rejects pending requests with vscode-jsonrpc's own "connection got disposed"; say what happened instead.
+            const exit = connection.hasExited ? await connection.exited : undefined;
+            if (exit) {
+                throw new Error(`The Wispr sidecar stopped while handling ${type.method} (${describeExit(exit)}).`);
+            }
+            throw e;
+        }
+    }
+
+    /** Asks the sidecar to shut down, waits up to a timeout, then kills it. */
+    async stop(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
+        this.clearRestartTimer();
+        if (this.stopping) {
+            return this.stopping;
+        }
+        this.stopping = this.doStop(timeoutMs).finally(() => (this.stopping = undefined));
+        return this.stopping;
+    }
+
+    /** Stop, then start; also forgets earlier crashes, so automatic restarts are allowed again. */
+    async restart(): Promise<void> {
+        this.log.info('Restarting the sidecar.');
+        this.crashTimes = [];
+        this.gaveUp = false;
+        await this.stop();
+        await this.start();
+    }
+
+    /** Applies `wispr.trace.server` to the running connection (new connections read it at start). */
+    async setTrace(value: TraceSetting): Promise<void> {
+        await this.current?.setTrace(value, this.tracer);
+    }
+
+    dispose(): void {
+        void this.stop();
+        this.stateChangedEmitter.dispose();
+        this.sourceEndedEmitter.dispose();
+        this.progressEmitter.dispose();
+        this.statusEmitter.dispose();
+    }
+
+    private readonly tracer: Tracer = {
+        log: (message: unknown, data?: string) => {
+            const text = typeof message === 'string' ? message : JSON.stringify(message);
+            // Shown at info: whoever turned tracing on wants to see it whatever the channel's level.
+            this.log.info(`[rpc] ${text}${data ? `\n${data}` : ''}`);
+        },
+    };
+
+    private async connectionForRequest(): Promise<SidecarConnection> {
+        if (this.stopping) {
+            await this.stopping;
+        }
+        if (this.current && this.state.state === SidecarState.Ready) {
+            return this.current;
+        }
+        if (this.starting) {
+            return this.starting;
+        }
+        if (this.gaveUp) {
+            throw new Error('The Wispr sidecar kept crashing and was not restarted. Run "Wispr: Restart Sidecar" after checking the logs.');
+        }
+        // An explicit request does not wait out a pending crash back-off.
+        this.clearRestartTimer();
+        this.starting = this.doStart().finally(() => (this.starting = undefined));
+        return this.starting;
+    }
+
+    private async doStart(): Promise<SidecarConnection> {
+        this.state.set(SidecarState.Starting);
+        const config = readConfig(this.context);
+        let connection: SidecarConnection;
+        try {
+            const launch = locateSidecar({
+                env: process.env,
+                settingPath: config.sidecarPath,
+                extensionRoot: this.context.extensionPath,
+                platform: process.platform,
+                arch: process.arch,
+                exists: p => fs.existsSync(p),
+                log: m => this.log.info(m),
+            });
+            connection = SidecarConnection.start(launch, {
+                logLevel: sidecarLogLevel(this.log.logLevel),
+                clientProcessId: process.pid,
+                onStderrLine: line => logSidecarLine(this.log, line),
+                logger: {
+                    error: m => this.log.error(`[rpc] ${m}`),
+                    warn: m => this.log.warn(`[rpc] ${m}`),
+                    info: m => this.log.info(`[rpc] ${m}`),
+                    log: m => this.log.debug(`[rpc] ${m}`),
+                },
+            });
+            this.log.debug(`Sidecar command line: ${connection.commandLine}`);
+        } catch (e) {
+            // Nothing to restart: the sidecar could not be found.
+            this.state.set(SidecarState.Stopped);
+            this.log.error(errorText(e));
+            throw e;
+        }
+
+        this.current = connection;
+        connection.connection.onNotification(DictationStateChangedNotification.type, p => this.stateChangedEmitter.fire(p));
+        connection.connection.onNotification(DictationSourceEndedNotification.type, p => this.sourceEndedEmitter.fire(p));
+        connection.connection.onNotification(ModelProgressNotification.type, p => this.progressEmitter.fire(p));
+        void connection.exited.then(exit => this.onExit(connection, exit));
+        if (config.traceServer !== 'off') {
+            await connection.setTrace(config.traceServer, this.tracer);
+        }
+
+        try {
+            const result = await connection.initialize({
+                clientName: 'wispr-vscode',
+                clientVersion: String((this.context.extension.packageJSON as { version?: unknown }).version ?? ''),
+                modelPath: config.modelPath,
+            });
+            this.initResult = result;
+            if (result.protocolVersion !== PROTOCOL_VERSION) {
+                this.log.warn(`The sidecar speaks protocol ${String(result.protocolVersion)}; this extension expects ${PROTOCOL_VERSION}. Rebuild or update one of them.`);
+            }
+            this.log.info(
+                `Sidecar ${result.sidecarVersion} ready (pid ${result.pid}, ${result.runtime}, protocol ${result.protocolVersion}, backend ${result.status.backend}).`,
+            );
+            if (this.current === connection) {
+                this.updateStatus(await this.reapplyBackend(connection, result.status, config.modelPath));
+                this.state.set(SidecarState.Ready);
+            }
+            return connection;
+        } catch (e) {
+            this.log.error(`Sidecar initialize failed: ${errorText(e)}`);
+            if (!connection.hasExited && this.current === connection) {
+                // The process lives but refused to initialize: restarting it would only repeat that.
+                this.current = undefined;
+                void connection.kill();
+                this.state.set(SidecarState.Crashed);
+            }
+            // If it exited instead, onExit applies the crash policy.
+            throw e;
+        }
+    }
+
+    private async reapplyBackend(connection: SidecarConnection, status: Status, modelPath: string | null): Promise<Status> {
+        const wanted = this.preferredBackend;
+        if (!wanted || wanted === status.backend) {
+            return status;
+        }
+        try {
+            this.log.info(`Selecting the ${wanted} backend again after the restart.`);
+            return await connection.connection.sendRequest(BackendSelectRequest.type, { backend: wanted, modelPath: wanted === 'whisper' ? modelPath : null });
+        } catch (e) {
+            this.log.warn(`Could not select the ${wanted} backend again: ${errorText(e)}`);
+            return status;
+        }
+    }
+
+    private async doStop(timeoutMs: number): Promise<void> {
+        if (this.starting) {
+            await this.starting.catch(() => undefined);
+        }
+        const connection = this.current;
+        // Detach first: the exit that follows is asked for, not a crash.
+        this.current = undefined;
+        if (connection) {
+            const exit = await connection.stop(timeoutMs);
+            this.log.info(`Sidecar stopped (${describeExit(exit)}).`);
+        }
+        this.state.set(SidecarState.Stopped);
+    }
+
+    private onExit(connection: SidecarConnection, exit: SidecarExit): void {
+        if (connection !== this.current) {
+            return; // a stop we asked for, or a connection already replaced
+        }
+        this.current = undefined;
+        this.state.set(SidecarState.Crashed);
+        this.log.error(`The sidecar exited unexpectedly (${describeExit(exit)}).`);
+
+        if (exit.error) {
+            // The program could not be started at all (e.g. `dotnet` missing): retrying cannot help.
+            this.giveUp(`The Wispr sidecar could not be started: ${exit.error.message}`);
+            return;
+        }
+        const now = Date.now();
+        this.crashTimes = pruneCrashTimes([...this.crashTimes, now], now, this.crashPolicy);
+        const decision = decideAfterCrash(this.crashTimes, now, this.crashPolicy);
+        if (decision.action === 'giveUp') {
+            this.giveUp(
+                `The Wispr sidecar crashed ${decision.crashesInWindow} times within ${Math.round(this.crashPolicy.windowMs / 60_000)} minutes and will not be restarted automatically.`,
+            );
+            return;
+        }
+        this.log.info(`Restarting the sidecar in ${decision.delayMs} ms (crash ${decision.crashesInWindow} of ${this.crashPolicy.maxCrashes}).`);
+        this.clearRestartTimer();
+        this.restartTimer = setTimeout(() => {
+            this.restartTimer = undefined;
+            this.start().catch(e => this.log.error(`Automatic restart failed: ${errorText(e)}`));
+        }, decision.delayMs);
+    }
+
+    private giveUp(message: string): void {
+        this.gaveUp = true;
+        this.log.error(message);
+        if (this.gaveUpNotified) {
+            return; // one notification per session; the status bar keeps showing the crashed state
+        }
+        this.gaveUpNotified = true;
+        void vscode.window.showErrorMessage(message, 'Show logs').then(choice => {
+            if (choice === 'Show logs') {
+                this.log.show();
+            }
+        });
+    }
+
+    private clearRestartTimer(): void {
+        if (this.restartTimer) {
+            clearTimeout(this.restartTimer);
+            this.restartTimer = undefined;
+        }
+    }
+}
+
+export function errorText(e: unknown): string {
+    return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,52 @@
+// The "Switch Speech Backend" quick pick: backends from `initialize` capabilities; unavailable ones say why.
+import * as vscode from 'vscode';
+import { readConfig } from '../config';
+import { BackendInfo } from '../sidecar/protocol';
+import { SidecarProcess } from '../sidecar/sidecarProcess';
+import { showProblem } from './notify';
+
+interface BackendItem extends vscode.QuickPickItem {
+    backend?: BackendInfo;
+}
+
+export async function pickBackend(context: vscode.ExtensionContext, sidecar: SidecarProcess, log: vscode.LogOutputChannel): Promise<void> {
+    try {
+        await sidecar.start();
+    } catch (e) {
+        await showProblem(e, log);
+        return;
+    }
+    const backends = sidecar.initializeResult?.capabilities.backends ?? [];
+    const current = sidecar.status?.backend;
+    const toItem = (b: BackendInfo): BackendItem => ({
+        label: `${b.available ? (b.id === current ? '$(check)' : '$(mic)') : '$(circle-slash)'} ${b.label}`,
+        description: b.id === current ? 'current' : b.available ? b.id : 'unavailable',
+        // QuickPickItem cannot be disabled: an unavailable backend shows its reason, and picking it only repeats it.
+        detail: b.available ? undefined : b.reason ?? 'Not available in this sidecar.',
+        backend: b,
+    });
+    const available = backends.filter(b => b.available).map(toItem);
+    const unavailable = backends.filter(b => !b.available).map(toItem);
+    const items: BackendItem[] = unavailable.length > 0
+        ? [...available, { label: 'Unavailable', kind: vscode.QuickPickItemKind.Separator }, ...unavailable]
+        : available;
+    const picked = await vscode.window.showQuickPick(items, { title: 'Wispr: speech backend', placeHolder: 'Choose the speech recognition backend' });
+    const backend = picked?.backend;
+    if (!backend || backend.id === current) {
+        return;
+    }
+    if (!backend.available) {
+        void vscode.window.showInformationMessage(`Wispr: ${backend.label} is not available. ${backend.reason ?? ''}`.trim());
+        return;
+    }
+    const modelPath = backend.id === 'whisper' ? readConfig(context).modelPath : null;
+    try {
+        const status = await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `Wispr: switching to ${backend.label}`, cancellable: true },
+            (_progress, token) => sidecar.selectBackend(backend.id, modelPath, token),
+        );
+        log.info(`Backend is now ${status.backend}.`);
+    } catch (e) {
+        await showProblem(e, log);
+    }
+}

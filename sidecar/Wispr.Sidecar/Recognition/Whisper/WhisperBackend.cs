@@ -1,0 +1,213 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Whisper.net;
+using Whisper.net.Logger;
+using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Rpc;
+
+namespace Wispr.Sidecar.Recognition.Whisper;
+
+/// <param name="ModelPath">A legacy ggml Whisper model (ggml-*.bin).</param>
+public sealed record WhisperBackendOptions(string ModelPath)
+{
+    /// <summary>CPU threads per transcription.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Lets whisper.cpp use a GPU runtime when one is installed; the CPU runtime ignores it.</summary>
+    public bool UseGpu { get; init; }
+}
+
+/// <summary>
+/// Whisper.net (whisper.cpp) behind <see cref="ISpeechBackend"/>. The model is validated and loaded once; each transcription
+/// builds a cheap processor from the factory. Transcriptions run one at a time.
+/// </summary>
+/// <remarks>
+/// Segment times are whisper.cpp's, unaltered. They come from timestamp tokens the model predicts over a zero-padded
+/// 30 s window, so a poor model can place the end of a short clip's last segment in the padding (seen with random
+/// weights: 21.8 s for a 4 s clip). Whisper.net exposes no logits filter to forbid such tokens; callers that need
+/// bounded times must decide what to do with them.
+/// </remarks>
+public sealed class WhisperBackend : ISpeechBackend
+{
+    /// <summary>100 ms at 16 kHz: whisper.cpp's own minimum input length.</summary>
+    public const int MinSamples = WavDecoder.SampleRate / 10;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int _threads;
+    private WhisperFactory? _factory;
+    private IDisposable? _logSubscription;
+    private int _disposed;
+
+    private WhisperBackend(string modelPath, WhisperModelInfo model, WhisperFactory factory, IDisposable logSubscription, int threads)
+    {
+        ModelPath = modelPath;
+        Model = model;
+        _factory = factory;
+        _logSubscription = logSubscription;
+        _threads = threads;
+    }
+
+    public string Name => "whisper";
+
+    public string ModelPath { get; }
+
+    /// <summary>What validation found in the model file.</summary>
+    public WhisperModelInfo Model { get; }
+
+    /// <summary>Validates the model file, then loads it.</summary>
+    /// <exception cref="WisprException">ModelNotFound, ModelInvalid (the file failed validation) or BackendLoadFailed (whisper.cpp refused it).</exception>
+    public static async Task<WhisperBackend> LoadAsync(WhisperBackendOptions options, ILogger logger, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (options.Threads < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
+        if (string.IsNullOrWhiteSpace(options.ModelPath))
+            throw new WisprException(WisprErrorCodes.InvalidParams, "No Whisper model path was given.");
+        var path = Path.GetFullPath(options.ModelPath);
+
+        // Both steps block on I/O and native code; keep them off the caller's (possibly RPC) thread.
+        return await Task.Run(() =>
+        {
+            ct.ThrowIfCancellationRequested();
+            var model = WhisperModelValidator.Validate(path);
+            ct.ThrowIfCancellationRequested();
+
+            // Subscribed before loading so whisper.cpp's load messages reach the log. The callback captures only the
+            // logger: the process-wide log event must never root the backend or its native model.
+            var subscription = LogProvider.AddLogger((level, message) => ForwardNativeLog(logger, level, message));
+            WhisperFactory? factory = null;
+            try
+            {
+                factory = WhisperFactory.FromPath(path, new WhisperFactoryOptions { UseGpu = options.UseGpu });
+                // FromPath loads eagerly but reports a refused file only when a builder is created: surface it now, not mid-dictation.
+                factory.CreateBuilder();
+                logger.LogInformation("Loaded Whisper model {Path}: state {State}, {AudioLayers}+{TextLayers} layers, {WeightType}, {Bytes} bytes",
+                    path, model.HyperParameters.NAudioState, model.HyperParameters.NAudioLayer, model.HyperParameters.NTextLayer,
+                    model.WeightType, model.FileSize);
+                return new WhisperBackend(path, model, factory, subscription, options.Threads);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                factory?.Dispose();
+                subscription.Dispose();
+                // WhisperModelLoadException (whisper.cpp refused the file), a missing or unsupported native runtime
+                // (FileNotFound, PlatformNotSupported, DllNotFound), or I/O: all mean this backend cannot start.
+                throw new WisprException(WisprErrorCodes.BackendLoadFailed, $"Whisper could not load '{path}': {ex.Message}", ex);
+            }
+        }, ct).ConfigureAwait(false);
+    }
+
+    public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(
+        ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Re-checked under the gate: DisposeAsync may have run while this call waited.
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            // whisper.cpp ignores input under 100 ms ("input is too short"), but only after building the mel spectrogram,
+            // whose reflection padding in the bundled 1.8.5 always reads 200 input samples: shorter input (an empty buffer
+            // is a null pointer) is an out-of-bounds read that crashed the test host. Fixed upstream after 1.8.5
+            // (ggml-org/whisper.cpp#3956); until Whisper.net ships that, never hand whisper.cpp less than 100 ms.
+            if (pcm16kMono.Length < MinSamples)
+                yield break;
+            cancellationToken.ThrowIfCancellationRequested();
+            var builder = _factory!.CreateBuilder().WithThreads(_threads);
+            builder = string.IsNullOrWhiteSpace(options.Language)
+                ? builder.WithLanguageDetection()
+                : builder.WithLanguage(CheckLanguage(options.Language));
+            if (!string.IsNullOrWhiteSpace(options.Prompt))
+                builder = builder.WithPrompt(options.Prompt);
+
+            // Disposing the processor waits for its native run, so a cancelled enumeration never leaves whisper.cpp running.
+            var processor = builder.Build();
+            await using (processor.ConfigureAwait(false))
+            {
+                var segments = processor.ProcessAsync(pcm16kMono, cancellationToken).GetAsyncEnumerator(cancellationToken);
+                await using (segments.ConfigureAwait(false))
+                {
+                    while (true)
+                    {
+                        try
+                        {
+                            if (!await segments.MoveNextAsync().ConfigureAwait(false))
+                                break;
+                        }
+                        catch (WhisperProcessingException ex)
+                        {
+                            throw new WisprException(WisprErrorCodes.TranscriptionFailed,
+                                $"Whisper failed to transcribe with '{ModelPath}' (whisper.cpp error {ex.ErrorCode}).", ex);
+                        }
+                        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && ex.CancellationToken != cancellationToken)
+                        {
+                            // Whisper.net reports cancellation as a bare TaskCanceledException; give callers their token.
+                            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+                        }
+
+                        var segment = segments.Current;
+                        var text = segment.Text.Trim();
+                        if (text.Length == 0)
+                            continue;
+                        yield return new TranscriptSegment(segment.Start, segment.End, text);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Waits for a transcription in flight, then frees the native model. Every later call throws <see cref="ObjectDisposedException"/>.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            // Drop every reference to native objects so nothing keeps the model alive after unload.
+            _factory?.Dispose();
+            _factory = null;
+            _logSubscription?.Dispose();
+            _logSubscription = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private static readonly Lazy<HashSet<string>> SupportedLanguages =
+        new(() => new HashSet<string>(WhisperFactory.GetSupportedLanguages(), StringComparer.OrdinalIgnoreCase));
+
+    /// <summary>whisper.cpp only logs an unknown language code and goes on; refuse it up front with a clear error instead.</summary>
+    private static string CheckLanguage(string language)
+    {
+        var code = language.Trim();
+        if (code.Equals("auto", StringComparison.OrdinalIgnoreCase) || SupportedLanguages.Value.Contains(code))
+            return code.ToLowerInvariant();
+        throw new WisprException(WisprErrorCodes.InvalidParams, $"Whisper does not know the language '{language}'; use an ISO 639-1 code such as \"en\".");
+    }
+
+    /// <summary>whisper.cpp logs in fragments ending in newlines; chatty load details go to Debug, problems above it.</summary>
+    private static void ForwardNativeLog(ILogger logger, WhisperLogLevel level, string? message)
+    {
+        var text = message?.TrimEnd();
+        if (string.IsNullOrEmpty(text))
+            return;
+        var mapped = level switch
+        {
+            WhisperLogLevel.Error => LogLevel.Error,
+            WhisperLogLevel.Warning => LogLevel.Warning,
+            WhisperLogLevel.Info => LogLevel.Debug,
+            _ => LogLevel.Trace,
+        };
+        if (logger.IsEnabled(mapped))
+            logger.Log(mapped, "whisper.cpp: {Message}", text);
+    }
+}

@@ -1,0 +1,282 @@
+// Drives the REAL sidecar over stdio with vscode-jsonrpc, through the same SidecarConnection the extension uses.
+// Needs: the sidecar (WISPR_SIDECAR_PATH, or the dev build sidecar/Wispr.Sidecar/bin/Debug/net10.0/Wispr.Sidecar.dll),
+// a model (WISPR_MODEL_PATH; a random-weight model is fine: the text is nonsense but not empty) and samples/jfk.wav.
+// Anything missing FAILS the run: this suite never skips.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+import { locateSidecar, SidecarLaunch } from '../../../extension/src/sidecar/locateSidecar';
+import {
+    DictationCancelRequest,
+    DictationStartRequest,
+    DictationStateChangedNotification,
+    DictationStopRequest,
+    ErrorCodes,
+    InitializeRequest,
+    isRpcError,
+    StatusRequest,
+    TranscribeFileRequest,
+    TranscriptResult,
+} from '../../../extension/src/sidecar/protocol';
+import { SidecarConnection } from '../../../extension/src/sidecar/sidecarConnection';
+import { repoRoot } from '../repoRoot';
+import { Recorder, withTimeout } from '../waitFor';
+
+const root = repoRoot();
+const jfk = path.join(root, 'samples', 'jfk.wav');
+/** Loading and running a model on a small CI machine; generous, but a hang still ends. */
+const ASR_TIMEOUT_MS = 240_000;
+const QUICK_TIMEOUT_MS = 30_000;
+
+let sidecar: SidecarConnection;
+let init: InitializeRequest.Result;
+const states = new Recorder<DictationStateChangedNotification.Params>();
+const stderr: string[] = [];
+let tmp: string;
+
+function requireFile(what: string, file: string | undefined): string {
+    if (!file || !fs.existsSync(file)) {
+        throw new Error(`Integration test prerequisite missing: ${what} (${file ?? 'not set'}).`);
+    }
+    return path.resolve(file);
+}
+
+async function expectRpcError(promise: Promise<unknown>, code: number, what: string): Promise<void> {
+    await assert.rejects(withTimeout(promise, QUICK_TIMEOUT_MS, () => `${what}: no answer`), (e: unknown) => {
+        assert.ok(isRpcError(e), `${what}: expected a JSON-RPC error, got ${String(e)}`);
+        assert.equal(e.code, code, `${what}: code ${e.code} (${e.message})`);
+        assert.ok(e.message.trim().length > 0, `${what}: the error has a user-facing message`);
+        return true;
+    });
+}
+
+/** After an error the sidecar must keep serving: `status` answers and no dictation is left running. */
+async function assertStillServing(): Promise<void> {
+    assert.equal(sidecar.hasExited, false, 'the sidecar is still running');
+    const status = await withTimeout(sidecar.connection.sendRequest(StatusRequest.type, {}), QUICK_TIMEOUT_MS, () => 'status: no answer');
+    assert.equal(status.state, 'idle');
+}
+
+/** The notification that a dictation ended: the protocol allows its id or null on the way to idle. */
+function endedIdle(dictationId: string) {
+    return (n: DictationStateChangedNotification.Params) => n.state === 'idle' && (n.dictationId === dictationId || n.dictationId === null);
+}
+
+function assertTranscript(result: TranscriptResult, what: string): void {
+    assert.equal(typeof result.text, 'string', `${what}: text`);
+    assert.ok(result.text.trim().length > 0, `${what}: the text is not empty`);
+    assert.ok(Array.isArray(result.segments), `${what}: segments`);
+    assert.ok(result.audioDurationMs > 0, `${what}: audioDurationMs ${result.audioDurationMs}`);
+    assert.equal(typeof result.backend, 'string');
+    assert.equal(typeof result.modelPath, 'string');
+    for (const key of ['stopToTextMs', 'asrMs', 'loadMs'] as const) {
+        assert.equal(typeof result.timings?.[key], 'number', `${what}: timings.${key}`);
+        assert.ok(result.timings[key] >= 0, `${what}: timings.${key} >= 0`);
+    }
+}
+
+interface Prerequisites {
+    launch: SidecarLaunch;
+    modelPath: string;
+}
+
+/** Checked before anything starts, so a missing piece is one clear failure rather than a timeout. */
+function checkPrerequisites(): Prerequisites | Error {
+    try {
+        const modelPath = requireFile('a model file in WISPR_MODEL_PATH', process.env.WISPR_MODEL_PATH);
+        requireFile('the sample samples/jfk.wav', jfk);
+        // Same rules as the extension (env, then bundled, then the dev build); a missing sidecar throws, naming the paths tried.
+        const launch = locateSidecar({
+            env: process.env,
+            settingPath: undefined,
+            extensionRoot: root,
+            platform: process.platform,
+            arch: process.arch,
+            exists: p => fs.existsSync(p),
+            log: m => console.log(`# ${m}`),
+        });
+        return { launch, modelPath };
+    } catch (e) {
+        return e instanceof Error ? e : new Error(String(e));
+    }
+}
+
+const prerequisites = checkPrerequisites();
+
+// A test of its own (not only a hook) so a missing sidecar or model counts as a failure, never as a skip or a cancel.
+test('integration prerequisites: sidecar, WISPR_MODEL_PATH and samples/jfk.wav are present', () => {
+    if (prerequisites instanceof Error) {
+        throw prerequisites;
+    }
+});
+
+describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
+    before(async () => {
+        if (prerequisites instanceof Error) {
+            throw prerequisites;
+        }
+        const { launch, modelPath } = prerequisites;
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-it-'));
+        sidecar = SidecarConnection.start(launch, {
+            logLevel: 'Debug',
+            clientProcessId: process.pid,
+            onStderrLine: line => stderr.push(line),
+        });
+        sidecar.connection.onNotification(DictationStateChangedNotification.type, states.push);
+        init = await withTimeout(
+            sidecar.initialize({ clientName: 'wispr-integration-test', clientVersion: '0', modelPath }),
+            QUICK_TIMEOUT_MS,
+            () => `initialize: no answer. stderr:\n${stderr.join('\n')}`,
+        );
+    });
+
+    after(async () => {
+        if (sidecar && !sidecar.hasExited) {
+            await sidecar.kill();
+        }
+        if (tmp) {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+        // Diagnostics for whoever reads a failed run; TAP treats '#' lines as comments.
+        if (stderr.length > 0) {
+            console.log(`# sidecar stderr (last 40 lines):\n${stderr.slice(-40).map(l => `#   ${l}`).join('\n')}`);
+        }
+    });
+
+    beforeEach(async () => {
+        // Each test starts from idle even if the one before failed half-way (no cascade of InvalidState failures).
+        if (sidecar && !sidecar.hasExited) {
+            await sidecar.connection.sendRequest(DictationCancelRequest.type, {}).catch(() => undefined);
+        }
+    });
+
+    test('initialize reports the protocol, capabilities and an idle status', () => {
+        assert.equal(init.protocolVersion, 1);
+        assert.equal(typeof init.sidecarVersion, 'string');
+        assert.equal(typeof init.runtime, 'string');
+        // Equal to the spawned pid for the apphost or `dotnet x.dll`; a wrapper script in WISPR_SIDECAR_PATH would differ.
+        assert.ok(Number.isInteger(init.pid) && init.pid > 0, `pid ${init.pid}`);
+        assert.equal(init.capabilities.transcribeFile, true);
+        assert.ok(init.capabilities.audioSources.includes('wavFile'));
+        assert.ok(init.capabilities.backends.some(b => b.available), 'at least one backend is available');
+        for (const b of init.capabilities.backends) {
+            assert.equal(typeof b.id, 'string');
+            assert.equal(typeof b.label, 'string');
+            if (!b.available) {
+                assert.ok(b.reason, `unavailable backend ${b.id} says why`);
+            }
+        }
+        assert.equal(init.status.state, 'idle');
+        assert.equal(init.status.dictationId, null);
+    });
+
+    test('stop without start fails with InvalidState (3001) and the sidecar keeps serving', async () => {
+        await expectRpcError(sidecar.connection.sendRequest(DictationStopRequest.type, {}), ErrorCodes.InvalidState, 'dictation/stop');
+        await assertStillServing();
+    });
+
+    test('cancel without a dictation answers cancelled: false', async () => {
+        const result = await sidecar.connection.sendRequest(DictationCancelRequest.type, {});
+        assert.deepEqual(result, { cancelled: false });
+    });
+
+    test('a missing WAV file fails with AudioFileNotFound (1001), for dictation and transcribeFile', async () => {
+        const missing = path.join(tmp, 'does-not-exist.wav');
+        await expectRpcError(
+            sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: missing } }),
+            ErrorCodes.AudioFileNotFound,
+            'dictation/start',
+        );
+        await assertStillServing();
+        await expectRpcError(sidecar.connection.sendRequest(TranscribeFileRequest.type, { path: missing }), ErrorCodes.AudioFileNotFound, 'transcribeFile');
+        await assertStillServing();
+    });
+
+    test('a file that is not a WAV fails with AudioFormatUnsupported (1002), for dictation and transcribeFile', async () => {
+        const notWav = path.join(tmp, 'not-audio.wav');
+        fs.writeFileSync(notWav, 'this is text, not RIFF/WAVE audio\n'.repeat(20));
+        await expectRpcError(
+            sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: notWav } }),
+            ErrorCodes.AudioFormatUnsupported,
+            'dictation/start',
+        );
+        await assertStillServing();
+        await expectRpcError(sidecar.connection.sendRequest(TranscribeFileRequest.type, { path: notWav }), ErrorCodes.AudioFormatUnsupported, 'transcribeFile');
+        await assertStillServing();
+    });
+
+    test('dictation: start → stateChanged listening → stop returns text and timings', { timeout: ASR_TIMEOUT_MS + QUICK_TIMEOUT_MS }, async () => {
+        // realtime: false feeds the whole file at once, so the stop below has all of it without waiting 11 s of playback.
+        const from = states.mark();
+        const started = await withTimeout(
+            sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: jfk, realtime: false } }),
+            QUICK_TIMEOUT_MS,
+            () => 'dictation/start: no answer',
+        );
+        assert.equal(started.state, 'listening');
+        assert.equal(typeof started.dictationId, 'string');
+        const listening = await states.waitFor(
+            n => n.dictationId === started.dictationId && n.state === 'listening',
+            QUICK_TIMEOUT_MS,
+            'dictation/stateChanged → listening',
+            from,
+        );
+        assert.equal(listening.previousState, 'idle');
+
+        await expectRpcError(
+            sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: jfk } }),
+            ErrorCodes.InvalidState,
+            'a second dictation/start',
+        );
+
+        const result = await withTimeout(
+            sidecar.connection.sendRequest(DictationStopRequest.type, { dictationId: started.dictationId }),
+            ASR_TIMEOUT_MS,
+            () => 'dictation/stop: no transcript',
+        );
+        assertTranscript(result, 'dictation/stop');
+        assert.equal(result.dictationId, started.dictationId);
+        await states.waitFor(endedIdle(started.dictationId), QUICK_TIMEOUT_MS, 'dictation/stateChanged → idle', from);
+        await assertStillServing();
+        // After a stop the dictation is over: stopping again is an InvalidState.
+        await expectRpcError(
+            sidecar.connection.sendRequest(DictationStopRequest.type, { dictationId: started.dictationId }),
+            ErrorCodes.InvalidState,
+            'a second dictation/stop',
+        );
+    });
+
+    test('transcribeFile returns text, timings and no dictation id', { timeout: ASR_TIMEOUT_MS + QUICK_TIMEOUT_MS }, async () => {
+        const result = await withTimeout(
+            sidecar.connection.sendRequest(TranscribeFileRequest.type, { path: jfk }),
+            ASR_TIMEOUT_MS,
+            () => 'transcribeFile: no transcript',
+        );
+        assertTranscript(result, 'transcribeFile');
+        assert.equal(result.dictationId, null);
+        assert.ok(result.audioDurationMs > 10_000 && result.audioDurationMs < 12_000, `jfk.wav is about 11 s, got ${result.audioDurationMs} ms`);
+        await assertStillServing();
+    });
+
+    test('cancel discards a running dictation', async () => {
+        const from = states.mark();
+        const started = await sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: jfk } });
+        await states.waitFor(n => n.dictationId === started.dictationId && n.state === 'listening', QUICK_TIMEOUT_MS, 'stateChanged → listening', from);
+        const cancelled = await sidecar.connection.sendRequest(DictationCancelRequest.type, { dictationId: started.dictationId });
+        assert.deepEqual(cancelled, { cancelled: true });
+        await states.waitFor(endedIdle(started.dictationId), QUICK_TIMEOUT_MS, 'stateChanged → idle after cancel', from);
+        await expectRpcError(
+            sidecar.connection.sendRequest(DictationStopRequest.type, { dictationId: started.dictationId }),
+            ErrorCodes.InvalidState,
+            'dictation/stop after cancel',
+        );
+        await assertStillServing();
+    });
+
+    test('shutdown: the sidecar answers and exits with code 0', async () => {
+        const exit = await sidecar.stop(QUICK_TIMEOUT_MS);
+        assert.deepEqual(exit, { code: 0, signal: null }, 'exited by itself after shutdown, not killed');
+    });
+});

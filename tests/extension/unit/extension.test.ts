@@ -1,0 +1,322 @@
+// activate() and the commands end to end under plain node: a mock `vscode` module and the fake sidecar over real stdio.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import Module from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type * as Extension from '../../../extension/src/extension';
+import type * as StatusBarModule from '../../../extension/src/ui/statusBar';
+import type * as CommentSyntaxModule from '../../../extension/src/dictation/commentSyntax';
+import type * as SidecarProcessModule from '../../../extension/src/sidecar/sidecarProcess';
+import type * as SidecarStateModule from '../../../extension/src/sidecar/sidecarState';
+import type * as VscodeMock from '../fixtures/vscodeMock';
+import { repoRoot } from '../repoRoot';
+import { withTimeout } from '../waitFor';
+import { writeSilentWav } from '../wav';
+
+// Route `require('vscode')` to the mock before the extension is loaded.
+const mockPath = path.join(__dirname, '..', 'fixtures', 'vscodeMock.js');
+const resolver = Module as unknown as { _resolveFilename: (request: string, ...rest: unknown[]) => string };
+const originalResolve = resolver._resolveFilename;
+resolver._resolveFilename = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? mockPath : originalResolve.call(this, request, ...rest);
+};
+const vscode = require(mockPath) as typeof VscodeMock;
+const extension = require('../../../extension/src/extension') as typeof Extension;
+const { mock, MockDocument, MockEditor, cursor, EndOfLine } = vscode;
+
+const root = repoRoot();
+const TEXT = 'hello from the fake sidecar';
+let tmp: string;
+let wav: string;
+const subscriptions: { dispose(): unknown }[] = [];
+
+function waitForStatus(predicate: (text: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
+    if (predicate(mock.statusBarText)) {
+        return Promise.resolve(mock.statusBarText);
+    }
+    let subscription: { dispose(): unknown } | undefined;
+    return withTimeout(
+        new Promise<string>(resolve => {
+            subscription = mock.statusBarChanges.event(text => {
+                if (predicate(text)) {
+                    resolve(text);
+                }
+            });
+        }),
+        timeoutMs,
+        () => `status bar never showed ${what}; it shows "${mock.statusBarText}". Log:\n${mock.log.join('\n')}`,
+    ).finally(() => subscription?.dispose());
+}
+
+const isIdle = (t: string) => t.startsWith('$(mic) ');
+const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(id, ...args);
+
+async function dictate(): Promise<void> {
+    await run('wispr.startDictation');
+    assert.match(mock.statusBarText, /listening/);
+    await run('wispr.stopDictation');
+}
+
+describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
+    before(async () => {
+        tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-ext-'));
+        // The extension spawns WISPR_SIDECAR_PATH directly, so wrap "node fakeSidecar.js" in a script.
+        const fake = path.join(__dirname, '..', 'fixtures', 'fakeSidecar.js');
+        const wrapper = path.join(tmp, process.platform === 'win32' ? 'fake-sidecar.cmd' : 'fake-sidecar');
+        fs.writeFileSync(wrapper, process.platform === 'win32'
+            ? `@"${process.execPath}" "${fake}" %*\r\n`
+            : `#!/bin/sh\nexec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
+        process.env.WISPR_SIDECAR_PATH = wrapper;
+        delete process.env.FAKE_SIDECAR_MODE;
+        mock.reset();
+        wav = path.join(tmp, 'speech.wav');
+        writeSilentWav(wav, 1500);
+        mock.config.set('wispr.audio.wavFile', wav);
+        const context = {
+            subscriptions,
+            extensionPath: root,
+            asAbsolutePath: (p: string) => path.join(root, p),
+            extension: { packageJSON: { version: '0.0.1' } },
+        };
+        extension.activate(context as unknown as Parameters<typeof extension.activate>[0]);
+        await waitForStatus(isIdle, 'the idle backend after start-up');
+    });
+
+    after(async () => {
+        await extension.deactivate();
+        for (const d of subscriptions.splice(0)) {
+            d.dispose();
+        }
+        delete process.env.WISPR_SIDECAR_PATH;
+        delete process.env.FAKE_SIDECAR_MODE;
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    test('registers every command and shows the backend once the sidecar is ready', () => {
+        assert.ok(mock.commands.has('wispr.toggleDictation'));
+        assert.equal(mock.statusBarText, '$(mic) Whisper');
+        assert.ok(mock.log.some(l => /Sidecar 0\.0\.0-fake ready/.test(l)), 'logs the ready line');
+        assert.ok(mock.log.some(l => /\[sidecar\] info: Fake\.Sidecar\[0\]/.test(l)), 'forwards the sidecar stderr');
+    });
+
+    test('comment mode: inserts a comment at the cursor, in one undoable edit', async () => {
+        mock.config.set('wispr.insertion.mode', 'comment');
+        const editor = new MockEditor(new MockDocument(['def f():', '    '], 'python'), [cursor(1, 4)]);
+        mock.setEditor(editor);
+        await dictate();
+        assert.deepEqual(editor.document.lines, ['def f():', `    # ${TEXT}`]);
+        assert.equal(editor.edits.length, 1);
+        assert.deepEqual(editor.edits[0].options, { undoStopBefore: true, undoStopAfter: true });
+        assert.ok(isIdle(mock.statusBarText));
+    });
+
+    test('text mode: every cursor gets the text, still one edit', async () => {
+        mock.config.set('wispr.insertion.mode', 'text');
+        const editor = new MockEditor(new MockDocument(['a ', 'b '], 'plaintext', EndOfLine.CRLF), [cursor(0, 2), cursor(1, 2)]);
+        mock.setEditor(editor);
+        await dictate();
+        assert.deepEqual(editor.document.lines, [`a ${TEXT}`, `b ${TEXT}`]);
+        assert.equal(editor.edits.length, 1);
+        assert.equal(editor.edits[0].replacements.length, 2);
+    });
+
+    test('a WAV source that plays to its end is transcribed and inserted without a stop', async () => {
+        mock.config.set('wispr.insertion.mode', 'text');
+        const ends = path.join(tmp, 'ends-at-once.wav');
+        writeSilentWav(ends, 500);
+        mock.config.set('wispr.audio.wavFile', ends);
+        try {
+            const editor = new MockEditor(new MockDocument(['x '], 'plaintext'), [cursor(0, 2)]);
+            mock.setEditor(editor);
+            await run('wispr.startDictation');
+            await waitForStatus(isIdle, 'idle after the source ended');
+            await withTimeout(new Promise<void>(resolve => {
+                const poll = setInterval(() => { if (editor.edits.length) { clearInterval(poll); resolve(); } }, 10);
+            }), 10_000, () => 'no insertion after sourceEnded');
+            assert.deepEqual(editor.document.lines, [`x ${TEXT}`]);
+        } finally {
+            mock.config.set('wispr.audio.wavFile', wav);
+        }
+    });
+
+    test('the editor was closed during dictation: the words go to the clipboard, with a message', async () => {
+        const editor = new MockEditor(new MockDocument(['x'], 'python'), [cursor(0, 1)]);
+        mock.setEditor(editor);
+        await run('wispr.startDictation');
+        editor.document.isClosed = true;
+        mock.setEditor(undefined);
+        mock.messages = [];
+        await run('wispr.stopDictation');
+        assert.equal(mock.clipboard, TEXT);
+        assert.equal(mock.messages.length, 1);
+        assert.match(mock.messages[0].text, /closed.*clipboard.*hello from the fake sidecar/);
+        assert.equal(editor.edits.length, 0);
+    });
+
+    test('no editor at all: clipboard', async () => {
+        mock.setEditor(undefined);
+        mock.clipboard = '';
+        await dictate();
+        assert.equal(mock.clipboard, TEXT);
+    });
+
+    test('a sidecar error is shown by its code and the sidecar keeps serving', async () => {
+        mock.config.set('wispr.audio.wavFile', path.join(tmp, 'missing.wav'));
+        mock.messages = [];
+        await run('wispr.startDictation');
+        assert.equal(mock.messages.length, 1);
+        assert.equal(mock.messages[0].severity, 'error');
+        assert.match(mock.messages[0].text, /^Wispr: audio file not found: No such file/);
+        assert.deepEqual(mock.messages[0].items, ['Open audio setting']);
+        assert.ok(isIdle(mock.statusBarText));
+        mock.config.set('wispr.audio.wavFile', wav);
+        mock.setEditor(undefined);
+        await dictate();
+        assert.equal(mock.clipboard, TEXT);
+    });
+
+    test('stop when nothing runs does nothing; cancel discards', async () => {
+        mock.messages = [];
+        await run('wispr.stopDictation');
+        assert.deepEqual(mock.messages, []);
+        await run('wispr.startDictation');
+        await run('wispr.cancelDictation');
+        assert.ok(isIdle(mock.statusBarText));
+    });
+
+    test('cancel while transcribing cancels the stop request, silently', async () => {
+        process.env.FAKE_SIDECAR_SLOW_STOP = '1';
+        try {
+            await run('wispr.restartSidecar');
+            mock.messages = [];
+            await run('wispr.startDictation');
+            const stopping = run('wispr.stopDictation');
+            await waitForStatus(t => /transcribing/.test(t), 'transcribing');
+            await run('wispr.cancelDictation');
+            await withTimeout(stopping, 5_000, () => `the stop request was not cancelled. Log:\n${mock.log.slice(-15).join('\n')}`);
+            assert.deepEqual(mock.messages, []);
+            assert.ok(isIdle(mock.statusBarText));
+        } finally {
+            delete process.env.FAKE_SIDECAR_SLOW_STOP;
+            await run('wispr.restartSidecar');
+        }
+    });
+
+    test('the toggle shortcut starts at the first key-down', async () => {
+        await run('wispr.toggleDictation');
+        await waitForStatus(t => /listening/.test(t), 'listening after toggle');
+        await run('wispr.cancelDictation');
+    });
+
+    test('insertAsComment flips the insertion mode', async () => {
+        mock.config.set('wispr.insertion.mode', 'text');
+        await run('wispr.insertAsComment');
+        assert.equal(mock.config.get('wispr.insertion.mode'), 'comment');
+        await run('wispr.insertAsComment');
+        assert.equal(mock.config.get('wispr.insertion.mode'), 'text');
+    });
+
+    test('a crash is restarted after a back-off and the sidecar is ready again', async () => {
+        process.env.FAKE_SIDECAR_MODE = 'crashOnStart';
+        await run('wispr.restartSidecar');
+        await waitForStatus(isIdle, 'idle after restart');
+        mock.messages = [];
+        const crashed = waitForStatus(t => t.startsWith('$(error)'), 'the crashed state');
+        await run('wispr.startDictation');
+        await crashed;
+        assert.equal(mock.messages.length, 1, 'the failed start is reported once');
+        assert.match(mock.messages[0].text, /stopped while handling dictation\/start \(exit code 1\)/);
+        await waitForStatus(isIdle, 'ready again after the automatic restart');
+        assert.ok(mock.log.some(l => /Restarting the sidecar in 500 ms \(crash 1 of 5\)/.test(l)));
+        delete process.env.FAKE_SIDECAR_MODE;
+        await run('wispr.restartSidecar');
+        await waitForStatus(isIdle, 'idle after restart');
+    });
+
+    test('comment tokens come from installed extensions\' language configurations, then the built-in table', () => {
+        const { CommentSyntaxProvider } = require('../../../extension/src/dictation/commentSyntax') as typeof CommentSyntaxModule;
+        const extDir = path.join(tmp, 'some-extension');
+        fs.mkdirSync(extDir, { recursive: true });
+        fs.writeFileSync(path.join(extDir, 'lang.json'), '{\n // JSONC\n "comments": { "lineComment": { "comment": ";;;" }, "blockComment": ["#|", "|#"], },\n}');
+        fs.writeFileSync(path.join(extDir, 'broken.json'), '{ "comments": ');
+        const all = vscode.extensions.all as unknown[];
+        all.push(
+            { extensionPath: extDir, packageJSON: { contributes: { languages: [{ id: 'wisprlang', configuration: './lang.json' }, { id: 'python', configuration: './broken.json' }] } } },
+            { extensionPath: extDir, packageJSON: { contributes: { languages: 'not an array' } } },
+        );
+        const log = vscode.window.createOutputChannel('t', { log: true });
+        const provider = new CommentSyntaxProvider(log as unknown as ConstructorParameters<typeof CommentSyntaxModule.CommentSyntaxProvider>[0]);
+        try {
+            assert.deepEqual(provider.get('wisprlang'), { lineComment: ';;;', blockComment: ['#|', '|#'] });
+            assert.deepEqual(provider.get('python'), { lineComment: '#' }, 'an unreadable configuration falls back to the table');
+            assert.equal(provider.get('plaintext'), undefined);
+        } finally {
+            all.length = 0;
+            provider.dispose();
+        }
+    });
+
+    test('model progress reads well in the status bar', () => {
+        const { describeProgress } = require('../../../extension/src/ui/statusBar') as typeof StatusBarModule;
+        assert.equal(describeProgress({ stage: 'download', file: 'm.bin', receivedBytes: 50, totalBytes: 200 }), 'downloading model 25%');
+        assert.equal(describeProgress({ stage: 'download', file: 'm.bin' }), 'downloading model');
+        assert.equal(describeProgress({ stage: 'verify', file: 'm.bin' }), 'verifying model');
+        assert.equal(describeProgress({ stage: 'load', file: 'm.bin' }), 'loading model');
+    });
+
+    test('deactivate stops the sidecar with shutdown', async () => {
+        await extension.deactivate();
+        assert.ok(mock.log.some(l => /Sidecar stopped \(exit code 0\)/.test(l)), mock.log.join('\n'));
+    });
+});
+
+describe('SidecarProcess crash policy (mock vscode, fake sidecar)', { timeout: 30_000 }, () => {
+    test('gives up after the allowed crashes with ONE error offering the logs, until a manual restart', async () => {
+        const { SidecarProcess } = require('../../../extension/src/sidecar/sidecarProcess') as typeof SidecarProcessModule;
+        const { SidecarStateEvents, SidecarState } = require('../../../extension/src/sidecar/sidecarState') as typeof SidecarStateModule;
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-crash-'));
+        const fake = path.join(__dirname, '..', 'fixtures', 'fakeSidecar.js');
+        const wrapper = path.join(dir, 'fake-sidecar');
+        fs.writeFileSync(wrapper, `#!/bin/sh\nFAKE_SIDECAR_MODE=crashOnInitialize exec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
+        mock.reset();
+        mock.config.set('wispr.sidecar.path', wrapper);
+        const log = vscode.window.createOutputChannel('Wispr', { log: true });
+        const state = new SidecarStateEvents();
+        const context = { extensionPath: root, asAbsolutePath: (p: string) => path.join(root, p), extension: { packageJSON: { version: '0' } } };
+        const sidecar = new SidecarProcess(
+            context as unknown as ConstructorParameters<typeof SidecarProcessModule.SidecarProcess>[0],
+            log as unknown as ConstructorParameters<typeof SidecarProcessModule.SidecarProcess>[1],
+            state,
+            { maxCrashes: 3, windowMs: 60_000, baseDelayMs: 10, maxDelayMs: 40 },
+        );
+        try {
+            let subscription: { dispose(): unknown } | undefined;
+            const gaveUp = withTimeout(
+                new Promise<void>(resolve => {
+                    subscription = mock.messageListeners.event(m => m.severity === 'error' && resolve());
+                }),
+                20_000,
+                () => `no give-up message. Log:\n${mock.log.join('\n')}`,
+            ).finally(() => subscription?.dispose());
+            await assert.rejects(sidecar.start(), /exited during initialize \(exit code 3\)/);
+            await gaveUp;
+            assert.equal(state.state, SidecarState.Crashed);
+            assert.equal(mock.messages.length, 1);
+            assert.match(mock.messages[0].text, /crashed 3 times within 1 minutes/);
+            assert.deepEqual(mock.messages[0].items, ['Show logs']);
+            assert.deepEqual(mock.log.filter(l => /Restarting the sidecar in/.test(l)).map(l => /in (\d+) ms/.exec(l)?.[1]), ['10', '20']);
+            // Requests now fail fast instead of starting it again ...
+            await assert.rejects(sidecar.start(), /kept crashing/);
+            // ... and a manual restart tries again (and fails the same way here).
+            await assert.rejects(sidecar.restart());
+            assert.equal(mock.messages.length, 1);
+        } finally {
+            await sidecar.stop();
+            sidecar.dispose();
+            state.dispose();
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});

@@ -1,0 +1,54 @@
+using System.Diagnostics;
+using Wispr.ModelGen;
+using Wispr.Sidecar.Recognition.Whisper;
+using Wispr.Sidecar.Rpc;
+
+// dotnet run --project tools/Wispr.ModelGen -- --shape tiny|base|test --vocab PATH --out PATH [--seed N]
+const string usage = "usage: Wispr.ModelGen --shape test|tiny|base --vocab VOCAB_ONLY.bin --out MODEL.bin [--seed N]";
+
+string? shapeName = null, vocab = null, output = null;
+var seed = 1;
+for (var i = 0; i < args.Length; i++)
+{
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    try
+    {
+        switch (args[i])
+        {
+            case "--shape": shapeName = Value(); break;
+            case "--vocab": vocab = Value(); break;
+            case "--out": output = Value(); break;
+            case "--seed": seed = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+            case "-h" or "--help": Console.WriteLine(usage); return 0;
+            default: throw new ArgumentException($"unknown argument '{args[i]}'");
+        }
+    }
+    catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+    {
+        Console.Error.WriteLine($"{ex.Message}\n{usage}");
+        return 2;
+    }
+}
+
+if (shapeName is null || vocab is null || output is null)
+{
+    Console.Error.WriteLine(usage);
+    return 2;
+}
+
+try
+{
+    var shape = WhisperShape.Parse(shapeName);
+    var watch = Stopwatch.StartNew();
+    var tensors = WhisperModelGenerator.Generate(vocab, output, shape, seed);
+    var generated = watch.Elapsed;
+    var info = WhisperModelValidator.Validate(output);
+    Console.WriteLine($"{output}: shape {shape.Name}, {tensors} tensors, {info.FileSize:N0} bytes, seed {seed}, "
+        + $"generated in {generated.TotalSeconds:F2} s, validated in {(watch.Elapsed - generated).TotalMilliseconds:F0} ms");
+    return 0;
+}
+catch (Exception ex) when (ex is WisprException or ArgumentException or IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"error: {ex.Message}");
+    return 1;
+}

@@ -1,0 +1,251 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text;
+using Wispr.Sidecar.Recognition.Whisper;
+
+namespace Wispr.ModelGen;
+
+/// <summary>
+/// Turns a vocabulary-only ggml Whisper file (header, mel filters, vocabulary) into a complete model with random weights,
+/// so the real Whisper.net/whisper.cpp code can be exercised without downloading a real model. The output transcribes
+/// nonsense, deterministically for a given seed.
+/// </summary>
+public static class WhisperModelGenerator
+{
+    /// <summary>Standard deviation of the random weights; small enough that activations stay finite through the layers.</summary>
+    public const double WeightStdDev = 0.02;
+
+    // Each chunk of a tensor gets its own generator seeded from (seed, tensor, chunk), so chunks can be filled in parallel
+    // and the bytes still depend only on the seed.
+    private const int ChunkElements = 1 << 16;
+
+    /// <summary>Writes an f16 model of <paramref name="shape"/> to <paramref name="outputPath"/> (via a temporary file, then renamed).</summary>
+    /// <returns>The number of tensors written.</returns>
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed = 1) =>
+        Generate(vocabOnlyPath, outputPath, shape, seed, GgmlType.F16);
+
+    /// <summary>As <see cref="Generate(string,string,WhisperShape,int)"/>, with the 2-D weight matrices stored as
+    /// <paramref name="weightType"/>: F16 (what published f16 models use), F32, or Q8_0 (quantised as ggml's reference quantiser does).</summary>
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (!BitConverter.IsLittleEndian)
+            throw new PlatformNotSupportedException("ggml files are little-endian; this generator writes native floats.");
+        var ftype = weightType switch
+        {
+            GgmlType.F32 => 0,
+            GgmlType.F16 => 1,
+            // whisper.cpp's quantiser stores qntvr * 1000 + ftype; write the same so the validator sees what real files carry.
+            GgmlType.Q8_0 => WhisperModelLayout.MaxQuantVersion * WhisperModelLayout.QuantVersionFactor + 7,
+            _ => throw new ArgumentOutOfRangeException(nameof(weightType), weightType, "supported: F32, F16, Q8_0"),
+        };
+
+        var preamble = WhisperModelValidator.ReadPreamble(vocabOnlyPath);
+        var h = preamble.HyperParameters with
+        {
+            NAudioState = shape.State, NAudioHead = shape.Heads, NAudioLayer = shape.AudioLayers,
+            NTextState = shape.State, NTextHead = shape.Heads, NTextLayer = shape.TextLayers,
+            FType = ftype,
+        };
+        var tensors = WhisperModelLayout.ExpectedTensors(h);
+
+        var fullOutput = Path.GetFullPath(outputPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(fullOutput)!);
+        var temp = fullOutput + $".{Environment.ProcessId}.tmp";
+        try
+        {
+            using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
+            {
+                WriteHeader(output, h);
+                CopyFiltersAndVocabulary(vocabOnlyPath, preamble.Length, output);
+                var writer = new TensorWriter(output, seed);
+                for (var i = 0; i < tensors.Count; i++)
+                    writer.Write(tensors[i], i);
+            }
+
+            File.Move(temp, fullOutput, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+
+        return tensors.Count;
+    }
+
+    private static void WriteHeader(Stream output, WhisperHyperParameters h)
+    {
+        Span<int> values =
+        [
+            unchecked((int)WhisperModelLayout.Magic), h.NVocab, h.NAudioCtx, h.NAudioState, h.NAudioHead, h.NAudioLayer,
+            h.NTextCtx, h.NTextState, h.NTextHead, h.NTextLayer, h.NMels, h.FType,
+        ];
+        output.Write(MemoryMarshal.AsBytes(values));
+    }
+
+    /// <summary>Copies the mel filters and vocabulary verbatim: whisper.cpp's tokenizer needs the real vocabulary.</summary>
+    private static void CopyFiltersAndVocabulary(string vocabOnlyPath, long preambleLength, Stream output)
+    {
+        const int headerBytes = 4 + 11 * 4;
+        using var input = File.OpenRead(vocabOnlyPath);
+        input.Seek(headerBytes, SeekOrigin.Begin);
+        var buffer = new byte[1 << 16];
+        var left = preambleLength - headerBytes;
+        while (left > 0)
+        {
+            var n = input.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
+            if (n == 0)
+                throw new EndOfStreamException($"'{vocabOnlyPath}' changed while it was being read.");
+            output.Write(buffer, 0, n);
+            left -= n;
+        }
+    }
+
+    /// <summary>Layer norms start as the identity (weight 1, bias 0), as in a freshly initialised Whisper.</summary>
+    internal static bool IsLayerNorm(string tensorName)
+    {
+        var module = tensorName[..tensorName.LastIndexOf('.')];
+        var last = module[(module.LastIndexOf('.') + 1)..];
+        return last is "ln" or "ln_post" || last.EndsWith("_ln", StringComparison.Ordinal);
+    }
+
+    private sealed class TensorWriter(Stream output, int seed)
+    {
+        private readonly int _parallelChunks = Math.Max(1, Environment.ProcessorCount) * 2;
+        private float[][]? _floats;
+        private byte[][]? _bytes;
+
+        public void Write(WhisperTensorSpec spec, int tensorIndex)
+        {
+            WriteTensorHeader(spec);
+            var count = spec.ElementCount;
+            if (IsLayerNorm(spec.Name))
+            {
+                WriteConstant(count, spec.Name.EndsWith(".weight", StringComparison.Ordinal) ? 1f : 0f);
+                return;
+            }
+
+            _floats ??= Enumerable.Range(0, _parallelChunks).Select(_ => new float[ChunkElements]).ToArray();
+            _bytes ??= Enumerable.Range(0, _parallelChunks).Select(_ => new byte[ChunkElements * sizeof(float)]).ToArray();
+            var floats = _floats;
+            var bytes = _bytes;
+            var encoded = new int[_parallelChunks];
+
+            // Chunks never split a Q8_0 block: chunk starts and every quantised row length are multiples of 32.
+            var chunks = (int)((count + ChunkElements - 1) / ChunkElements);
+            for (var first = 0; first < chunks; first += _parallelChunks)
+            {
+                var group = Math.Min(_parallelChunks, chunks - first);
+                Parallel.For(0, group, g =>
+                {
+                    var chunk = first + g;
+                    var values = floats[g].AsSpan(0, ChunkLength(count, chunk));
+                    FillNormal(values, ChunkSeed(seed, tensorIndex, chunk));
+                    encoded[g] = Encode(values, spec.Type, bytes[g]);
+                });
+                for (var g = 0; g < group; g++)
+                    output.Write(bytes[g], 0, encoded[g]);
+            }
+        }
+
+        private static int ChunkLength(long count, int chunk) => (int)Math.Min(ChunkElements, count - (long)chunk * ChunkElements);
+
+        private void WriteTensorHeader(WhisperTensorSpec spec)
+        {
+            var name = Encoding.ASCII.GetBytes(spec.Name);
+            Span<int> header = stackalloc int[3 + spec.Dims.Length];
+            header[0] = spec.Dims.Length;
+            header[1] = name.Length;
+            header[2] = (int)spec.Type;
+            spec.Dims.CopyTo(header[3..]);
+            output.Write(MemoryMarshal.AsBytes(header)); // little-endian checked in Generate
+            output.Write(name);
+        }
+
+        private void WriteConstant(long count, float value)
+        {
+            // Only layer norms come here, which are f32 vectors of at most a few thousand elements.
+            var values = new float[count];
+            Array.Fill(values, value);
+            output.Write(MemoryMarshal.AsBytes(values.AsSpan()));
+        }
+    }
+
+    /// <summary>Encodes floats as ggml stores <paramref name="type"/>; returns the byte count.</summary>
+    private static int Encode(ReadOnlySpan<float> values, GgmlType type, Span<byte> destination)
+    {
+        switch (type)
+        {
+            case GgmlType.F32:
+                MemoryMarshal.AsBytes(values).CopyTo(destination);
+                return values.Length * sizeof(float);
+            case GgmlType.F16:
+                var halves = MemoryMarshal.Cast<byte, Half>(destination);
+                for (var i = 0; i < values.Length; i++)
+                    halves[i] = (Half)values[i];
+                return values.Length * 2;
+            case GgmlType.Q8_0:
+                // block_q8_0: f16 scale d, then 32 int8 with x ≈ d * q (ggml's quantize_row_q8_0_ref).
+                var (blockElements, blockBytes) = WhisperModelLayout.BlockLayout(type);
+                var written = 0;
+                for (var b = 0; b < values.Length; b += blockElements)
+                {
+                    var block = values.Slice(b, blockElements);
+                    var amax = 0f;
+                    foreach (var v in block)
+                        amax = MathF.Max(amax, MathF.Abs(v));
+                    var d = amax / 127f;
+                    var id = d != 0 ? 1f / d : 0f;
+                    MemoryMarshal.Write(destination[written..], (Half)d);
+                    for (var i = 0; i < blockElements; i++)
+                        destination[written + 2 + i] = unchecked((byte)(sbyte)MathF.Round(block[i] * id, MidpointRounding.AwayFromZero));
+                    written += blockBytes;
+                }
+
+                return written;
+            default:
+                throw new NotSupportedException($"the generator does not write {type}");
+        }
+    }
+
+    private static ulong ChunkSeed(int seed, int tensorIndex, int chunk) =>
+        SplitMix64((ulong)(uint)seed << 32 ^ SplitMix64((ulong)tensorIndex << 32 | (uint)chunk));
+
+    private static ulong SplitMix64(ulong x)
+    {
+        x += 0x9E3779B97F4A7C15UL;
+        x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9UL;
+        x = (x ^ (x >> 27)) * 0x94D049BB133111EBUL;
+        return x ^ (x >> 31);
+    }
+
+    /// <summary>N(0, <see cref="WeightStdDev"/>) by Box-Muller over xoshiro256** uniforms.</summary>
+    internal static void FillNormal(Span<float> destination, ulong seed)
+    {
+        ulong s0 = SplitMix64(seed), s1 = SplitMix64(s0), s2 = SplitMix64(s1), s3 = SplitMix64(s2);
+        ulong Next()
+        {
+            var result = BitOperations.RotateLeft(s1 * 5, 7) * 9;
+            var t = s1 << 17;
+            s2 ^= s0;
+            s3 ^= s1;
+            s1 ^= s2;
+            s0 ^= s3;
+            s2 ^= t;
+            s3 = BitOperations.RotateLeft(s3, 45);
+            return result;
+        }
+
+        const double scale = 1.0 / (1UL << 53);
+        for (var i = 0; i < destination.Length; i += 2)
+        {
+            var u1 = ((Next() >> 11) + 1) * scale; // (0, 1]: log stays finite
+            var u2 = (Next() >> 11) * scale;       // [0, 1)
+            var r = Math.Sqrt(-2.0 * Math.Log(u1)) * WeightStdDev;
+            var (sin, cos) = Math.SinCos(2.0 * Math.PI * u2);
+            destination[i] = (float)(r * cos);
+            if (i + 1 < destination.Length)
+                destination[i + 1] = (float)(r * sin);
+        }
+    }
+}
