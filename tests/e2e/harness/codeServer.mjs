@@ -104,7 +104,22 @@ export async function startCodeServer(o = {}) {
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
 
-  const port = await freePort();
+  // The port is free when picked but could be taken before code-server binds it: then start again on another.
+  for (let attempt = 1; ; attempt++) {
+    const cs = await launch(await freePort(), { root, userDataDir, extensionsDir, workspace, logFile, configFile }, o);
+    try {
+      await cs.waitReady(o.readyTimeoutMs ?? 60_000);
+      return cs;
+    } catch (e) {
+      const inUse = /EADDRINUSE/.test(cs.log());
+      await cs.stop({ keep: true });
+      if (!inUse || attempt >= 3) throw e;
+    }
+  }
+}
+
+async function launch(port, dirs, o) {
+  const { root, userDataDir, extensionsDir, workspace, logFile, configFile } = dirs;
   const args = [
     CODE_SERVER_ENTRY,
     '--bind-addr', `127.0.0.1:${port}`,
@@ -153,6 +168,16 @@ export async function startCodeServer(o = {}) {
       try { process.kill(-child.pid, sig); } catch { /* already gone */ }
     },
     log() { try { return fs.readFileSync(logFile, 'utf8'); } catch { return ''; } },
+    /** Polls /healthz until code-server answers (no fixed sleeps). */
+    async waitReady(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (exited) throw new Error(`code-server exited before it was ready:\n${this.log().slice(-4000)}`);
+        if (await httpStatus(`${this.url}healthz`) === 200) return;
+        if (Date.now() > deadline) throw new Error(`code-server not ready in ${timeoutMs} ms; log: ${logFile}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
     async stop({ keep = false } = {}) {
       this.killGroup('SIGTERM');
       const t0 = Date.now();
@@ -166,15 +191,6 @@ export async function startCodeServer(o = {}) {
     },
   };
   live.add(cs);
-
-  const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
-  for (;;) {
-    if (exited) throw new Error(`code-server exited before it was ready:\n${cs.log()}`);
-    const status = await httpStatus(`${cs.url}healthz`);
-    if (status === 200) break;
-    if (Date.now() > deadline) { await cs.stop({ keep: true }); throw new Error(`code-server not ready in time; log: ${logFile}`); }
-    await new Promise((r) => setTimeout(r, 100));
-  }
   return cs;
 }
 
