@@ -48,4 +48,8 @@ else
     || { echo "setup: ripgrep was not installed into code-server" >&2; exit 1; }
   echo "$lockhash" > "$stamp"
 fi
+# vsce for build/package.mjs (the .vsix tests package the extension)
+if [[ -f ../../build/package-lock.json && ! -e ../../build/node_modules/@vscode/vsce/vsce ]]; then
+  (cd ../../build && npm ci --no-audit --no-fund --loglevel=error)
+fi
 echo "setup: done in $(( $(date +%s) - t0 )) s"
