@@ -12,6 +12,8 @@ public sealed record SidecarOptions
     /// <summary>Longest recording kept, in seconds; later audio is dropped with a warning.</summary>
     public int MaxRecordingSeconds { get; init; } = 600;
     public int? Threads { get; init; }
+    /// <summary>Hidden, for benchmarks only (<c>--maxTokens N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.MaxTokens"/>.</summary>
+    public int? MaxTokens { get; init; }
 
     /// <summary>Parses <c>--flag value</c> pairs; returns the options and the remaining positional arguments.</summary>
     public static (SidecarOptions Options, List<string> Positional) Parse(IEnumerable<string> args)
@@ -36,6 +38,7 @@ public sealed record SidecarOptions
                 case "--clientProcessId": o = o with { ClientProcessId = int.Parse(Next(a)) }; break;
                 case "--maxRecordingSeconds": o = o with { MaxRecordingSeconds = int.Parse(Next(a)) }; break;
                 case "--threads": o = o with { Threads = int.Parse(Next(a)) }; break;
+                case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))
                         throw new ArgumentException($"Unknown option '{a}'.");
