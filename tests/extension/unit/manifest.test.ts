@@ -58,11 +58,16 @@ describe('package.json manifest', () => {
         assert.match(manifest.devDependencies['@types/vscode'], /^~?1\.90\./);
     });
 
-    test('the VAD model and its licence ship in the package (not excluded by .vscodeignore)', () => {
+    test('the VAD model and its licence ship with the sidecar (build/package.mjs packages extension/bin/<rid>/)', () => {
         for (const file of ['assets/models/silero_vad.onnx', 'assets/models/silero_vad.LICENSE']) {
             assert.ok(fs.existsSync(path.join(root, file)), `${file} is in the repository`);
         }
-        const ignore = fs.readFileSync(path.join(root, '.vscodeignore'), 'utf8').split('\n').map(l => l.trim()).filter(l => l && !l.startsWith('#'));
-        assert.ok(!ignore.some(p => /^(\*\*\/)?assets|\.onnx|models/.test(p)), `.vscodeignore excludes the model: ${ignore.join(', ')}`);
+        const csproj = fs.readFileSync(path.join(root, 'sidecar', 'Wispr.Sidecar', 'Wispr.Sidecar.csproj'), 'utf8');
+        assert.match(csproj, /silero_vad\.onnx" Link="models\\silero_vad\.onnx" CopyToOutputDirectory="PreserveNewest"/,
+            'copied next to the sidecar (build and publish output), where SileroVad.DefaultModelPath looks');
+        const built = path.join(root, 'sidecar', 'Wispr.Sidecar', 'bin', 'Debug', 'net10.0', 'models', 'silero_vad.onnx');
+        if (fs.existsSync(path.dirname(path.dirname(built)))) {
+            assert.ok(fs.existsSync(built), `${built} after dotnet build`);
+        }
     });
 });

@@ -1,0 +1,59 @@
+// The microphone path in a real VS Code: push-to-talk (Toggle Dictation's auto-repeat while the key is held) while speech
+// is played into the PulseAudio test server of scripts/pulse-test-server.sh, whose null-sink monitor is the default
+// microphone. scripts/test-all.sh starts that server and exports PULSE_SERVER, which code-server and the extension host
+// (and so the sidecar and parec) inherit; without it the test is skipped, saying why.
+'use strict';
+const assert = require('assert');
+const { execFile } = require('child_process');
+const path = require('path');
+const { vscode, EXTENSION_ID, sleep, waitFor, wisprApi, waitReady, openEditor, setCursors, setSetting, closeAllEditors } = require('./helpers');
+
+const server = process.env.WISPR_TEST_PULSE_SERVER || process.env.PULSE_SERVER;
+
+function play(wav) {
+  return new Promise((resolve, reject) =>
+    execFile('paplay', ['--device=wispr_test', wav], { env: { ...process.env, PULSE_SERVER: server } }, (e) => (e ? reject(e) : resolve())));
+}
+
+describe('microphone', function () {
+  let api;
+  before(async function () {
+    if (!server) {
+      console.log('microphone e2e skipped: no PulseAudio test server (PULSE_SERVER unset; scripts/test-all.sh starts one)');
+      this.skip();
+    }
+    api = await wisprApi();
+    await waitReady(api, 90000);
+    await setSetting('audio.source', 'microphone'); // the test server's default source is the null sink's monitor
+  });
+  after(async function () {
+    await setSetting('audio.source', 'wavFile'); // what the harness's base settings give every other test
+    await closeAllEditors();
+  });
+
+  it('push-to-talk: hold the shortcut while speaking, release, and the transcript is inserted', async function () {
+    const speech = path.join(vscode.extensions.getExtension(EXTENSION_ID).extensionPath, 'samples', 'jfk.wav');
+    const editor = await openEditor('spoken: \n', 'plaintext');
+    setCursors(editor, [[0, 8]]);
+    const before = editor.document.version;
+    // Key-down, then the OS auto-repeat every 40 ms for as long as the speech plays: a held key.
+    let holding = true;
+    const repeats = (async () => {
+      while (holding) {
+        await vscode.commands.executeCommand('wispr.toggleDictation');
+        await sleep(40);
+      }
+    })();
+    try {
+      await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'listening while the key is held' });
+      await play(speech);
+    } finally {
+      holding = false; // released: the repeats stop, and push-to-talk stops after wispr.pushToTalk.releaseMs
+      await repeats;
+    }
+    await waitFor(() => api.dictationStage === 'idle' && editor.document.version !== before,
+      { timeoutMs: 120000, what: `the transcript after the release (stage ${api.dictationStage})` });
+    const line = editor.document.getText().split('\n')[0];
+    assert.ok(line.startsWith('spoken: ') && line.slice('spoken: '.length).trim().length > 0, `a transcript was inserted: ${JSON.stringify(line)}`);
+  });
+});
