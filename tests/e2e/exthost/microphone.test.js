@@ -6,7 +6,7 @@
 const assert = require('assert');
 const { execFile } = require('child_process');
 const path = require('path');
-const { vscode, EXTENSION_ID, sleep, waitFor, wisprApi, waitReady, openEditor, setCursors, setSetting, closeAllEditors } = require('./helpers');
+const { vscode, EXTENSION_ID, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, setSetting, closeAllEditors } = require('./helpers');
 
 const server = process.env.WISPR_TEST_PULSE_SERVER || process.env.PULSE_SERVER;
 
@@ -36,12 +36,15 @@ describe('microphone', function () {
     const editor = await openEditor('spoken: \n', 'plaintext');
     setCursors(editor, [[0, 8]]);
     const before = editor.document.version;
-    // Key-down, then the OS auto-repeat every 40 ms for as long as the speech plays: a held key.
+    // Key-down (through the helpers' toggle, which keeps clear of the previous test's last tap: a call within
+    // wispr.pushToTalk.repeatDelayMs of it would read as that press still being held), then the OS auto-repeat every
+    // 40 ms for as long as the speech plays: a held key.
+    await toggle();
     let holding = true;
     const repeats = (async () => {
       while (holding) {
-        await vscode.commands.executeCommand('wispr.toggleDictation');
         await sleep(40);
+        if (holding) await vscode.commands.executeCommand('wispr.toggleDictation');
       }
     })();
     try {
