@@ -21,6 +21,13 @@ public static class DictateCommand
             psi.ArgumentList.Add("--model");
             psi.ArgumentList.Add(options.ModelPath);
         }
+        psi.ArgumentList.Add("--backend");
+        psi.ArgumentList.Add(options.Backend);
+        if (options.ParakeetModelPath is not null)
+        {
+            psi.ArgumentList.Add("--parakeetModel");
+            psi.ArgumentList.Add(options.ParakeetModelPath);
+        }
         psi.ArgumentList.Add("--logLevel");
         psi.ArgumentList.Add(options.LogLevel.ToString());
         psi.ArgumentList.Add("--clientProcessId");
