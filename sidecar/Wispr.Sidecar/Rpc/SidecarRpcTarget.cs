@@ -31,6 +31,7 @@ public sealed class SidecarRpcTarget(
         public const string TranscribeFile = "transcribeFile";
         public const string BackendSelect = "backend/select";
         public const string ModelPrepare = "model/prepare";
+        public const string ModelUnload = "model/unload";
         public const string Shutdown = "shutdown";
         public const string DictationStateChanged = "dictation/stateChanged";
         public const string DictationSourceEnded = "dictation/sourceEnded";
@@ -96,6 +97,15 @@ public sealed class SidecarRpcTarget(
     {
         var (path, downloaded, loadMs) = await backends.PrepareAsync(cancellationToken).ConfigureAwait(false);
         return new PrepareResult(path, downloaded, loadMs);
+    });
+
+    [JsonRpcMethod(Methods.ModelUnload)]
+    public Task<StatusResult> UnloadAsync(EmptyParams? p) => Guard(async () =>
+    {
+        if (dictation.State == DictationState.Transcribing)
+            throw new WisprException(WisprErrorCodes.Busy, "A dictation is being transcribed; unload once it has finished.");
+        await backends.UnloadAsync().ConfigureAwait(false);
+        return GetStatus();
     });
 
     [JsonRpcMethod(Methods.Shutdown)]
