@@ -33,6 +33,8 @@ public static class DictateCommand
         psi.ArgumentList.Add("--clientProcessId");
         psi.ArgumentList.Add(Environment.ProcessId.ToString());
         psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")))
+            psi.Environment["MALLOC_ARENA_MAX"] = "2"; // as the extension does: see NativeAllocator
         psi.UseShellExecute = false;
 
         await using var stdout = new StreamWriter(output, leaveOpen: true) { AutoFlush = true };

@@ -145,15 +145,8 @@ public sealed class BackendHost : IAsyncDisposable
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-        if (OperatingSystem.IsLinux())
-        {
-            try { MallocTrim(0); }
-            catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException) { } // musl and others have no malloc_trim
-        }
+        NativeAllocator.Trim();
     }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "malloc_trim")]
-    private static extern int MallocTrim(nuint pad);
 
     /// <summary>Unloads the resident backend (waiting for a transcription in flight) and gives its memory back.</summary>
     public async Task UnloadAsync()
