@@ -222,6 +222,40 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
         Assert.Equal("parakeet", status.GetProperty("residentBackend").GetString());
     }
 
+    [ParakeetFact]
+    public async Task Unload_drops_every_reference_so_both_backends_are_collected()
+    {
+        var options = Options;
+        var host = new BackendHost([new WhisperBackendProvider(null!, options, Loggers), new ParakeetBackendProvider(options, Loggers)],
+            options, new SidecarEvents(), NullLogger<BackendHost>.Instance);
+        try
+        {
+            var whisperRef = await ResidentAsWeakReference(host);
+            await host.SelectAsync("parakeet", null, CancellationToken.None); // unloads Whisper first
+            var parakeetRef = await ResidentAsWeakReference(host);
+            await host.UnloadAsync();
+
+            // A pool thread that just ran the dispose can hold the object for a moment in a dead stack slot; give it a few.
+            for (var i = 0; i < 20 && (whisperRef.IsAlive || parakeetRef.IsAlive); i++)
+            {
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                await Task.Delay(50);
+            }
+            Assert.False(whisperRef.IsAlive, "the unloaded Whisper backend is still reachable");
+            Assert.False(parakeetRef.IsAlive, "the unloaded Parakeet backend is still reachable");
+            Assert.Null(host.ResidentBackend);
+        }
+        finally
+        {
+            await host.DisposeAsync();
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Task<WeakReference> ResidentAsWeakReference(BackendHost host) =>
+        host.UseAsync((backend, _) => Task.FromResult(new WeakReference(backend)), CancellationToken.None);
+
     [Fact]
     public async Task A_Parakeet_folder_given_to_Whisper_is_ModelInvalid()
     {
