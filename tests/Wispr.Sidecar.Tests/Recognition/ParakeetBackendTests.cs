@@ -104,6 +104,29 @@ public sealed class ParakeetBackendTests : IDisposable
         Assert.True(worst < 2e-3, $"largest difference from NumPy: {worst}");
     }
 
+    [ParakeetFact]
+    public async Task A_long_recording_is_decoded_in_pieces_cut_at_its_quietest_moments()
+    {
+        await using var backend = await ParakeetBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
+        // 70 s of tone with silent gaps at 25 s and 52 s: pieces 0–25 s, 25–52 s, 52–70 s, each spelling the sentence.
+        var audio = Tone(70);
+        foreach (var gap in new[] { 25.0, 52.0 })
+            Array.Clear(audio, (int)((gap - 0.1) * 16000), 3200);
+
+        var chunks = ParakeetBackend.Chunks(audio);
+        Assert.Equal(3, chunks.Count);
+        Assert.InRange(chunks[1].Start / 16000.0, 24.9, 25.1);
+        Assert.InRange(chunks[2].Start / 16000.0, 51.9, 52.1);
+        Assert.Equal(audio.Length, chunks.Sum(c => c.Length));
+
+        var segments = await TranscribeAsync(backend, audio);
+        Assert.Equal(3, segments.Count);
+        Assert.All(segments, s => Assert.Equal(TinyParakeetModel.ExpectedText, s.Text));
+        // Each cut is the middle of the first fully silent 100 ms window (24.95 s, 51.95 s); "wis" comes 80 ms into each piece.
+        Assert.Equal([0.08, 25.03, 52.03], segments.Select(s => Math.Round(s.Start.TotalSeconds, 2)));
+        Assert.Single(ParakeetBackend.Chunks(Tone(30)));
+    }
+
     [Fact]
     public void Vocabulary_detokenizes_like_onnx_asr()
     {

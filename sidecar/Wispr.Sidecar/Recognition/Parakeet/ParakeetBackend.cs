@@ -239,7 +239,7 @@ public sealed class ParakeetBackend : ISpeechBackend
                 yield break;
             if (!string.IsNullOrWhiteSpace(options.Prompt))
                 _logger.LogDebug("Parakeet takes no prompt; ignoring it");
-            segments = await Task.Run(() => Recognize(pcm16kMono, cancellationToken), cancellationToken).ConfigureAwait(false);
+            segments = await Task.Run(() => RecognizeChunked(pcm16kMono, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -249,7 +249,52 @@ public sealed class ParakeetBackend : ISpeechBackend
             yield return segment;
     }
 
-    /// <summary>Features → encoder → greedy TDT decoding. Runs on a pool thread under the gate.</summary>
+    /// <summary>Longest piece given to the encoder at once: its attention is over the whole input, so memory grows with its square.</summary>
+    public const int MaxChunkSamples = 30 * NemoFeatureExtractor.SampleRate;
+
+    /// <summary>A long recording is cut at its quietest 100 ms between 20 s and 30 s into each piece; shorter ones go whole.</summary>
+    internal static List<(int Start, int Length)> Chunks(ReadOnlySpan<float> pcm)
+    {
+        const int minChunk = 20 * NemoFeatureExtractor.SampleRate, window = NemoFeatureExtractor.SampleRate / 10, hop = NemoFeatureExtractor.SampleRate / 100;
+        var chunks = new List<(int, int)>();
+        var start = 0;
+        while (pcm.Length - start > MaxChunkSamples)
+        {
+            int best = start + MaxChunkSamples;
+            var bestEnergy = double.MaxValue;
+            for (var at = start + minChunk; at + window <= start + MaxChunkSamples; at += hop)
+            {
+                double energy = 0;
+                foreach (var x in pcm.Slice(at, window))
+                    energy += x * x;
+                if (energy < bestEnergy)
+                {
+                    bestEnergy = energy;
+                    best = at + window / 2;
+                }
+            }
+            chunks.Add((start, best - start));
+            start = best;
+        }
+        chunks.Add((start, pcm.Length - start));
+        return chunks;
+    }
+
+    private List<TranscriptSegment> RecognizeChunked(ReadOnlyMemory<float> pcm, CancellationToken ct)
+    {
+        var segments = new List<TranscriptSegment>();
+        foreach (var (start, length) in Chunks(pcm.Span))
+        {
+            if (length < MinSamples)
+                continue;
+            var offset = TimeSpan.FromSeconds((double)start / NemoFeatureExtractor.SampleRate);
+            foreach (var segment in Recognize(pcm.Slice(start, length), ct))
+                segments.Add(segment with { Start = segment.Start + offset, End = segment.End + offset });
+        }
+        return segments;
+    }
+
+    /// <summary>Features → encoder → greedy TDT decoding of one piece. Runs on a pool thread under the gate.</summary>
     private List<TranscriptSegment> Recognize(ReadOnlyMemory<float> pcm, CancellationToken ct)
     {
         var (features, frames, valid) = Features.Compute(pcm.Span);
