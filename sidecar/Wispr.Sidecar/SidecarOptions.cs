@@ -12,6 +12,8 @@ public sealed record SidecarOptions
     /// <summary>Longest recording kept, in seconds; later audio is dropped with a warning.</summary>
     public int MaxRecordingSeconds { get; init; } = 600;
     public int? Threads { get; init; }
+    /// <summary>Hidden, for benchmarks only (<c>--maxTokens N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.MaxTokens"/>.</summary>
+    public int? MaxTokens { get; init; }
 
     /// <summary>The Parakeet model folder (--parakeetModel, else WISPR_PARAKEET_MODEL_PATH); null = the default folder in the user cache.</summary>
     public string? ParakeetModelPath { get; init; }
@@ -44,6 +46,7 @@ public sealed record SidecarOptions
                 case "--threads": o = o with { Threads = int.Parse(Next(a)) }; break;
                 case "--parakeetModel": o = o with { ParakeetModelPath = Path.GetFullPath(Next(a)) }; break;
                 case "--cpu": o = o with { UseGpu = false }; break;
+                case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))
                         throw new ArgumentException($"Unknown option '{a}'.");

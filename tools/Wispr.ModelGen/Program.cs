@@ -3,11 +3,12 @@ using Wispr.ModelGen;
 using Wispr.Sidecar.Recognition.Whisper;
 using Wispr.Sidecar.Rpc;
 
-// dotnet run --project tools/Wispr.ModelGen -- --shape tiny|base|test --vocab PATH --out PATH [--seed N]
-const string usage = "usage: Wispr.ModelGen --shape test|tiny|base --vocab VOCAB_ONLY.bin --out MODEL.bin [--seed N]";
+// dotnet run --project tools/Wispr.ModelGen -- --shape tiny|base|test --vocab PATH --out PATH [--seed N] [--never-end-text]
+const string usage = "usage: Wispr.ModelGen --shape test|tiny|base --vocab VOCAB_ONLY.bin --out MODEL.bin [--seed N] [--never-end-text]";
 
 string? shapeName = null, vocab = null, output = null;
 var seed = 1;
+var neverEndText = false;
 for (var i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -19,6 +20,7 @@ for (var i = 0; i < args.Length; i++)
             case "--vocab": vocab = Value(); break;
             case "--out": output = Value(); break;
             case "--seed": seed = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+            case "--never-end-text": neverEndText = true; break;
             case "-h" or "--help": Console.WriteLine(usage); return 0;
             default: throw new ArgumentException($"unknown argument '{args[i]}'");
         }
@@ -40,10 +42,10 @@ try
 {
     var shape = WhisperShape.Parse(shapeName);
     var watch = Stopwatch.StartNew();
-    var tensors = WhisperModelGenerator.Generate(vocab, output, shape, seed);
+    var tensors = WhisperModelGenerator.Generate(vocab, output, shape, seed, GgmlType.F16, neverEndText);
     var generated = watch.Elapsed;
     var info = WhisperModelValidator.Validate(output);
-    Console.WriteLine($"{output}: shape {shape.Name}, {tensors} tensors, {info.FileSize:N0} bytes, seed {seed}, "
+    Console.WriteLine($"{output}: shape {shape.Name}, {tensors} tensors, {info.FileSize:N0} bytes, seed {seed}{(neverEndText ? ", never-end-text" : "")}, "
         + $"generated in {generated.TotalSeconds:F2} s, validated in {(watch.Elapsed - generated).TotalMilliseconds:F0} ms");
     return 0;
 }

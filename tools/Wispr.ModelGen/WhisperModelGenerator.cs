@@ -26,7 +26,25 @@ public static class WhisperModelGenerator
 
     /// <summary>As <see cref="Generate(string,string,WhisperShape,int)"/>, with the 2-D weight matrices stored as
     /// <paramref name="weightType"/>: F16 (what published f16 models use), F32, or Q8_0 (quantised as ggml's reference quantiser does).</summary>
-    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType)
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType) =>
+        Generate(vocabOnlyPath, outputPath, shape, seed, weightType, neverEndText: false);
+
+    /// <summary>First token id that is not text in an English-only vocabulary (n_vocab 51864): end-of-text, then
+    /// start-of-transcript, the task and special tokens, then the 1501 timestamps.</summary>
+    public const int FirstSpecialToken = 50256;
+
+    /// <summary>How far below zero a special token's logit sits, in units of sqrt(state); see <paramref name="neverEndText"/>.</summary>
+    internal const float SpecialTokenPenalty = 8f;
+
+    /// <param name="neverEndText">
+    /// For benchmarks: random weights make whisper.cpp stop after about one word (end-of-text and timestamp tokens win),
+    /// so the decoder does far less work than a real model would. With this set, <c>decoder.ln.bias</c> is a fixed vector
+    /// u (entries ±1, |u| = sqrt(state)) and every special-token row of the tied token embedding is -8·u/|u|, so
+    /// a special token's logit (LN(h) + u)·row = -8·(LN(h)·û + sqrt(state)) is at most 0 (|LN(h)| = sqrt(state)) and in
+    /// practice about -8·sqrt(state), far below the text tokens' (about ±2). Greedy decoding then emits text tokens until
+    /// the caller's token cap (whisper.cpp's max_tokens), so a benchmark can decode as many tokens as a real transcript has.
+    /// </param>
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType, bool neverEndText)
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (!BitConverter.IsLittleEndian)
@@ -58,7 +76,7 @@ public static class WhisperModelGenerator
             {
                 WriteHeader(output, h);
                 CopyFiltersAndVocabulary(vocabOnlyPath, preamble.Length, output);
-                var writer = new TensorWriter(output, seed);
+                var writer = new TensorWriter(output, seed, neverEndText ? shape.State : 0);
                 for (var i = 0; i < tensors.Count; i++)
                     writer.Write(tensors[i], i);
             }
@@ -109,7 +127,11 @@ public static class WhisperModelGenerator
         return last is "ln" or "ln_post" || last.EndsWith("_ln", StringComparison.Ordinal);
     }
 
-    private sealed class TensorWriter(Stream output, int seed)
+    /// <summary>Entry i of the fixed vector u used by <c>neverEndText</c>: ±1, so |u| = sqrt(state).</summary>
+    internal static float NeverEndBias(long i) => (i & 1) == 0 ? 1f : -1f;
+
+    /// <param name="neverEndState">0 for plain random weights; else the model state, and special tokens are pushed down (see Generate).</param>
+    private sealed class TensorWriter(Stream output, int seed, int neverEndState)
     {
         private readonly int _parallelChunks = Math.Max(1, Environment.ProcessorCount) * 2;
         private float[][]? _floats;
@@ -119,11 +141,25 @@ public static class WhisperModelGenerator
         {
             WriteTensorHeader(spec);
             var count = spec.ElementCount;
+            if (neverEndState > 0 && spec.Name == "decoder.ln.bias")
+            {
+                var bias = new float[count];
+                for (var i = 0; i < bias.Length; i++)
+                    bias[i] = NeverEndBias(i);
+                output.Write(MemoryMarshal.AsBytes(bias.AsSpan()));
+                return;
+            }
+
             if (IsLayerNorm(spec.Name))
             {
                 WriteConstant(count, spec.Name.EndsWith(".weight", StringComparison.Ordinal) ? 1f : 0f);
                 return;
             }
+
+            // Rows of the tied token embedding at or after FirstSpecialToken become -penalty·û (û = u/|u|).
+            var firstSpecial = neverEndState > 0 && spec.Name == "decoder.token_embedding.weight"
+                ? (long)FirstSpecialToken * neverEndState : long.MaxValue;
+            var specialValue = SpecialTokenPenalty / MathF.Sqrt(neverEndState);
 
             _floats ??= Enumerable.Range(0, _parallelChunks).Select(_ => new float[ChunkElements]).ToArray();
             _bytes ??= Enumerable.Range(0, _parallelChunks).Select(_ => new byte[ChunkElements * sizeof(float)]).ToArray();
@@ -141,6 +177,9 @@ public static class WhisperModelGenerator
                     var chunk = first + g;
                     var values = floats[g].AsSpan(0, ChunkLength(count, chunk));
                     FillNormal(values, ChunkSeed(seed, tensorIndex, chunk));
+                    var start = (long)chunk * ChunkElements;
+                    for (var i = (int)Math.Clamp(firstSpecial - start, 0, values.Length); i < values.Length; i++)
+                        values[i] = -specialValue * NeverEndBias((start + i) % neverEndState);
                     encoded[g] = Encode(values, spec.Type, bytes[g]);
                 });
                 for (var g = 0; g < group; g++)

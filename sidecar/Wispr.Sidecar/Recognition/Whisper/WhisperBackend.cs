@@ -15,6 +15,15 @@ public sealed record WhisperBackendOptions(string ModelPath)
 
     /// <summary>Lets whisper.cpp use a GPU runtime when one is installed; the CPU runtime ignores it.</summary>
     public bool UseGpu { get; init; }
+
+    /// <summary>
+    /// Benchmarks only (hidden sidecar option <c>--maxTokens</c>): decode at most this many tokens per 30 s window, with no
+    /// temperature fallback. Meant for random-weight models generated with <c>neverEndText</c>, which would otherwise stop
+    /// after one word or, with fallback, retry at five temperatures; with it they decode as many tokens as a real transcript
+    /// has (without it such a model decodes to whisper.cpp's 220-token limit at every temperature: minutes per file).
+    /// Null (the default) leaves whisper.cpp's decoding untouched.
+    /// </summary>
+    public int? MaxTokens { get; init; }
 }
 
 /// <summary>
@@ -34,12 +43,14 @@ public sealed class WhisperBackend : ISpeechBackend
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int _threads;
+    private readonly int? _maxTokens;
     private WhisperFactory? _factory;
     private IDisposable? _logSubscription;
     private int _disposed;
 
-    private WhisperBackend(string modelPath, WhisperModelInfo model, WhisperFactory factory, IDisposable logSubscription, int threads)
+    private WhisperBackend(string modelPath, WhisperModelInfo model, WhisperFactory factory, IDisposable logSubscription, int threads, int? maxTokens)
     {
+        _maxTokens = maxTokens;
         ModelPath = modelPath;
         Model = model;
         _factory = factory;
@@ -60,6 +71,8 @@ public sealed class WhisperBackend : ISpeechBackend
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(logger);
+        if (options.MaxTokens is < 1)
+            throw new ArgumentOutOfRangeException(nameof(options), options.MaxTokens, "MaxTokens must be at least 1.");
         if (options.Threads < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
         if (string.IsNullOrWhiteSpace(options.ModelPath))
@@ -85,7 +98,7 @@ public sealed class WhisperBackend : ISpeechBackend
                 logger.LogInformation("Loaded Whisper model {Path}: state {State}, {AudioLayers}+{TextLayers} layers, {WeightType}, {Bytes} bytes",
                     path, model.HyperParameters.NAudioState, model.HyperParameters.NAudioLayer, model.HyperParameters.NTextLayer,
                     model.WeightType, model.FileSize);
-                return new WhisperBackend(path, model, factory, subscription, options.Threads);
+                return new WhisperBackend(path, model, factory, subscription, options.Threads, options.MaxTokens);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -115,12 +128,7 @@ public sealed class WhisperBackend : ISpeechBackend
             if (pcm16kMono.Length < MinSamples)
                 yield break;
             cancellationToken.ThrowIfCancellationRequested();
-            var builder = _factory!.CreateBuilder().WithThreads(_threads);
-            builder = string.IsNullOrWhiteSpace(options.Language)
-                ? builder.WithLanguageDetection()
-                : builder.WithLanguage(CheckLanguage(options.Language));
-            if (!string.IsNullOrWhiteSpace(options.Prompt))
-                builder = builder.WithPrompt(options.Prompt);
+            var builder = ConfigureBuilder(_factory!.CreateBuilder(), _threads, _maxTokens, options);
 
             // Disposing the processor waits for its native run, so a cancelled enumeration never leaves whisper.cpp running.
             var processor = builder.Build();
@@ -160,6 +168,31 @@ public sealed class WhisperBackend : ISpeechBackend
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// The decoding settings of every transcription, public so a benchmark can run Whisper.net directly with exactly the
+    /// sidecar's settings.
+    /// </summary>
+    /// <param name="maxTokens">See <see cref="WhisperBackendOptions.MaxTokens"/>; null for whisper.cpp's defaults.</param>
+    public static WhisperProcessorBuilder ConfigureBuilder(WhisperProcessorBuilder builder, int threads, int? maxTokens, TranscribeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        builder = builder.WithThreads(threads);
+        builder = string.IsNullOrWhiteSpace(options.Language)
+            ? builder.WithLanguageDetection()
+            : builder.WithLanguage(CheckLanguage(options.Language));
+        if (!string.IsNullOrWhiteSpace(options.Prompt))
+            builder = builder.WithPrompt(options.Prompt);
+        if (maxTokens is { } max)
+        {
+            // whisper.cpp ends a segment when the token index i (from 0) reaches max_tokens, i.e. after max_tokens + 1
+            // tokens; 0 would mean "no limit". Without fallback a capped, low-probability decode is kept, not retried.
+            builder = builder.WithMaxTokensPerSegment(Math.Max(1, max - 1)).WithTemperatureInc(0f);
+        }
+
+        return builder;
     }
 
     /// <summary>Waits for a transcription in flight, then frees the native model. Every later call throws <see cref="ObjectDisposedException"/>.</summary>

@@ -1,0 +1,21 @@
+using Xunit;
+
+namespace Wispr.Sidecar.Tests;
+
+public sealed class SidecarOptionsTests
+{
+    [Fact]
+    public void MaxTokens_is_off_by_default_and_parsed_when_given()
+    {
+        Assert.Null(SidecarOptions.Parse(["serve"]).Options.MaxTokens);
+        var (options, positional) = SidecarOptions.Parse(["serve", "--maxTokens", "89"]);
+        Assert.Equal(89, options.MaxTokens);
+        Assert.Equal(["serve"], positional);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-3")]
+    public void MaxTokens_below_one_is_refused(string value) =>
+        Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--maxTokens", value]));
+}
