@@ -83,10 +83,10 @@ foreach (var backend in new[] { "whisper", "parakeet" })
 {
     var mine = rows.Where(r => r.Backend == backend && r.Cycle >= 1).ToList();
     var (first, last) = (mine[0], mine[^1]);
-    var loadedGrowth = (double)(last.RssLoaded - first.RssLoaded) / first.RssLoaded;
-    var unloadedGrowth = (double)(last.RssUnloaded - first.RssUnloaded) / first.RssUnloaded;
-    Console.WriteLine($"{backend}: RSS loaded {Mib(first.RssLoaded)} (cycle 1) → {Mib(last.RssLoaded)} (cycle {last.Cycle}), {loadedGrowth:+0.0%;-0.0%}; " +
-        $"after unload {Mib(first.RssUnloaded)} → {Mib(last.RssUnloaded)}, {unloadedGrowth:+0.0%;-0.0%}; " +
+    var loadedGrowth = Math.Round((double)(last.RssLoaded - first.RssLoaded) / first.RssLoaded, 3);
+    var unloadedGrowth = Math.Round((double)(last.RssUnloaded - first.RssUnloaded) / first.RssUnloaded, 3);
+    Console.WriteLine($"{backend}: RSS loaded {Mib(first.RssLoaded)} (cycle 1) → {Mib(last.RssLoaded)} (cycle {last.Cycle}), {loadedGrowth:+0.0%;-0.0%;0.0%}; " +
+        $"after unload {Mib(first.RssUnloaded)} → {Mib(last.RssUnloaded)}, {unloadedGrowth:+0.0%;-0.0%;0.0%}; " +
         $"after unload vs baseline {Mib(last.RssUnloaded - baseline)} above (native runtimes stay mapped once loaded); " +
         $"switch median {Median(mine.Select(r => r.SwitchMs))} ms, cached prepare median {Median(mine.Select(r => r.PrepareMs))} ms (load {Median(mine.Select(r => r.LoadMs))} ms)");
     if (loadedGrowth > 0.05)
