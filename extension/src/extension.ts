@@ -11,10 +11,11 @@ import { pickBackend } from './ui/backendPicker';
 import { showDiagnostics } from './ui/diagnostics';
 import { showProblem } from './ui/notify';
 import { StatusBar } from './ui/statusBar';
+import { createApi, WisprApi } from './api';
 
 let sidecar: SidecarProcess | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+export function activate(context: vscode.ExtensionContext): WisprApi {
     const log = createLog();
     const state = new SidecarStateEvents();
     const sidecarProcess = new SidecarProcess(context, log, state);
@@ -89,6 +90,7 @@ export function activate(context: vscode.ExtensionContext): void {
 
     // Start now so the model is ready by the first dictation; failures are reported, and the next command tries again.
     void sidecarProcess.start().catch(e => showProblem(e, log));
+    return createApi(sidecarProcess, dictation);
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -110,7 +110,7 @@ export class DictationController implements vscode.Disposable {
             this.setStage(DictationStage.Listening);
         } catch (e) {
             this.reset();
-            await showProblem(e, this.log);
+            void showProblem(e, this.log); // not awaited: the notification waits for the user, `busy` must not
         } finally {
             this.busy = false;
         }
@@ -136,7 +136,7 @@ export class DictationController implements vscode.Disposable {
             await this.deliver(result, target);
         } catch (e) {
             this.reset();
-            await showProblem(e, this.log);
+            void showProblem(e, this.log); // not awaited: the notification waits for the user, `busy` must not
         } finally {
             this.stopCancellation = undefined;
             cancellation.dispose();

@@ -1,0 +1,30 @@
+// What `activate()` returns: a small read-only view for other extensions and the end-to-end tests
+// (vscode.extensions.getExtension('wispr.wispr-vscode').exports). Commands stay the way to act.
+import * as vscode from 'vscode';
+import { DictationController, DictationStage } from './dictation/dictationController';
+import { SidecarProcess } from './sidecar/sidecarProcess';
+import { SidecarState } from './sidecar/sidecarState';
+
+export interface WisprApi {
+    /** 'stopped' | 'starting' | 'ready' | 'crashed' */
+    readonly sidecarState: SidecarState;
+    readonly onDidChangeSidecarState: vscode.Event<SidecarState>;
+    /** Process id of the running sidecar (from `initialize`); undefined when none is running. */
+    readonly sidecarPid: number | undefined;
+    /** 'idle' | 'listening' | 'transcribing' */
+    readonly dictationStage: DictationStage;
+    readonly onDidChangeDictationStage: vscode.Event<DictationStage>;
+    /** The sidecar's current backend id (e.g. 'whisper'); undefined before the first start. */
+    readonly backend: string | undefined;
+}
+
+export function createApi(sidecar: SidecarProcess, dictation: DictationController): WisprApi {
+    return {
+        get sidecarState() { return sidecar.state.state; },
+        onDidChangeSidecarState: sidecar.state.onDidChangeState,
+        get sidecarPid() { return sidecar.state.state === SidecarState.Ready ? sidecar.initializeResult?.pid : undefined; },
+        get dictationStage() { return dictation.stage; },
+        onDidChangeDictationStage: dictation.onDidChangeStage,
+        get backend() { return sidecar.status?.backend; },
+    };
+}

@@ -1,0 +1,90 @@
+// Shared helpers for the extension-host tests (they run inside VS Code's extension host, with the `vscode` API).
+'use strict';
+const vscode = require('vscode');
+
+const EXTENSION_ID = process.env.WISPR_E2E_EXTENSION_ID || 'wispr.wispr-vscode';
+/** How long a dictation listens before it is stopped (the WAV source plays in real time). */
+const LISTEN_MS = Number(process.env.WISPR_E2E_LISTEN_MS || 1500);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(pred, { timeoutMs = 30000, what = 'condition', intervalMs = 50 } = {}) {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await pred();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+/** The extension's exported API (activate() result). */
+async function wisprApi() {
+  const ext = vscode.extensions.getExtension(EXTENSION_ID);
+  if (!ext) throw new Error(`extension ${EXTENSION_ID} is not loaded`);
+  const api = ext.isActive ? ext.exports : await ext.activate();
+  if (!api || typeof api.sidecarState !== 'string') throw new Error('the extension exports no API from activate()');
+  return api;
+}
+
+async function waitReady(api, timeoutMs = 60000) {
+  if (api.sidecarState !== 'ready' || api.sidecarState === 'stopped') {
+    if (api.sidecarState === 'stopped') await vscode.commands.executeCommand('wispr.restartSidecar');
+  }
+  await waitFor(() => api.sidecarState === 'ready' && api.sidecarPid, { timeoutMs, what: `sidecar ready (state ${api.sidecarState})` });
+  return api.sidecarPid;
+}
+
+async function openEditor(content, language) {
+  const doc = await vscode.workspace.openTextDocument({ content, language });
+  const editor = await vscode.window.showTextDocument(doc, { preview: false });
+  return editor;
+}
+
+function setCursors(editor, positions) {
+  editor.selections = positions.map(([l, c]) => new vscode.Selection(l, c, l, c));
+}
+
+/**
+ * Toggle Dictation is also the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs (600 ms by default)
+ * of the previous one reads as the key's auto-repeat (a hold), not as a new tap. Taps are spaced accordingly.
+ */
+const TAP_GAP_MS = Number(process.env.WISPR_E2E_TAP_GAP_MS || 800);
+let lastToggle = 0;
+async function toggle() {
+  const wait = lastToggle + TAP_GAP_MS - Date.now();
+  if (wait > 0) await sleep(wait);
+  lastToggle = Date.now();
+  await vscode.commands.executeCommand('wispr.toggleDictation');
+}
+
+/**
+ * Dictates into the active editor as a user would: Toggle Dictation (start), listen LISTEN_MS of the WAV source,
+ * Toggle Dictation (stop), then waits until the transcript is in the document and the dictation is idle again.
+ */
+async function dictate(api, { timeoutMs = 60000 } = {}) {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) throw new Error('no active editor');
+  const before = editor.document.version;
+  await toggle();
+  await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'dictation listening' });
+  await sleep(LISTEN_MS);
+  await toggle();
+  await waitFor(() => api.dictationStage === 'idle' && editor.document.version !== before,
+    { timeoutMs, what: `the transcript in the editor (stage ${api.dictationStage})` });
+  return editor.document.getText();
+}
+
+async function setSetting(key, value) {
+  await vscode.workspace.getConfiguration('wispr').update(key, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Closes every editor without a save prompt (the test documents are untitled and dirty). */
+async function closeAllEditors() {
+  for (let i = 0; i < 50 && vscode.window.visibleTextEditors.length > 0; i++) {
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  }
+  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+}
+
+module.exports = { vscode, EXTENSION_ID, LISTEN_MS, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, dictate, setSetting, closeAllEditors };

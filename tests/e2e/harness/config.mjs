@@ -1,0 +1,25 @@
+// What the suite runs against, from the environment run.sh sets (with defaults for a dev checkout).
+import path from 'node:path';
+import { REPO_ROOT } from './codeServer.mjs';
+
+export const config = {
+  /** The extension in development mode (the repository root holds its package.json). */
+  extensionDevelopmentPath: process.env.WISPR_E2E_EXTENSION_PATH || REPO_ROOT,
+  /** Generated Whisper test model (wispr.whisper.modelPath). */
+  modelPath: process.env.WISPR_E2E_MODEL || '',
+  /** The linux-x64 .vsix to install, when the packaging suite runs. */
+  vsix: process.env.WISPR_E2E_VSIX || '',
+  /** Extra environment for code-server and so for the extension host and the sidecar. */
+  env: process.env.WISPR_SIDECAR_PATH ? { WISPR_SIDECAR_PATH: process.env.WISPR_SIDECAR_PATH } : {},
+  /** How long one dictation listens before it is stopped. */
+  listenMs: Number(process.env.WISPR_E2E_LISTEN_MS || 1500),
+};
+
+export function wisprSettings(extra = {}) {
+  return {
+    ...(config.modelPath ? { 'wispr.whisper.modelPath': config.modelPath } : {}),
+    ...extra,
+  };
+}
+
+export const samplesDir = path.join(REPO_ROOT, 'samples');

@@ -1,0 +1,125 @@
+// Helpers for driving the VS Code workbench UI (code-server) with Playwright.
+import { startCodeServer } from './codeServer.mjs';
+import { launchBrowser } from './browser.mjs';
+
+/**
+ * Starts code-server + chromium and opens the workbench on the temp workspace.
+ * @param {object} o startCodeServer options plus extensionDevelopmentPath (optional)
+ */
+export async function openWorkbench(o = {}) {
+  const cs = await startCodeServer(o);
+  let browser;
+  try {
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    const payload = o.extensionDevelopmentPath ? [['extensionDevelopmentPath', cs.remoteUri(o.extensionDevelopmentPath)]] : undefined;
+    await page.goto(cs.workbenchUrl(payload));
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.statusbar').waitFor({ timeout: 60_000 });
+    // the explorer shows the folder once the remote connection is up
+    await page.locator('.explorer-folders-view, .explorer-viewlet').first().waitFor({ timeout: 60_000 });
+    const wb = new Workbench(page, cs);
+    wb.close = async () => { await browser.close(); await cs.stop(); };
+    return wb;
+  } catch (e) {
+    if (browser) await browser.close();
+    await cs.stop({ keep: !!process.env.WISPR_E2E_KEEP });
+    throw e;
+  }
+}
+
+export class Workbench {
+  constructor(page, cs) { this.page = page; this.cs = cs; }
+
+  /** Opens a workspace file by name through Quick Open (Ctrl+P). */
+  async openFile(name) {
+    const page = this.page;
+    await this.focusWorkbench();
+    await page.keyboard.press('Control+P');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(name);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().waitFor();
+    await page.keyboard.press('Enter');
+    await page.locator(`.tabs-container .tab[data-resource-name="${name}"]`).waitFor();
+    await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor();
+    await this.focusEditor();
+  }
+
+  async focusWorkbench() {
+    // a click somewhere neutral gives the page keyboard focus
+    await this.page.locator('.monaco-workbench').focus().catch(() => {});
+  }
+
+  async focusEditor() {
+    await this.page.locator('.editor-instance .monaco-editor textarea.inputarea, .editor-instance .monaco-editor .native-edit-context').first().focus();
+  }
+
+  /**
+   * Toggle Dictation doubles as the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs (600 ms) of the
+   * previous one reads as a held key. Call this before each press or palette run of it, so every one is a new tap.
+   */
+  async tapGap(ms = Number(process.env.WISPR_E2E_TAP_GAP_MS || 800)) {
+    const wait = (this.lastTap ?? 0) + ms - Date.now();
+    if (wait > 0) await this.page.waitForTimeout(wait);
+    this.lastTap = Date.now();
+  }
+
+  /** Runs a command by its title from the command palette (F1). */
+  async runCommand(title) {
+    const page = this.page;
+    if (/Toggle Dictation/.test(title)) await this.tapGap();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible' });
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    await row.waitFor();
+    await page.keyboard.press('Enter');
+    await input.waitFor({ state: 'hidden' });
+  }
+
+  /** Text of the visible lines of the active editor, in line order (fine for the short files of these tests). */
+  async editorText() {
+    return this.page.evaluate(() => {
+      const lines = [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')];
+      return lines
+        .map((l) => ({ top: parseFloat(l.style.top) || 0, text: l.textContent.replace(/\u00a0/g, ' ') }))
+        .sort((a, b) => a.top - b.top).map((l) => l.text).join('\n');
+    });
+  }
+
+  /** Waits until the editor text satisfies a predicate; returns that text. */
+  async waitForEditorText(pred, timeoutMs = 30_000) {
+    const t0 = Date.now();
+    let text = '';
+    while (Date.now() - t0 < timeoutMs) {
+      text = await this.editorText();
+      if (pred(text)) return text;
+      await this.page.waitForTimeout(100);
+    }
+    throw new Error(`editor text did not reach the expected state in ${timeoutMs} ms; it is:\n${text}`);
+  }
+
+  statusBarItem(textOrRe) { return this.page.locator('.statusbar-item', { hasText: textOrRe }); }
+
+  /** The Wispr status bar item, optionally narrowed to one showing some text. */
+  wisprStatus(textOrRe) {
+    const item = this.page.locator('.statusbar-item[id$="wispr.status"]');
+    return textOrRe ? item.filter({ hasText: textOrRe }) : item;
+  }
+
+  /** Moves the cursor to the end of the active editor. */
+  async gotoEnd() {
+    await this.focusEditor();
+    await this.page.keyboard.press('Control+End');
+  }
+
+  async screenshot(name) {
+    const dir = process.env.WISPR_E2E_ARTIFACTS;
+    if (!dir) return;
+    const file = `${dir}/${name.replace(/[^\w.-]+/g, '_').slice(0, 80)}.png`;
+    await this.page.screenshot({ path: file }).catch(() => {});
+    process.stdout.write(`  screenshot: ${file}\n`);
+  }
+}

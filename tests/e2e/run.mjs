@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Runs the end-to-end suites and prints one closing line: "N passed, N failed[, N skipped]".
+//   node run.mjs [--suite exthost|ui] ...      (default: all)
+// Environment (run.sh sets these): WISPR_E2E_MODEL, WISPR_E2E_VSIX, WISPR_E2E_EXTENSION_PATH, WISPR_E2E_ARTIFACTS,
+// WISPR_E2E_TIMEOUT_S (global limit, default 480), WISPR_E2E_GREP (filter tests by title).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Mocha from 'mocha';
+import { runExtensionHostTests } from './harness/exthost.mjs';
+import { config, wisprSettings } from './harness/config.mjs';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const suites = args.includes('--suite') ? args.filter((_, i) => args[i - 1] === '--suite') : ['exthost', 'ui'];
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failures = [];
+const t0 = Date.now();
+
+// Global limit: whatever hangs, the process exits and its exit hook kills every code-server process group.
+const limitS = Number(process.env.WISPR_E2E_TIMEOUT_S || 480);
+setTimeout(() => {
+  console.error(`e2e: global timeout of ${limitS} s reached; killing everything`);
+  console.log(`${totals.passed} passed, ${totals.failed + 1} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+  process.exit(1);
+}, limitS * 1000).unref();
+
+async function exthostSuite() {
+  console.log('\n== extension-host tests (Mocha inside the real extension host)');
+  const r = await runExtensionHostTests({
+    extensionDevelopmentPath: config.extensionDevelopmentPath,
+    settings: wisprSettings(),
+    env: { ...config.env, WISPR_E2E_GREP: process.env.WISPR_E2E_GREP ?? '' },
+    timeoutMs: Number(process.env.WISPR_E2E_EXTHOST_TIMEOUT_S || 300) * 1000,
+  });
+  for (const t of r.tests) {
+    const mark = t.state === 'passed' ? '✔' : t.state === 'skipped' ? '-' : '✗';
+    console.log(`  ${mark} ${t.title}${t.ms !== undefined ? ` (${t.ms} ms)` : ''}`);
+    if (t.state === 'failed') failures.push(t);
+  }
+  if (r.failed && process.env.WISPR_E2E_VERBOSE !== '1') {
+    console.log('  --- extension host output (tail) ---');
+    for (const l of (r.log ?? []).slice(-40)) console.log(`  | ${l}`);
+  }
+  totals.passed += r.passed; totals.failed += r.failed; totals.skipped += r.skipped;
+}
+
+async function uiSuite() {
+  console.log('\n== UI tests (Playwright + chromium against the workbench)');
+  const mocha = new Mocha({ timeout: 120_000, reporter: 'spec', color: false, grep: process.env.WISPR_E2E_GREP || undefined });
+  // the development build first, then the packaged one
+  const order = (f) => (f === 'workbench.spec.mjs' ? 0 : 1);
+  const specs = fs.readdirSync(path.join(HERE, 'ui')).filter((f) => f.endsWith('.spec.mjs'));
+  for (const f of specs.sort((a, b) => order(a) - order(b) || a.localeCompare(b))) {
+    mocha.addFile(path.join(HERE, 'ui', f));
+  }
+  await mocha.loadFilesAsync();
+  await new Promise((resolve) => {
+    const runner = mocha.run(() => resolve());
+    runner.on('pass', () => totals.passed++);
+    runner.on('fail', (t, err) => { totals.failed++; failures.push({ title: t.fullTitle(), error: String(err?.stack ?? err) }); });
+    runner.on('pending', () => totals.skipped++);
+  });
+}
+
+try {
+  if (suites.includes('exthost')) await exthostSuite();
+  if (suites.includes('ui')) await uiSuite();
+} catch (e) {
+  totals.failed++;
+  failures.push({ title: 'e2e harness', error: String(e?.stack ?? e) });
+}
+if (failures.length) {
+  console.log('\n== failures');
+  for (const f of failures) console.log(`  ✗ ${f.title}\n${String(f.error ?? '').split('\n').slice(0, 30).map((l) => `      ${l}`).join('\n')}`);
+}
+console.log(`\ne2e: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
+process.exit(totals.failed ? 1 : 0);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The end-to-end suite in one command: install (setup.sh), build the extension, the sidecar, a test model and the
+# linux-x64 .vsix, then run the extension-host and UI suites in code-server. Closes with "N passed, N failed".
+#   tests/e2e/run.sh                       everything
+#   WISPR_E2E_SKIP_VSIX=1 tests/e2e/run.sh  without packaging (the .vsix tests are skipped)
+#   WISPR_E2E_GREP=undo tests/e2e/run.sh    only tests whose title matches
+set -euo pipefail
+E2E="$(cd "$(dirname "$0")" && pwd)"
+ROOT="$(cd "$E2E/../.." && pwd)"
+CACHE="$E2E/.cache"
+mkdir -p "$CACHE"
+export WISPR_E2E_ARTIFACTS="${WISPR_E2E_ARTIFACTS:-$E2E/artifacts}"
+rm -rf "$WISPR_E2E_ARTIFACTS" && mkdir -p "$WISPR_E2E_ARTIFACTS"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+t_all=$(date +%s)
+phase() { echo "e2e: $1 ($(( $(date +%s) - t_all )) s)"; }
+fail() { echo "e2e: $1" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+bash "$E2E/setup.sh" || fail "setup failed"
+phase "setup done"
+
+# The extension (root package.json is its manifest)
+[[ -f "$ROOT/package.json" ]] || fail "no extension manifest at $ROOT/package.json"
+cd "$ROOT"
+lockhash=$(sha256sum package-lock.json 2>/dev/null | cut -d' ' -f1 || echo none)
+if [[ ! -f node_modules/.wispr-installed || "$(cat node_modules/.wispr-installed)" != "$lockhash" ]]; then
+  npm ci --no-audit --no-fund --loglevel=error || fail "npm ci failed for the extension"
+  echo "$lockhash" > node_modules/.wispr-installed
+fi
+npm run --silent build || fail "the extension does not build"
+phase "extension built"
+
+# The sidecar the extension finds in a dev checkout (sidecar/Wispr.Sidecar/bin/Release/net10.0/Wispr.Sidecar.dll)
+dotnet build sidecar/Wispr.Sidecar -c Release --nologo -v quiet -clp:ErrorsOnly || fail "the sidecar does not build"
+phase "sidecar built"
+
+# A generated Whisper model with random weights: transcripts are deterministic nonsense, but not empty.
+if [[ -z "${WISPR_E2E_MODEL:-}" ]]; then
+  MODEL="$CACHE/ggml-test.bin"
+  VOCAB="$ROOT/assets/models/for-tests-ggml-tiny.en.bin"
+  key=$(cat "$VOCAB" tools/Wispr.ModelGen/*.cs 2>/dev/null | sha256sum | cut -d' ' -f1)
+  if [[ ! -s "$MODEL" || "$(cat "$MODEL.key" 2>/dev/null)" != "$key" ]]; then
+    [[ -d tools/Wispr.ModelGen && -f "$VOCAB" ]] || fail "tools/Wispr.ModelGen or $VOCAB is missing"
+    dotnet run --project tools/Wispr.ModelGen -c Release -- --shape test --vocab "$VOCAB" --out "$MODEL" \
+      || fail "model generation failed"
+    echo "$key" > "$MODEL.key"
+  fi
+  export WISPR_E2E_MODEL="$MODEL"
+  phase "test model ready"
+fi
+
+# The linux-x64 package, installed into code-server by the .vsix tests
+if [[ "${WISPR_E2E_SKIP_VSIX:-}" != 1 ]]; then
+  rm -f "$CACHE"/vsix/*.vsix
+  node "$ROOT/build/package.mjs" --target linux-x64 --out "$CACHE/vsix" > "$CACHE/package.log" 2>&1 \
+    || { tail -40 "$CACHE/package.log"; fail "packaging failed (log: $CACHE/package.log)"; }
+  tail -1 "$CACHE/package.log"
+  WISPR_E2E_VSIX="$(ls "$CACHE"/vsix/*-linux-x64-*.vsix)"
+  export WISPR_E2E_VSIX
+  phase "vsix packaged"
+fi
+
+export WISPR_E2E_EXTENSION_PATH="$ROOT"
+cd "$E2E"
+set +e
+node run.mjs "$@"
+rc=$?
+set -e
+phase "finished (exit $rc)"
+exit $rc

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Installs what the end-to-end suite needs, idempotently, on a fresh Debian machine:
+# chromium (driven by playwright-core), libkrb5-dev and ripgrep (code-server's native modules and its search),
+# and the npm packages of tests/e2e (code-server = a real VS Code build, playwright-core, mocha).
+set -euo pipefail
+cd "$(dirname "$0")"
+t0=$(date +%s)
+
+need=()
+for p in chromium libkrb5-dev ripgrep; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || need+=("$p")
+done
+# node-gyp builds code-server's native modules (node-pty, spdlog, kerberos, ...)
+command -v make >/dev/null && command -v g++ >/dev/null && command -v python3 >/dev/null || need+=(build-essential python3)
+if ((${#need[@]})); then
+  echo "setup: apt-get install ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# @vscode/ripgrep's postinstall downloads a binary from GitHub, which these machines cannot reach:
+# seed its download cache from Debian's rg instead (the cache folder and file name are the ones it looks for).
+RG_CACHE="${TMPDIR:-/tmp}/vscode-ripgrep-cache-1.15.11"
+RG_TGZ="$RG_CACHE/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz"
+if [[ ! -s "$RG_TGZ" ]]; then
+  tmp=$(mktemp -d)
+  cp /usr/bin/rg "$tmp/rg"
+  mkdir -p "$RG_CACHE"
+  tar czf "$RG_TGZ" -C "$tmp" rg
+  rm -rf "$tmp"
+fi
+
+stamp=node_modules/.wispr-e2e-installed
+lockhash=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$lockhash" && -e node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node ]]; then
+  echo "setup: node_modules up to date"
+else
+  # code-server's postinstall runs a nested `npm install` in lib/vscode whose native modules have install scripts;
+  # npm 11 blocks dependency scripts unless allowed, and refuses an allow-list for that nested install,
+  # so allow them for this install only (the packages are pinned by code-server's own shrinkwrap).
+  npm_config_unsafe_perm=true npm_config_yes=true npm_config_nodedir=/usr \
+  npm_config_dangerously_allow_all_scripts=true \
+    npm ci --no-audit --no-fund --loglevel=error
+  test -e node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node \
+    || { echo "setup: code-server's native modules were not built" >&2; exit 1; }
+  test -x node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg \
+    || { echo "setup: ripgrep was not installed into code-server" >&2; exit 1; }
+  echo "$lockhash" > "$stamp"
+fi
+# vsce for build/package.mjs (the .vsix tests package the extension)
+if [[ -f ../../build/package-lock.json && ! -e ../../build/node_modules/@vscode/vsce/vsce ]]; then
+  (cd ../../build && npm ci --no-audit --no-fund --loglevel=error)
+fi
+echo "setup: done in $(( $(date +%s) - t0 )) s"

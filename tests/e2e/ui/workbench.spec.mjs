@@ -1,0 +1,92 @@
+// UI tests: the workbench as a user sees it, driven through chromium.
+import assert from 'node:assert/strict';
+import { openWorkbench } from '../harness/ui.mjs';
+import { config, wisprSettings } from '../harness/config.mjs';
+
+const ORIGINAL = 'def greet():\n    return 1\n';
+
+describe('UI: dictation in the workbench', function () {
+  let wb;
+  before(async function () {
+    wb = await openWorkbench({
+      extensionDevelopmentPath: config.extensionDevelopmentPath,
+      env: config.env,
+      settings: wisprSettings(),
+      files: { 'hello.py': ORIGINAL },
+    });
+    await wb.openFile('hello.py');
+    // the status bar item names the backend once the sidecar is ready
+    await wb.wisprStatus(/Whisper/).waitFor({ timeout: 90_000 });
+  });
+  after(async function () {
+    if (wb) await wb.close();
+  });
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && wb) await wb.screenshot(this.currentTest.title);
+  });
+
+  it('Toggle Dictation from the command palette inserts the transcript at the cursor', async function () {
+    await wb.gotoEnd();
+    const before = await wb.editorText();
+    await wb.runCommand('Wispr: Toggle Dictation');
+    await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
+    await wb.page.waitForTimeout(config.listenMs);
+    await wb.runCommand('Wispr: Toggle Dictation');
+    const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+    assert.ok(after.startsWith(ORIGINAL.trimEnd()), `the file keeps its text: ${JSON.stringify(after)}`);
+    assert.ok(after.length > before.length && after.slice(before.trimEnd().length).trim(), `text inserted: ${JSON.stringify(after)}`);
+    await wb.wisprStatus(/Whisper/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
+  });
+
+  it('tapping Ctrl+Alt+Space starts dictation, tapping it again stops and inserts', async function () {
+    await wb.gotoEnd();
+    const before = await wb.editorText();
+    await wb.tapGap();
+    await wb.page.keyboard.press('Control+Alt+Space');
+    await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
+    await wb.page.waitForTimeout(config.listenMs);
+    await wb.tapGap();
+    await wb.page.keyboard.press('Control+Alt+Space');
+    const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+    assert.ok(after.length > before.length, `text inserted: ${JSON.stringify(after)}`);
+  });
+
+  it('holding Ctrl+Alt+Space dictates while held and inserts on release (push-to-talk)', async function () {
+    await wb.gotoEnd();
+    const before = await wb.editorText();
+    const kb = wb.page.keyboard;
+    await wb.tapGap();
+    await kb.down('Control');
+    await kb.down('Alt');
+    try {
+      // a held key: one keydown, then auto-repeats (keydown with repeat=true) about every 33 ms
+      const until = Date.now() + config.listenMs;
+      let sawListening = false;
+      while (Date.now() < until) {
+        await kb.down('Space');
+        if (!sawListening) sawListening = (await wb.wisprStatus(/listening/).count()) > 0;
+        await wb.page.waitForTimeout(33);
+      }
+      assert.ok(sawListening || (await wb.wisprStatus(/listening/).count()) > 0, 'listening while the key is held');
+    } finally {
+      wb.lastTap = Date.now();
+      await kb.up('Space');
+      await kb.up('Alt');
+      await kb.up('Control');
+    }
+    const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+    assert.ok(after.length > before.length, `text inserted after the release: ${JSON.stringify(after)}`);
+    await wb.wisprStatus(/Whisper/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
+  });
+
+  it('the status bar item opens the backend quick pick; picking Whisper keeps it', async function () {
+    await wb.wisprStatus(/Whisper/).click();
+    const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+    await rows.first().waitFor();
+    const labels = await rows.allTextContents();
+    assert.ok(labels.some((l) => /Whisper/.test(l)), `Whisper is offered: ${JSON.stringify(labels)}`);
+    await rows.filter({ hasText: 'Whisper' }).first().click();
+    await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    await wb.wisprStatus(/Whisper/).waitFor();
+  });
+});
