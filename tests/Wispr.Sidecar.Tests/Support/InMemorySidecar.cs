@@ -28,13 +28,15 @@ public sealed class InMemorySidecar : IAsyncDisposable
         Client = client;
     }
 
-    public static async Task<InMemorySidecar> StartAsync(SidecarOptions options, ISpeechBackendProvider? provider = null)
+    public static async Task<InMemorySidecar> StartAsync(SidecarOptions options, ISpeechBackendProvider? provider = null,
+        Action<IServiceCollection>? configure = null)
     {
         var (serverStream, clientStream) = FullDuplexStream.CreatePair();
         var builder = SidecarProgram.CreateBuilder(options);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (provider is not null)
             builder.Services.Replace(ServiceDescriptor.Singleton(provider));
+        configure?.Invoke(builder.Services);
         builder.Services.AddSingleton(new RpcStreams(serverStream, serverStream));
         builder.Services.AddHostedService<RpcHostedService>();
         var host = builder.Build();
