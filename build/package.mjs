@@ -97,7 +97,7 @@ function main() {
     const vsix = path.join(o.out, `${manifest.name}-${p.target}-${manifest.version}.vsix`);
     try {
       run(process.execPath, [VSCE, 'package', '--target', p.target, '--out', vsix, '--ignoreFile', ignore,
-        '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '--no-update-package-json', '--no-git-tag-version']);
+        '--allow-missing-repository', '--no-rewrite-relative-links', '--no-update-package-json', '--no-git-tag-version']);
     } finally {
       fs.rmSync(path.dirname(ignore), { recursive: true, force: true });
       // A published sidecar left in extension/bin/<rid> would be picked (rule "bundled") over the dev build

@@ -30,3 +30,16 @@ generated_model() {
   fi
   printf '%s\n' "$out"
 }
+
+# tiny_parakeet_model -> prints the folder of the tiny hand-weighted Parakeet TDT model (tools/parakeet-testmodel), made once.
+# Needs /usr/bin/python3 with onnx and numpy (Debian: python3-onnx python3-numpy).
+tiny_parakeet_model() {
+  local out="$ARTIFACTS/models/parakeet-tiny" script="$ROOT/tools/parakeet-testmodel/make_tiny_parakeet.py"
+  if [ ! -s "$out/expected.json" ] || [ "$script" -nt "$out/expected.json" ]; then
+    rm -rf "$out.tmp"
+    /usr/bin/python3 "$script" "$out.tmp" >&2
+    rm -rf "$out"
+    mv "$out.tmp" "$out"
+  fi
+  printf '%s\n' "$out"
+}

@@ -41,6 +41,9 @@ public sealed class SidecarSession : IAsyncDisposable
         };
         foreach (var a in new[] { sidecarDll, "serve", "--model", modelPath, "--logLevel", "Warning", "--clientProcessId", Environment.ProcessId.ToString() })
             psi.ArgumentList.Add(a);
+        // Started as the extension starts it, so memory figures are the user's (see NativeAllocator).
+        if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")))
+            psi.Environment["MALLOC_ARENA_MAX"] = "2";
         if (maxTokens is { } n)
         {
             psi.ArgumentList.Add("--maxTokens");

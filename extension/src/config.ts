@@ -11,6 +11,8 @@ export const SECTION = 'wispr';
 export const Settings = {
     sidecarPath: 'sidecar.path',
     modelPath: 'whisper.modelPath',
+    parakeetModelPath: 'parakeet.modelPath',
+    recycleProcessOnSwitch: 'backend.recycleProcessOnSwitch',
     insertionMode: 'insertion.mode',
     audioSource: 'audio.source',
     wavFile: 'audio.wavFile',
@@ -29,6 +31,10 @@ export interface WisprConfig {
     sidecarPath: string;
     /** null when unset: the sidecar keeps its own choice. */
     modelPath: string | null;
+    /** The Parakeet model folder; null when unset (the sidecar's default folder in the user cache). */
+    parakeetModelPath: string | null;
+    /** Switch backends by restarting the sidecar with the new one, so native memory goes back to the system. */
+    recycleProcessOnSwitch: boolean;
     insertionMode: InsertionMode;
     audioSource: AudioSourceKind;
     /** Absolute path of the WAV file for the `wavFile` source (the bundled sample when the setting is empty). */
@@ -46,10 +52,13 @@ export interface WisprConfig {
 export function readConfig(context: vscode.ExtensionContext): WisprConfig {
     const c = vscode.workspace.getConfiguration(SECTION);
     const modelPath = c.get<string>(Settings.modelPath, '').trim();
+    const parakeetModelPath = c.get<string>(Settings.parakeetModelPath, '').trim();
     const wavFile = c.get<string>(Settings.wavFile, '').trim();
     return {
         sidecarPath: c.get<string>(Settings.sidecarPath, '').trim(),
         modelPath: modelPath || null,
+        parakeetModelPath: parakeetModelPath || null,
+        recycleProcessOnSwitch: c.get<boolean>(Settings.recycleProcessOnSwitch, false) === true,
         insertionMode: c.get<InsertionMode>(Settings.insertionMode, 'text') === 'comment' ? 'comment' : 'text',
         audioSource: c.get<string>(Settings.audioSource, 'microphone') === 'wavFile' ? 'wavFile' : 'microphone',
         wavFile: wavFile || context.asAbsolutePath('samples/jfk.wav'),
@@ -84,4 +93,9 @@ export function affects(e: vscode.ConfigurationChangeEvent, ...keys: (typeof Set
 
 function positive(value: number | undefined, fallback: number): number {
     return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** The model setting that belongs to a backend: a Whisper ggml file or a Parakeet folder; null = the sidecar's default. */
+export function modelPathFor(config: WisprConfig, backend: string): string | null {
+    return backend === 'whisper' ? config.modelPath : backend === 'parakeet' ? config.parakeetModelPath : null;
 }

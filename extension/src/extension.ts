@@ -9,6 +9,7 @@ import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarStateEvents } from './sidecar/sidecarState';
 import { pickBackend } from './ui/backendPicker';
 import { pickMicrophone } from './ui/microphonePicker';
+import { showDiagnostics } from './ui/diagnostics';
 import { showProblem } from './ui/notify';
 import { StatusBar } from './ui/statusBar';
 import { createApi, WisprApi } from './api';
@@ -47,6 +48,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     command('wispr.transcribeFile', (uri?: unknown) => dictation.transcribeFile(uri instanceof vscode.Uri ? uri : undefined));
     command('wispr.switchBackend', () => pickBackend(context, sidecarProcess, log));
     command('wispr.chooseMicrophone', () => pickMicrophone(context, sidecarProcess, log));
+    command('wispr.showDiagnostics', () => showDiagnostics(sidecarProcess, log));
     command('wispr.showLogs', () => log.show());
     command('wispr.restartSidecar', () => sidecarProcess.restart().catch(e => showProblem(e, log)));
     command('wispr.insertAsComment', async () => {
@@ -74,7 +76,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
             }
         }),
         vscode.workspace.onDidChangeConfiguration(e => {
-            if (affects(e, Settings.sidecarPath, Settings.modelPath)) {
+            if (affects(e, Settings.sidecarPath, Settings.modelPath, Settings.parakeetModelPath)) {
                 restartWhenIdle();
             }
             if (affects(e, Settings.holdMs, Settings.repeatDelayMs, Settings.releaseMs)) {

@@ -15,6 +15,12 @@ public sealed record SidecarOptions
     /// <summary>Hidden, for benchmarks only (<c>--maxTokens N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.MaxTokens"/>.</summary>
     public int? MaxTokens { get; init; }
 
+    /// <summary>The Parakeet model folder (--parakeetModel, else WISPR_PARAKEET_MODEL_PATH); null = the default folder in the user cache.</summary>
+    public string? ParakeetModelPath { get; init; }
+
+    /// <summary>Ask for a GPU where the build carries a GPU runtime (-p:WisprCuda=true); the CPU build ignores it.</summary>
+    public bool UseGpu { get; init; } = BuildInfo.Cuda;
+
     /// <summary>Parses <c>--flag value</c> pairs; returns the options and the remaining positional arguments.</summary>
     public static (SidecarOptions Options, List<string> Positional) Parse(IEnumerable<string> args)
     {
@@ -38,6 +44,8 @@ public sealed record SidecarOptions
                 case "--clientProcessId": o = o with { ClientProcessId = int.Parse(Next(a)) }; break;
                 case "--maxRecordingSeconds": o = o with { MaxRecordingSeconds = int.Parse(Next(a)) }; break;
                 case "--threads": o = o with { Threads = int.Parse(Next(a)) }; break;
+                case "--parakeetModel": o = o with { ParakeetModelPath = Path.GetFullPath(Next(a)) }; break;
+                case "--cpu": o = o with { UseGpu = false }; break;
                 case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))
@@ -48,6 +56,18 @@ public sealed record SidecarOptions
         }
         if (o.ModelPath is null && Environment.GetEnvironmentVariable("WISPR_MODEL_PATH") is { Length: > 0 } env)
             o = o with { ModelPath = Path.GetFullPath(env) };
+        if (o.ParakeetModelPath is null && Environment.GetEnvironmentVariable("WISPR_PARAKEET_MODEL_PATH") is { Length: > 0 } parakeet)
+            o = o with { ParakeetModelPath = Path.GetFullPath(parakeet) };
         return (o, positional);
     }
+}
+
+/// <summary>What this build was compiled with.</summary>
+public static class BuildInfo
+{
+#if WISPR_CUDA
+    public const bool Cuda = true;
+#else
+    public const bool Cuda = false;
+#endif
 }

@@ -26,8 +26,12 @@ public static class SidecarProgram
                                                    output (scripts/pulse-test-server.sh makes its monitor the default
                                                    microphone); prints release-to-text per take and memory after 1 and N
         Options:
-          --model PATH            a local ggml Whisper model (default: ggml-base.en.bin in the user cache, downloaded once;
-                                  the WISPR_MODEL_PATH environment variable also sets it)
+          --backend ID            whisper (default) or parakeet
+          --model PATH            the model of the --backend chosen: for whisper a local ggml model (default: ggml-base.en.bin
+                                  in the user cache, downloaded once; WISPR_MODEL_PATH also sets it)
+          --parakeetModel DIR     a Parakeet TDT ONNX folder (encoder-model.onnx, decoder_joint-model.onnx, vocab.txt;
+                                  default: parakeet-tdt-0.6b-v2 in the user cache; WISPR_PARAKEET_MODEL_PATH also sets it)
+          --cpu                   stay on the CPU even in a GPU build (-p:WisprCuda=true)
           --logLevel LEVEL        trace|debug|information|warning|error (default information); logs go to stderr
           --clientProcessId PID   exit when this process exits
           --threads N             recognition threads (default: all cores)

@@ -18,4 +18,14 @@ public sealed class SidecarOptionsTests
     [InlineData("-3")]
     public void MaxTokens_below_one_is_refused(string value) =>
         Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--maxTokens", value]));
+
+    [Fact]
+    public void ParakeetModel_and_backend_are_parsed_and_cpu_turns_the_gpu_off()
+    {
+        var (options, _) = SidecarOptions.Parse(["serve", "--backend", "parakeet", "--parakeetModel", "models/parakeet", "--cpu"]);
+        Assert.Equal("parakeet", options.Backend);
+        Assert.Equal(Path.GetFullPath("models/parakeet"), options.ParakeetModelPath);
+        Assert.False(options.UseGpu);
+        Assert.Equal(BuildInfo.Cuda, SidecarOptions.Parse(["serve"]).Options.UseGpu);
+    }
 }

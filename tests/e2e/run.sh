@@ -49,6 +49,17 @@ if [[ -z "${WISPR_E2E_MODEL:-}" ]]; then
   phase "test model ready"
 fi
 
+# The tiny hand-weighted Parakeet model (tools/parakeet-testmodel; needs python3-onnx): the backend-switch test skips without it.
+if [[ -z "${WISPR_E2E_PARAKEET_MODEL:-}" ]]; then
+  if /usr/bin/python3 -c 'import onnx, numpy' 2>/dev/null; then
+    WISPR_E2E_PARAKEET_MODEL="$(bash -c 'source scripts/lib.sh && tiny_parakeet_model')" || fail "tiny Parakeet model generation failed"
+    export WISPR_E2E_PARAKEET_MODEL
+    phase "parakeet test model ready"
+  else
+    echo "e2e: /usr/bin/python3 lacks onnx/numpy (apt-get install python3-onnx python3-numpy): the Parakeet switch test skips"
+  fi
+fi
+
 # The linux-x64 package, installed into code-server by the .vsix tests
 if [[ "${WISPR_E2E_SKIP_VSIX:-}" != 1 ]]; then
   rm -f "$CACHE"/vsix/*.vsix

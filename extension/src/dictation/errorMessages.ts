@@ -23,7 +23,7 @@ export function describeRpcError(code: number, message: string): UserMessage {
         case ErrorCodes.InvalidState:
             return { severity: 'warning', text: withDetail('Wispr: that does not fit the current dictation state'), actions: [] };
         case ErrorCodes.Busy:
-            return { severity: 'warning', text: 'Wispr is switching speech backends; try again in a moment.', actions: [] };
+            return { severity: 'warning', text: withDetail('Wispr is busy'), actions: [] };
         case ErrorCodes.AudioFileNotFound:
             return { severity: 'error', text: withDetail('Wispr: audio file not found'), actions: ['openAudioSetting'] };
         case ErrorCodes.AudioFormatUnsupported:

@@ -55,6 +55,10 @@ export interface Status {
     workingSetBytes: number;
     peakWorkingSetBytes: number;
     managedHeapBytes: number;
+    /** The backend whose model is loaded now (null: none). `backend` is the selected one, loaded on first use. */
+    residentBackend: string | null;
+    /** True while `backend/select` unloads the old backend or loads the new one. */
+    switching: boolean;
 }
 
 export interface WavFileSourceSpec {
@@ -115,7 +119,10 @@ export namespace InitializeRequest {
     export interface Params {
         clientName?: string;
         clientVersion?: string;
+        /** The wispr.whisper.modelPath setting. */
         modelPath?: string | null;
+        /** The wispr.parakeet.modelPath setting (a folder). */
+        parakeetModelPath?: string | null;
     }
     export interface Result {
         sidecarVersion: string;
@@ -227,6 +234,14 @@ export namespace AudioListDevicesRequest {
     export const type = new RequestType<Params, Result, void>(method);
 }
 
+export namespace ModelUnloadRequest {
+    export const method = 'model/unload' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export type Params = EmptyParams;
+    export type Result = Status;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
 export namespace ShutdownRequest {
     export const method = 'shutdown' as const;
     export const messageDirection = MessageDirection.clientToServer;
@@ -314,6 +329,7 @@ export const allMessages = [
     BackendSelectRequest,
     ModelPrepareRequest,
     AudioListDevicesRequest,
+    ModelUnloadRequest,
     ShutdownRequest,
     DictationStateChangedNotification,
     DictationSourceEndedNotification,

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { CancellationToken, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
-import { readConfig, TraceSetting } from '../config';
+import { modelPathFor, readConfig, TraceSetting, WisprConfig } from '../config';
 import { logSidecarLine, sidecarLogLevel } from '../log';
 import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTimes } from './crashPolicy';
 import { locateSidecar } from './locateSidecar';
@@ -77,12 +77,31 @@ export class SidecarProcess implements vscode.Disposable {
         this.statusEmitter.fire(status);
     }
 
-    /** Selects a backend and remembers it, so a restarted sidecar gets the same one. */
-    async selectBackend(backend: string, modelPath: string | null, token?: CancellationToken): Promise<Status> {
-        const status = await this.request(BackendSelectRequest.type, { backend, modelPath }, token);
-        this.preferredBackend = backend;
-        this.updateStatus(status);
-        return status;
+    /**
+     * Selects a backend and remembers it, so a restarted sidecar gets the same one. With `recycle` (the
+     * wispr.backend.recycleProcessOnSwitch setting) a running sidecar is restarted and the new backend loaded into the fresh
+     * process, so whatever native memory the old model kept goes back to the system.
+     */
+    async selectBackend(backend: string, modelPath: string | null, token?: CancellationToken, recycle = false): Promise<Status> {
+        const previous = this.preferredBackend;
+        try {
+            if (recycle && this.current) {
+                this.log.info(`Restarting the sidecar to switch to ${backend} (wispr.backend.recycleProcessOnSwitch).`);
+                this.preferredBackend = backend;
+                await this.restart();
+                if (this.latestStatus?.backend === backend && this.latestStatus.residentBackend === backend) {
+                    return this.latestStatus;
+                }
+                // The fresh sidecar could not load it: ask again below, so the error reaches the user.
+            }
+            const status = await this.request(BackendSelectRequest.type, { backend, modelPath }, token);
+            this.preferredBackend = backend;
+            this.updateStatus(status);
+            return status;
+        } catch (e) {
+            this.preferredBackend = previous;
+            throw e;
+        }
     }
 
     /** Starts the sidecar unless it is already running or starting. */
@@ -219,6 +238,7 @@ export class SidecarProcess implements vscode.Disposable {
                 clientName: 'wispr-vscode',
                 clientVersion: String((this.context.extension.packageJSON as { version?: unknown }).version ?? ''),
                 modelPath: config.modelPath,
+                parakeetModelPath: config.parakeetModelPath,
             });
             this.initResult = result;
             if (result.protocolVersion !== PROTOCOL_VERSION) {
@@ -228,7 +248,7 @@ export class SidecarProcess implements vscode.Disposable {
                 `Sidecar ${result.sidecarVersion} ready (pid ${result.pid}, ${result.runtime}, protocol ${result.protocolVersion}, backend ${result.status.backend}).`,
             );
             if (this.current === connection) {
-                this.updateStatus(await this.reapplyBackend(connection, result.status, config.modelPath));
+                this.updateStatus(await this.reapplyBackend(connection, result.status, config));
                 this.state.set(SidecarState.Ready);
             }
             return connection;
@@ -245,14 +265,14 @@ export class SidecarProcess implements vscode.Disposable {
         }
     }
 
-    private async reapplyBackend(connection: SidecarConnection, status: Status, modelPath: string | null): Promise<Status> {
+    private async reapplyBackend(connection: SidecarConnection, status: Status, config: WisprConfig): Promise<Status> {
         const wanted = this.preferredBackend;
         if (!wanted || wanted === status.backend) {
             return status;
         }
         try {
             this.log.info(`Selecting the ${wanted} backend again after the restart.`);
-            return await connection.connection.sendRequest(BackendSelectRequest.type, { backend: wanted, modelPath: wanted === 'whisper' ? modelPath : null });
+            return await connection.connection.sendRequest(BackendSelectRequest.type, { backend: wanted, modelPath: modelPathFor(config, wanted) });
         } catch (e) {
             this.log.warn(`Could not select the ${wanted} backend again: ${errorText(e)}`);
             return status;

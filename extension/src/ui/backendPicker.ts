@@ -1,6 +1,6 @@
 // The "Switch Speech Backend" quick pick: backends from `initialize` capabilities; unavailable ones say why.
 import * as vscode from 'vscode';
-import { readConfig } from '../config';
+import { modelPathFor, readConfig } from '../config';
 import { BackendInfo } from '../sidecar/protocol';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { showProblem } from './notify';
@@ -39,11 +39,12 @@ export async function pickBackend(context: vscode.ExtensionContext, sidecar: Sid
         void vscode.window.showInformationMessage(`Wispr: ${backend.label} is not available. ${backend.reason ?? ''}`.trim());
         return;
     }
-    const modelPath = backend.id === 'whisper' ? readConfig(context).modelPath : null;
+    const config = readConfig(context);
+    const modelPath = modelPathFor(config, backend.id);
     try {
         const status = await vscode.window.withProgress(
             { location: vscode.ProgressLocation.Notification, title: `Wispr: switching to ${backend.label}`, cancellable: true },
-            (_progress, token) => sidecar.selectBackend(backend.id, modelPath, token),
+            (_progress, token) => sidecar.selectBackend(backend.id, modelPath, token, config.recycleProcessOnSwitch),
         );
         log.info(`Backend is now ${status.backend}.`);
     } catch (e) {

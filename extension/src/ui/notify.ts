@@ -46,7 +46,8 @@ async function runAction(action: ErrorAction, log: vscode.LogOutputChannel): Pro
             log.show();
             return;
         case 'openModelSetting':
-            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${Settings.modelPath}`);
+            // Both model settings (wispr.whisper.modelPath, wispr.parakeet.modelPath): the error may come from either backend.
+            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION} modelPath`);
             return;
         case 'openAudioSetting':
             await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${Settings.wavFile}`);

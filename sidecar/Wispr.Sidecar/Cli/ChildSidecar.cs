@@ -27,11 +27,20 @@ internal sealed class ChildSidecar : IDisposable
             psi.ArgumentList.Add("--model");
             psi.ArgumentList.Add(options.ModelPath);
         }
+        psi.ArgumentList.Add("--backend");
+        psi.ArgumentList.Add(options.Backend);
+        if (options.ParakeetModelPath is not null)
+        {
+            psi.ArgumentList.Add("--parakeetModel");
+            psi.ArgumentList.Add(options.ParakeetModelPath);
+        }
         psi.ArgumentList.Add("--logLevel");
         psi.ArgumentList.Add(logLevel);
         psi.ArgumentList.Add("--clientProcessId");
         psi.ArgumentList.Add(Environment.ProcessId.ToString());
         psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
+        if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")))
+            psi.Environment["MALLOC_ARENA_MAX"] = "2"; // as the extension does: see NativeAllocator
         psi.UseShellExecute = false;
         var child = Process.Start(psi) ?? throw new InvalidOperationException("Could not start the sidecar.");
         child.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[sidecar] {e.Data}"); };

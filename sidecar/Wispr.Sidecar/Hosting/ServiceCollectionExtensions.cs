@@ -3,6 +3,7 @@ using Wispr.Sidecar.Audio;
 using Wispr.Sidecar.Dictation;
 using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Recognition;
+using Wispr.Sidecar.Recognition.Parakeet;
 using Wispr.Sidecar.Recognition.Whisper;
 using Wispr.Sidecar.Rpc;
 
@@ -18,6 +19,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(_ => new HttpClient { Timeout = Timeout.InfiniteTimeSpan }); // downloads of 142 MiB must not time out mid-way
         services.AddSingleton<ModelDownloader>();
         services.AddSingleton<ISpeechBackendProvider, WhisperBackendProvider>();
+        services.AddSingleton<ISpeechBackendProvider, ParakeetBackendProvider>();
         services.AddSingleton<BackendHost>();
         services.AddSingleton(_ => Microphones.ForThisPlatform());
         services.AddSingleton<IAudioSourceFactory, AudioSourceFactory>();

@@ -17,7 +17,9 @@ public sealed class BackendHost : IAsyncDisposable
     private readonly SemaphoreSlim _lock = new(1, 1);
     private ISpeechBackend? _resident;
     private string _selected;
-    private string? _modelPathOverride;
+    // Explicit model per backend id (a Whisper file, a Parakeet folder); absent = the provider's default.
+    private readonly Dictionary<string, string?> _modelPaths = new(StringComparer.OrdinalIgnoreCase);
+    private int _switching;
     private bool _disposed;
 
     public BackendHost(IEnumerable<ISpeechBackendProvider> providers, SidecarOptions options, SidecarEvents events, ILogger<BackendHost> logger)
@@ -25,33 +27,47 @@ public sealed class BackendHost : IAsyncDisposable
         _providers = providers.ToDictionary(p => p.Id, StringComparer.OrdinalIgnoreCase);
         _logger = logger;
         _events = events;
-        _selected = options.Backend;
-        _modelPathOverride = options.ModelPath;
-        if (!_providers.ContainsKey(_selected))
-            throw new ArgumentException($"Unknown backend '{_selected}'.");
+        if (!_providers.TryGetValue(options.Backend, out var selected))
+            throw new ArgumentException($"Unknown backend '{options.Backend}'. Available: {string.Join(", ", _providers.Keys)}.");
+        _selected = selected.Id;
+        _modelPaths[_selected] = options.ModelPath; // --model belongs to the backend chosen with --backend
     }
 
     public IReadOnlyCollection<ISpeechBackendProvider> Providers => _providers.Values;
 
     public string SelectedBackend => _selected;
 
-    /// <summary>The explicit model file for the selected backend, or null for its default.</summary>
-    public string? ModelPathOverride => _modelPathOverride;
+    /// <summary>The explicit model for the selected backend, or null for its default.</summary>
+    public string? ModelPathOverride => ModelPathFor(_selected);
 
     /// <summary>Path of the resident model, or null when nothing is loaded. A snapshot: it may change right after.</summary>
     public string? ResidentModelPath => Volatile.Read(ref _resident)?.ModelPath;
 
-    /// <summary>Sets the model file used from the next load; unloads the resident model if it differs.</summary>
-    public async Task SetModelPathAsync(string? modelPath, CancellationToken cancellationToken)
+    /// <summary>Id of the resident backend, or null when nothing is loaded. A snapshot.</summary>
+    public string? ResidentBackend => Volatile.Read(ref _resident)?.Name;
+
+    /// <summary>True while <see cref="SelectAsync"/> runs (unloading the old backend or loading the new one).</summary>
+    public bool IsSwitching => Volatile.Read(ref _switching) != 0;
+
+    private string? ModelPathFor(string backend) => _modelPaths.GetValueOrDefault(backend);
+
+    /// <summary>Sets the model file used from the next load of the selected backend; unloads the resident model if it differs.</summary>
+    public Task SetModelPathAsync(string? modelPath, CancellationToken cancellationToken) => SetModelPathAsync(_selected, modelPath, cancellationToken);
+
+    /// <summary>Sets the model used from the next load of <paramref name="backend"/>; unloads the resident model if it is that backend's and differs.</summary>
+    public async Task SetModelPathAsync(string backend, string? modelPath, CancellationToken cancellationToken)
     {
+        if (!_providers.TryGetValue(backend, out var provider))
+            throw new WisprException(WisprErrorCodes.BackendUnavailable, $"Unknown backend '{backend}'. Available: {string.Join(", ", _providers.Keys)}.");
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var normalized = string.IsNullOrWhiteSpace(modelPath) ? null : Path.GetFullPath(modelPath);
-            if (normalized == _modelPathOverride)
+            if (normalized == ModelPathFor(provider.Id))
                 return;
-            _modelPathOverride = normalized;
-            await UnloadLockedAsync().ConfigureAwait(false);
+            _modelPaths[provider.Id] = normalized;
+            if (string.Equals(provider.Id, _selected, StringComparison.OrdinalIgnoreCase))
+                await UnloadLockedAsync().ConfigureAwait(false);
         }
         finally { _lock.Release(); }
     }
@@ -89,30 +105,60 @@ public sealed class BackendHost : IAsyncDisposable
             throw new WisprException(WisprErrorCodes.BackendUnavailable, $"Backend '{provider.Label}' is not available: {reason}");
 
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _switching, 1);
         try
         {
-            var previous = (_selected, _modelPathOverride);
+            var previous = (Selected: _selected, ModelPath: ModelPathFor(provider.Id));
+            // Unload first, so two models are never resident together, and give the memory back before the next one loads.
             await UnloadLockedAsync().ConfigureAwait(false);
+            ReleaseMemory();
             _selected = provider.Id;
-            _modelPathOverride = string.IsNullOrWhiteSpace(modelPath) ? (provider.Id == previous._selected ? previous._modelPathOverride : null) : Path.GetFullPath(modelPath);
+            if (!string.IsNullOrWhiteSpace(modelPath))
+                _modelPaths[provider.Id] = Path.GetFullPath(modelPath);
             try
             {
                 await EnsureLoadedLockedAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch
+            catch (Exception ex)
             {
                 // Leave the sidecar usable: the previous choice comes back (loaded lazily on next use).
-                (_selected, _modelPathOverride) = previous;
+                _selected = previous.Selected;
+                _modelPaths[provider.Id] = previous.ModelPath;
+                _logger.LogWarning("Switch to {Backend} failed ({Message}); {Previous} stays selected", provider.Id, ex.Message, previous.Selected);
+                ReleaseMemory();
                 throw;
             }
         }
-        finally { _lock.Release(); }
+        finally
+        {
+            Volatile.Write(ref _switching, 0);
+            _lock.Release();
+        }
     }
 
+    /// <summary>
+    /// After an unload: collect the managed heap and, on Linux, ask glibc to return freed native pages (ONNX Runtime's and
+    /// whisper.cpp's buffers) to the system, so the working set drops instead of staying at its peak.
+    /// </summary>
+    internal static void ReleaseMemory()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        NativeAllocator.Trim();
+    }
+
+    /// <summary>Unloads the resident backend (waiting for a transcription in flight) and gives its memory back.</summary>
     public async Task UnloadAsync()
     {
         await _lock.WaitAsync().ConfigureAwait(false);
-        try { await UnloadLockedAsync().ConfigureAwait(false); }
+        try
+        {
+            var had = _resident is not null;
+            await UnloadLockedAsync().ConfigureAwait(false);
+            if (had)
+                ReleaseMemory();
+        }
         finally { _lock.Release(); }
     }
 
@@ -120,7 +166,7 @@ public sealed class BackendHost : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var provider = _providers[_selected];
-        var (path, downloaded) = await provider.EnsureModelAsync(_modelPathOverride, _events.RaiseModelProgress, cancellationToken).ConfigureAwait(false);
+        var (path, downloaded) = await provider.EnsureModelAsync(ModelPathFor(_selected), _events.RaiseModelProgress, cancellationToken).ConfigureAwait(false);
         if (_resident is { } current)
         {
             if (string.Equals(current.ModelPath, path, StringComparison.Ordinal))

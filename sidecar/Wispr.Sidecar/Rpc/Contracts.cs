@@ -2,7 +2,7 @@ namespace Wispr.Sidecar.Rpc;
 
 // Wire shapes of docs/protocol.md. Property names go camelCase through JsonSerializerDefaults.Web.
 
-public sealed record InitializeParams(string? ClientName = null, string? ClientVersion = null, string? ModelPath = null);
+public sealed record InitializeParams(string? ClientName = null, string? ClientVersion = null, string? ModelPath = null, string? ParakeetModelPath = null);
 
 public sealed record BackendInfo(string Id, string Label, bool Available, string? Reason);
 
@@ -12,8 +12,11 @@ public sealed record InitializeResult(string SidecarVersion, int ProtocolVersion
 
 public sealed record ModelStatus(string Path, bool Loaded, long? SizeBytes);
 
+/// <param name="Backend">The selected backend (used by the next transcription).</param>
+/// <param name="ResidentBackend">The backend whose model is loaded now, or null.</param>
+/// <param name="Switching">True while backend/select unloads the old backend or loads the new one.</param>
 public sealed record StatusResult(string State, string? DictationId, string Backend, ModelStatus? Model,
-    long WorkingSetBytes, long PeakWorkingSetBytes, long ManagedHeapBytes);
+    long WorkingSetBytes, long PeakWorkingSetBytes, long ManagedHeapBytes, string? ResidentBackend, bool Switching);
 
 public sealed record StartResult(string DictationId, string State);
 

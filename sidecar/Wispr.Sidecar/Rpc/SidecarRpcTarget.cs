@@ -33,6 +33,7 @@ public sealed class SidecarRpcTarget(
         public const string TranscribeFile = "transcribeFile";
         public const string BackendSelect = "backend/select";
         public const string ModelPrepare = "model/prepare";
+        public const string ModelUnload = "model/unload";
         public const string Shutdown = "shutdown";
         public const string AudioListDevices = "audio/listDevices";
         public const string AudioLevel = "audio/level";
@@ -46,8 +47,11 @@ public sealed class SidecarRpcTarget(
     public Task<InitializeResult> InitializeAsync(InitializeParams? p, CancellationToken cancellationToken) => Guard(async () =>
     {
         logger.LogInformation("Client {Client} {Version} connected", p?.ClientName ?? "(unnamed)", p?.ClientVersion ?? "");
+        // modelPath is the wispr.whisper.modelPath setting, parakeetModelPath the wispr.parakeet.modelPath one.
         if (!string.IsNullOrWhiteSpace(p?.ModelPath))
-            await backends.SetModelPathAsync(p.ModelPath, cancellationToken).ConfigureAwait(false);
+            await backends.SetModelPathAsync("whisper", p.ModelPath, cancellationToken).ConfigureAwait(false);
+        if (!string.IsNullOrWhiteSpace(p?.ParakeetModelPath))
+            await backends.SetModelPathAsync("parakeet", p.ParakeetModelPath, cancellationToken).ConfigureAwait(false);
         var caps = new Capabilities(
             backends.Providers.Select(b => new BackendInfo(b.Id, b.Label, b.UnavailableReason is null, b.UnavailableReason)).ToList(),
             [AudioSourceSpec.Microphone, AudioSourceSpec.WavFile],
@@ -86,6 +90,9 @@ public sealed class SidecarRpcTarget(
     {
         if (string.IsNullOrWhiteSpace(p?.Backend))
             throw new WisprException(WisprErrorCodes.InvalidParams, "backend/select needs a backend id.");
+        if (dictation.State != DictationState.Idle)
+            throw new WisprException(WisprErrorCodes.Busy,
+                $"A dictation is {dictation.State.ToWire()}; stop or cancel it before switching the speech backend.");
         await backends.SelectAsync(p.Backend, p.ModelPath, cancellationToken).ConfigureAwait(false);
         return GetStatus();
     });
@@ -101,6 +108,15 @@ public sealed class SidecarRpcTarget(
     public Task<ListDevicesResult> ListDevicesAsync(EmptyParams? p, CancellationToken cancellationToken) => Guard(async () =>
         new ListDevicesResult(await microphone.ListDevicesAsync(cancellationToken).ConfigureAwait(false), microphone.Name));
 
+    [JsonRpcMethod(Methods.ModelUnload)]
+    public Task<StatusResult> UnloadAsync(EmptyParams? p) => Guard(async () =>
+    {
+        if (dictation.State == DictationState.Transcribing)
+            throw new WisprException(WisprErrorCodes.Busy, "A dictation is being transcribed; unload once it has finished.");
+        await backends.UnloadAsync().ConfigureAwait(false);
+        return GetStatus();
+    });
+
     [JsonRpcMethod(Methods.Shutdown)]
     public EmptyResult Shutdown(EmptyParams? p)
     {
@@ -115,10 +131,28 @@ public sealed class SidecarRpcTarget(
         using var self = Process.GetCurrentProcess();
         var resident = backends.ResidentModelPath;
         var path = resident ?? backends.ModelPathOverride;
-        ModelStatus? model = path is null ? null
-            : new ModelStatus(path, resident is not null, File.Exists(path) ? new FileInfo(path).Length : null);
+        ModelStatus? model = path is null ? null : new ModelStatus(path, resident is not null, SizeOnDisk(path));
         return new StatusResult(dictation.State.ToWire(), dictation.CurrentDictationId, backends.SelectedBackend, model,
-            self.WorkingSet64, self.PeakWorkingSet64, GC.GetTotalMemory(forceFullCollection: false));
+            self.WorkingSet64, self.PeakWorkingSet64, GC.GetTotalMemory(forceFullCollection: false),
+            backends.ResidentBackend, backends.IsSwitching);
+    }
+
+    /// <summary>A model file's size, or a model folder's (all its files: Parakeet's encoder keeps its weights in a .data file beside it).</summary>
+    private static long? SizeOnDisk(string path)
+    {
+        try
+        {
+            if (File.Exists(path))
+                return new FileInfo(path).Length;
+            if (Directory.Exists(path))
+            {
+                try { return Recognition.Parakeet.ParakeetModelLayout.Locate(path).SizeBytes(); }
+                catch (WisprException) { return new DirectoryInfo(path).EnumerateFiles().Sum(f => f.Length); }
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return null;
     }
 
     internal static string SidecarVersion { get; } =

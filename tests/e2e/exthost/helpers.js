@@ -27,11 +27,10 @@ async function wisprApi() {
   return api;
 }
 
+/** Waits until the sidecar is ready (starting it when it is stopped); returns its pid. */
 async function waitReady(api, timeoutMs = 60000) {
-  if (api.sidecarState !== 'ready' || api.sidecarState === 'stopped') {
-    if (api.sidecarState === 'stopped') await vscode.commands.executeCommand('wispr.restartSidecar');
-  }
-  await waitFor(() => api.sidecarState === 'ready' && api.sidecarPid, { timeoutMs, what: `sidecar ready (state ${api.sidecarState})` });
+  if (api.sidecarState === 'stopped') await vscode.commands.executeCommand('wispr.restartSidecar');
+  await waitFor(() => api.sidecarState === 'ready' && api.sidecarPid, { timeoutMs, what: 'the sidecar to be ready' });
   return api.sidecarPid;
 }
 

@@ -7,6 +7,8 @@ export const config = {
   extensionDevelopmentPath: process.env.WISPR_E2E_EXTENSION_PATH || REPO_ROOT,
   /** Generated Whisper test model (wispr.whisper.modelPath). */
   modelPath: process.env.WISPR_E2E_MODEL || '',
+  /** The tiny hand-weighted Parakeet model folder (wispr.parakeet.modelPath); empty when python3-onnx could not build it. */
+  parakeetModelPath: process.env.WISPR_E2E_PARAKEET_MODEL || '',
   /** The linux-x64 .vsix to install, when the packaging suite runs. */
   vsix: process.env.WISPR_E2E_VSIX || '',
   /** Extra environment for code-server and so for the extension host and the sidecar. */
@@ -18,6 +20,7 @@ export const config = {
 export function wisprSettings(extra = {}) {
   return {
     ...(config.modelPath ? { 'wispr.whisper.modelPath': config.modelPath } : {}),
+    ...(config.parakeetModelPath ? { 'wispr.parakeet.modelPath': config.parakeetModelPath } : {}),
     ...extra,
   };
 }

@@ -89,4 +89,38 @@ describe('UI: dictation in the workbench', function () {
     await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     await wb.wisprStatus(/Whisper/).waitFor();
   });
+
+  it('the status bar switches Whisper → Parakeet → Whisper, and each backend dictates', async function () {
+    if (!config.parakeetModelPath) this.skip(); // run.sh builds the tiny Parakeet model when python3-onnx is there
+    const pick = async (label) => {
+      await wb.wisprStatus().click();
+      const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
+      await rows.first().waitFor();
+      const labels = await rows.allTextContents();
+      assert.ok(labels.some((l) => l.includes(label)), `${label} is offered: ${JSON.stringify(labels)}`);
+      await rows.filter({ hasText: label }).first().click();
+      await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    };
+    const dictate = async () => {
+      await wb.gotoEnd();
+      const before = await wb.editorText();
+      await wb.runCommand('Wispr: Toggle Dictation');
+      await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
+      await wb.page.waitForTimeout(config.listenMs);
+      await wb.runCommand('Wispr: Toggle Dictation');
+      const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+      return after.slice(before.trimEnd().length);
+    };
+
+    await pick('Parakeet');
+    await wb.wisprStatus(/Parakeet/).filter({ hasNotText: /loading|listening|transcribing/ }).waitFor({ timeout: 60_000 });
+    // the tiny model's weights spell this sentence for any input over 1.1 s
+    assert.match(await dictate(), /wispr talks to vs code/);
+    await wb.wisprStatus(/Parakeet/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
+
+    await pick('Whisper');
+    await wb.wisprStatus(/Whisper/).filter({ hasNotText: /loading|listening|transcribing/ }).waitFor({ timeout: 60_000 });
+    const whisperText = await dictate();
+    assert.ok(whisperText.trim() && !/wispr talks to vs code/.test(whisperText), `Whisper inserted its own text: ${JSON.stringify(whisperText)}`);
+  });
 });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type * as Extension from '../../../extension/src/extension';
 import type * as StatusBarModule from '../../../extension/src/ui/statusBar';
+import type * as DiagnosticsModule from '../../../extension/src/ui/diagnostics';
 import type * as CommentSyntaxModule from '../../../extension/src/dictation/commentSyntax';
 import type * as SidecarProcessModule from '../../../extension/src/sidecar/sidecarProcess';
 import type * as SidecarStateModule from '../../../extension/src/sidecar/sidecarState';
@@ -335,17 +336,17 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         test('Choose Microphone lists the devices and stores the choice', async () => {
             mock.config.set('wispr.audio.device', 'alsa_input.usb');
             mock.config.set('wispr.audio.source', 'wavFile');
-            mock.quickPick = items => items.find(i => i.label === 'Built-in Audio');
+            mock.pick = items => (items as { label: string }[]).find(i => i.label === 'Built-in Audio');
             try {
                 await run('wispr.chooseMicrophone');
-                assert.deepEqual(mock.quickPickItems.map(i => i.label), ['System default', '$(check) USB Microphone', 'Built-in Audio']);
+                assert.deepEqual((mock.quickPickItems as { label: string }[]).map(i => i.label), ['System default', '$(check) USB Microphone', 'Built-in Audio']);
                 assert.equal(mock.config.get('wispr.audio.device'), 'alsa_input.pci');
                 assert.equal(mock.config.get('wispr.audio.source'), 'microphone', 'choosing a microphone switches the source to it');
-                mock.quickPick = items => items[0];
+                mock.pick = items => items[0];
                 await run('wispr.chooseMicrophone');
                 assert.equal(mock.config.get('wispr.audio.device'), '', 'System default clears the device');
             } finally {
-                mock.quickPick = undefined;
+                mock.pick = undefined;
             }
         });
     });
@@ -404,6 +405,58 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         assert.equal(describeProgress({ stage: 'download', file: 'm.bin' }), 'downloading model');
         assert.equal(describeProgress({ stage: 'verify', file: 'm.bin' }), 'verifying model');
         assert.equal(describeProgress({ stage: 'load', file: 'm.bin' }), 'loading model');
+    });
+
+    test('the status bar switches Whisper → Parakeet → Whisper; diagnostics show the resident backend; recycling restarts the sidecar', async () => {
+        const choose = (id: string) => (items: readonly unknown[]) => items.find(i => (i as { backend?: { id: string } }).backend?.id === id);
+        try {
+            mock.pick = choose('parakeet');
+            await run('wispr.switchBackend'); // the status bar item's command
+            await waitForStatus(t => t === '$(mic) Parakeet TDT 0.6B', 'Parakeet after the switch');
+
+            await run('wispr.showDiagnostics');
+            const shown = mock.messages.filter(m => m.text === 'Wispr diagnostics').at(-1);
+            assert.ok(shown?.detail, 'diagnostics message with details');
+            assert.match(shown.detail, /Resident backend: Parakeet TDT 0\.6B/);
+            assert.match(shown.detail, /Sidecar memory \(working set\): 100\.0 MiB, peak 120\.0 MiB/);
+            assert.match(shown.detail, /Managed heap: 5\.0 MiB/);
+            assert.match(shown.detail, /Model size on disk: 0\.0 MiB/);
+
+            mock.pick = choose('whisper');
+            await run('wispr.switchBackend');
+            await waitForStatus(t => t === '$(mic) Whisper', 'Whisper again');
+
+            mock.config.set('wispr.backend.recycleProcessOnSwitch', true);
+            mock.pick = choose('parakeet');
+            await run('wispr.switchBackend');
+            await waitForStatus(t => t === '$(mic) Parakeet TDT 0.6B', 'Parakeet in a fresh sidecar');
+            assert.ok(mock.log.some(l => /Restarting the sidecar to switch to parakeet/.test(l)), mock.log.join('\n'));
+            mock.config.delete('wispr.backend.recycleProcessOnSwitch');
+            mock.pick = choose('whisper');
+            await run('wispr.switchBackend');
+            await waitForStatus(t => t === '$(mic) Whisper', 'Whisper at the end');
+        } finally {
+            mock.pick = undefined;
+            mock.config.delete('wispr.backend.recycleProcessOnSwitch');
+        }
+    });
+
+    test('diagnostics format every figure', () => {
+        const { formatDiagnostics } = require('../../../extension/src/ui/diagnostics') as typeof DiagnosticsModule;
+        const lines = formatDiagnostics({
+            state: 'idle', dictationId: null, backend: 'parakeet', residentBackend: null, switching: true,
+            model: { path: '/m/parakeet-tdt-0.6b-v2', loaded: false, sizeBytes: 2.5 * 1024 ** 3 },
+            workingSetBytes: 300 * 1024 ** 2, peakWorkingSetBytes: 1536 * 1024 ** 2, managedHeapBytes: 1024 ** 2 / 2,
+        }, undefined);
+        assert.deepEqual(lines, [
+            'Selected backend: parakeet (switching…)',
+            'Resident backend: none',
+            'Model: /m/parakeet-tdt-0.6b-v2 (not loaded)',
+            'Model size on disk: 2.50 GiB',
+            'Sidecar memory (working set): 300.0 MiB, peak 1.50 GiB',
+            'Managed heap: 0.5 MiB',
+            'Dictation: idle',
+        ]);
     });
 
     test('deactivate stops the sidecar with shutdown', async () => {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { DictationStartRequest, DictationStateChangedNotification } from '../../../extension/src/sidecar/protocol';
-import { classifyStderrLine, LineSplitter, SidecarConnection, sidecarArguments } from '../../../extension/src/sidecar/sidecarConnection';
+import { classifyStderrLine, LineSplitter, SidecarConnection, sidecarArguments, sidecarEnvironment } from '../../../extension/src/sidecar/sidecarConnection';
 import { Recorder, withTimeout } from '../waitFor';
 import { writeSilentWav } from '../wav';
 
@@ -105,5 +105,12 @@ describe('stderr helpers', () => {
 
     test('sidecarArguments', () => {
         assert.deepEqual(sidecarArguments({ logLevel: 'Trace', clientProcessId: 42 }), ['--logLevel', 'Trace', '--clientProcessId', '42']);
+    });
+});
+
+describe('sidecarEnvironment', () => {
+    test('caps glibc malloc arenas unless the user set them, and keeps everything else', () => {
+        assert.deepEqual(sidecarEnvironment({ PATH: '/bin' }), { PATH: '/bin', MALLOC_ARENA_MAX: '2' });
+        assert.deepEqual(sidecarEnvironment({ PATH: '/bin', MALLOC_ARENA_MAX: '8' }), { PATH: '/bin', MALLOC_ARENA_MAX: '8' });
     });
 });

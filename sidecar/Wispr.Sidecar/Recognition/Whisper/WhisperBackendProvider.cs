@@ -17,6 +17,10 @@ public sealed class WhisperBackendProvider(ModelDownloader downloader, SidecarOp
     {
         if (modelPathOverride is not null)
         {
+            if (Directory.Exists(modelPathOverride))
+                throw new WisprException(WisprErrorCodes.ModelInvalid,
+                    $"Whisper needs a ggml model file, but '{modelPathOverride}' is a folder" +
+                    (File.Exists(Path.Combine(modelPathOverride, "vocab.txt")) ? " (a Parakeet ONNX model? Select the Parakeet backend for it)." : "."));
             if (!File.Exists(modelPathOverride))
                 throw new WisprException(WisprErrorCodes.ModelNotFound,
                     $"Whisper model file not found: {modelPathOverride}. Check the wispr.whisper.modelPath setting (or --model), " +
