@@ -46,10 +46,7 @@ public sealed class RecordingLimitTests : IAsyncLifetime
     public async Task A_per_dictation_maximum_below_the_sidecar_bound_applies()
     {
         var wav = _audio.Tone(2.0);
-        var start = await _sidecar.CallAsync<JsonElement>(M.DictationStart,
-            new { source = new { kind = "wavFile", path = wav, realtime = false }, maxDurationMs = 1000 });
-        var id = start.GetProperty("dictationId").GetString();
-        var ended = await _sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id);
+        var (id, ended) = await _sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false }, maxDurationMs = 1000 });
         Assert.Equal("limit", ended.GetProperty("reason").GetString());
         var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
         Assert.Equal("heard 16000 samples", result.GetProperty("text").GetString());

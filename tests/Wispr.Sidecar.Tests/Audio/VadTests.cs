@@ -81,10 +81,7 @@ public sealed class VadTests : IAsyncLifetime
     {
         var speech = WavDecoder.ReadMono16k(RepoPaths.JfkWav);
         var wav = _audio.Write("padded.wav", new float[3 * 16000], speech, new float[6 * 16000]);
-        var start = await _sidecar.CallAsync<JsonElement>(M.DictationStart,
-            new { source = new { kind = "wavFile", path = wav, realtime = false }, vad = new { enabled = true, silenceMs = 2000 } });
-        var id = start.GetProperty("dictationId").GetString();
-        var ended = await _sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id);
+        var (id, ended) = await _sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false }, vad = new { enabled = true, silenceMs = 2000 } });
         Assert.Equal("silence", ended.GetProperty("reason").GetString());
         // Ended about 2 s after the speech, well before the file's end (3 + 11 + 6 = 20 s).
         Assert.InRange(ended.GetProperty("capturedMs").GetInt64(), 13_000, 16_000);
@@ -98,10 +95,7 @@ public sealed class VadTests : IAsyncLifetime
     public async Task Hands_free_on_silence_alone_gives_no_text()
     {
         var wav = _audio.Silence(4);
-        var start = await _sidecar.CallAsync<JsonElement>(M.DictationStart,
-            new { source = new { kind = "wavFile", path = wav, realtime = false }, vad = new { enabled = true, silenceMs = 1000 } });
-        var id = start.GetProperty("dictationId").GetString();
-        var ended = await _sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id);
+        var (id, ended) = await _sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false }, vad = new { enabled = true, silenceMs = 1000 } });
         Assert.Equal("end", ended.GetProperty("reason").GetString()); // never heard speech, so only the file's end ends it
         var ex = await Assert.ThrowsAsync<RemoteInvocationException>(() => _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id }));
         Assert.Equal(WisprErrorCodes.NoSpeech, ex.ErrorCode);
@@ -112,9 +106,7 @@ public sealed class VadTests : IAsyncLifetime
     public async Task A_tone_without_vad_is_transcribed_untrimmed()
     {
         var wav = _audio.Tone(1.0);
-        var start = await _sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
-        var id = start.GetProperty("dictationId").GetString();
-        await _sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id);
+        var (id, _) = await _sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false } });
         var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
         Assert.Equal("heard 16000 samples", result.GetProperty("text").GetString());
     }

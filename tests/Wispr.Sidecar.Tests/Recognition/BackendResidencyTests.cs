@@ -175,9 +175,7 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
             Assert.Equal(backend, status.GetProperty("residentBackend").GetString());
             Assert.True(status.GetProperty("model").GetProperty("loaded").GetBoolean());
             Assert.True(status.GetProperty("model").GetProperty("sizeBytes").GetInt64() > 0);
-            var start = await sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
-            var id = start.GetProperty("dictationId").GetString();
-            await sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id);
+            var (id, _) = await sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false } });
             var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
             Assert.Equal(backend, result.GetProperty("backend").GetString());
             if (backend == "parakeet")

@@ -42,9 +42,7 @@ public sealed class ProtocolTests : IAsyncLifetime
     public async Task A_whole_dictation_goes_listening_transcribing_idle_and_returns_text()
     {
         var wav = _audio.Tone(1.0);
-        var start = await _sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
-        var id = start.GetProperty("dictationId").GetString();
-        await _sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id);
+        var (id, _) = await _sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false } });
 
         var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
 

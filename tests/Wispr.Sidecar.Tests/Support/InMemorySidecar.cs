@@ -76,6 +76,15 @@ public sealed class InMemorySidecar : IAsyncDisposable
     public Task<T> CallAsync<T>(string method, object? args = null, CancellationToken ct = default) =>
         Client.InvokeWithParameterObjectAsync<T>(method, args ?? new { }, ct);
 
+    /// <summary>Starts a dictation with <paramref name="startParams"/> and waits for its source to end; returns its id and that notification.</summary>
+    public async Task<(string Id, JsonElement Ended)> StartUntilSourceEndsAsync(object startParams, TimeSpan? timeout = null)
+    {
+        var start = await CallAsync<JsonElement>(SidecarRpcTarget.Methods.DictationStart, startParams);
+        var id = start.GetProperty("dictationId").GetString()!;
+        var ended = await WaitForNotificationAsync(SidecarRpcTarget.Methods.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id, timeout);
+        return (id, ended);
+    }
+
     /// <summary>Waits until a notification matching <paramref name="match"/> has arrived (any time since start).</summary>
     public async Task<JsonElement> WaitForNotificationAsync(string method, Func<JsonElement, bool>? match = null, TimeSpan? timeout = null)
     {
