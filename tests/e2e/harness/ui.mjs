@@ -79,6 +79,21 @@ export class Workbench {
     await input.waitFor({ state: 'hidden' });
   }
 
+  /**
+   * Dictates as a user does from the palette: at the end of the editor, Toggle Dictation, speak for `listenMs`
+   * (the WAV source plays meanwhile), Toggle Dictation again; returns the editor text before and once it changed.
+   */
+  async dictateFromPalette(listenMs) {
+    await this.gotoEnd();
+    const before = await this.editorText();
+    await this.runCommand('Wispr: Toggle Dictation');
+    await this.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
+    await this.page.waitForTimeout(listenMs);
+    await this.runCommand('Wispr: Toggle Dictation');
+    const after = await this.waitForEditorText((t) => t !== before, 60_000);
+    return { before, after };
+  }
+
   /** Text of the visible lines of the active editor, in line order (fine for the short files of these tests). */
   async editorText() {
     return this.page.evaluate(() => {

@@ -119,13 +119,7 @@ describe('packaged extension (.vsix)', function () {
     });
 
     it('dictates into the editor', async function () {
-      await wb.gotoEnd();
-      const before = await wb.editorText();
-      await wb.runCommand('Wispr: Toggle Dictation');
-      await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
-      await wb.page.waitForTimeout(config.listenMs);
-      await wb.runCommand('Wispr: Toggle Dictation');
-      const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+      const { before, after } = await wb.dictateFromPalette(config.listenMs);
       assert.ok(after.startsWith('# Notes'), JSON.stringify(after));
       assert.ok(after.replace(/\s+/g, '').length > before.replace(/\s+/g, '').length, `text inserted: ${JSON.stringify(after)}`);
     });

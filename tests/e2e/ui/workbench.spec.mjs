@@ -26,13 +26,7 @@ describe('UI: dictation in the workbench', function () {
   });
 
   it('Toggle Dictation from the command palette inserts the transcript at the cursor', async function () {
-    await wb.gotoEnd();
-    const before = await wb.editorText();
-    await wb.runCommand('Wispr: Toggle Dictation');
-    await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
-    await wb.page.waitForTimeout(config.listenMs);
-    await wb.runCommand('Wispr: Toggle Dictation');
-    const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+    const { before, after } = await wb.dictateFromPalette(config.listenMs);
     assert.ok(after.startsWith(ORIGINAL.trimEnd()), `the file keeps its text: ${JSON.stringify(after)}`);
     assert.ok(after.length > before.length && after.slice(before.trimEnd().length).trim(), `text inserted: ${JSON.stringify(after)}`);
     await wb.wisprStatus(/Whisper/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
@@ -102,13 +96,7 @@ describe('UI: dictation in the workbench', function () {
       await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
     };
     const dictate = async () => {
-      await wb.gotoEnd();
-      const before = await wb.editorText();
-      await wb.runCommand('Wispr: Toggle Dictation');
-      await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
-      await wb.page.waitForTimeout(config.listenMs);
-      await wb.runCommand('Wispr: Toggle Dictation');
-      const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+      const { before, after } = await wb.dictateFromPalette(config.listenMs);
       return after.slice(before.trimEnd().length);
     };
 
