@@ -28,6 +28,7 @@ export const ErrorCodes = {
     InvalidState: 3001,
     Busy: 3002,
     Cancelled: 3003,
+    CleanupConfigInvalid: 4001,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCodes;
 
@@ -99,11 +100,49 @@ export interface TranscriptTimings {
     stopToTextMs: number;
     asrMs: number;
     loadMs: number;
+    /** Rules and LLM cleanup, inside stopToTextMs. */
+    cleanupMs: number;
+}
+
+export type CleanupMode = 'off' | 'rules' | 'llm';
+export type PromptMode = 'prose' | 'comment' | 'commit';
+export type CleanupPath = 'raw' | 'rules' | 'llm';
+export type LlmProvider = 'openai' | 'gemini';
+
+export interface DictionaryEntry {
+    /** The exact spelling to produce. */
+    written: string;
+    /** How it is said, when that differs from the word ("package dot json"). */
+    spoken?: string;
+}
+
+export interface DictationContext {
+    mode?: PromptMode;
+    /** VS Code language id of the target file. */
+    languageId?: string;
+    vocabulary?: {
+        identifiers?: string[];
+        dictionary?: DictionaryEntry[];
+    };
+}
+
+export interface CleanupInfo {
+    requested: CleanupMode;
+    path: CleanupPath;
+    provider: string | null;
+    /** Why the LLM's text was not used, for the user; null when it was (or none was asked for). */
+    fallbackReason: string | null;
+    rulesMs: number;
+    llmMs: number | null;
 }
 
 export interface TranscriptResult {
     dictationId: string | null;
+    /** The cleaned text to insert. */
     text: string;
+    /** What the recogniser heard. */
+    rawText: string;
+    cleanup: CleanupInfo;
     segments: TranscriptSegment[];
     audioDurationMs: number;
     backend: string;
@@ -157,6 +196,7 @@ export namespace DictationStartRequest {
         vad?: VadOptions;
         /** Lowers the recording bound for this dictation (never above the sidecar's own). */
         maxDurationMs?: number;
+        context?: DictationContext;
     }
     export interface Result {
         dictationId: string;
@@ -194,6 +234,7 @@ export namespace TranscribeFileRequest {
         path: string;
         language?: string;
         prompt?: string;
+        context?: DictationContext;
     }
     export type Result = TranscriptResult;
     export const type = new RequestType<Params, Result, void>(method);
@@ -239,6 +280,45 @@ export namespace ModelUnloadRequest {
     export const messageDirection = MessageDirection.clientToServer;
     export type Params = EmptyParams;
     export type Result = Status;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace CleanupConfigureRequest {
+    export const method = 'cleanup/configure' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    /** Absent properties reset to their defaults; the key stays in the sidecar's memory only. */
+    export interface Params {
+        mode?: CleanupMode;
+        provider?: LlmProvider;
+        baseUrl?: string | null;
+        model?: string | null;
+        apiKey?: string | null;
+        timeoutMs?: number;
+    }
+    export interface Result {
+        mode: CleanupMode;
+        provider: string | null;
+        baseUrl: string | null;
+        model: string | null;
+        hasApiKey: boolean;
+        timeoutMs: number;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace CleanupApplyRequest {
+    export const method = 'cleanup/apply' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        text: string;
+        context?: DictationContext;
+    }
+    export interface Result {
+        text: string;
+        rawText: string;
+        cleanup: CleanupInfo;
+        cleanupMs: number;
+    }
     export const type = new RequestType<Params, Result, void>(method);
 }
 
@@ -330,6 +410,8 @@ export const allMessages = [
     ModelPrepareRequest,
     AudioListDevicesRequest,
     ModelUnloadRequest,
+    CleanupConfigureRequest,
+    CleanupApplyRequest,
     ShutdownRequest,
     DictationStateChangedNotification,
     DictationSourceEndedNotification,

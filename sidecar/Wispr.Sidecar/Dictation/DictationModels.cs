@@ -1,3 +1,4 @@
+using Wispr.Sidecar.Cleanup;
 using Wispr.Sidecar.Recognition;
 
 namespace Wispr.Sidecar.Dictation;
@@ -45,11 +46,12 @@ public sealed record VadSpec(bool Enabled = false, int? SilenceMs = null)
 }
 
 public sealed record StartDictationRequest(AudioSourceSpec? Source = null, string? Language = null, string? Prompt = null,
-    VadSpec? Vad = null, long? MaxDurationMs = null);
+    VadSpec? Vad = null, long? MaxDurationMs = null, DictationContext? Context = null);
 
 public sealed record SegmentResult(long StartMs, long EndMs, string Text);
 
-public sealed record TranscriptTimings(long StopToTextMs, long AsrMs, long LoadMs);
+/// <param name="CleanupMs">Time spent cleaning the transcript (rules and LLM), inside <paramref name="StopToTextMs"/>.</param>
+public sealed record TranscriptTimings(long StopToTextMs, long AsrMs, long LoadMs, long CleanupMs = 0);
 
 public sealed record TranscriptResult(
     string? DictationId,
@@ -58,7 +60,9 @@ public sealed record TranscriptResult(
     long AudioDurationMs,
     string Backend,
     string ModelPath,
-    TranscriptTimings Timings);
+    TranscriptTimings Timings,
+    string? RawText = null,
+    CleanupInfo? Cleanup = null);
 
 internal static class DictationWire
 {

@@ -24,7 +24,12 @@ public sealed record DictationRef(string? DictationId = null);
 
 public sealed record CancelResult(bool Cancelled);
 
-public sealed record TranscribeFileParams(string? Path = null, string? Language = null, string? Prompt = null);
+public sealed record TranscribeFileParams(string? Path = null, string? Language = null, string? Prompt = null, Cleanup.DictationContext? Context = null);
+
+/// <summary><c>cleanup/apply</c>: clean a text as if it had been dictated (the bench and "re-clean" use it).</summary>
+public sealed record CleanupApplyParams(string? Text = null, Cleanup.DictationContext? Context = null);
+
+public sealed record CleanupApplyResult(string Text, string RawText, Cleanup.CleanupInfo Cleanup, long CleanupMs);
 
 public sealed record SelectBackendParams(string? Backend = null, string? ModelPath = null);
 

@@ -36,6 +36,8 @@ public sealed class SidecarRpcTarget(
         public const string ModelUnload = "model/unload";
         public const string Shutdown = "shutdown";
         public const string AudioListDevices = "audio/listDevices";
+        public const string CleanupConfigure = "cleanup/configure";
+        public const string CleanupApply = "cleanup/apply";
         public const string AudioLevel = "audio/level";
         public const string DictationLimitApproaching = "dictation/limitApproaching";
         public const string DictationStateChanged = "dictation/stateChanged";

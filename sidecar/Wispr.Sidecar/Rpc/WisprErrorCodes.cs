@@ -21,6 +21,7 @@ public static class WisprErrorCodes
     public const int InvalidState = 3001;
     public const int Busy = 3002;
     public const int Cancelled = 3003;
+    public const int CleanupConfigInvalid = 4001;
 }
 
 /// <summary>An expected failure with a user-facing message and a <see cref="WisprErrorCodes"/> code.</summary>
