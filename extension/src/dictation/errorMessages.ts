@@ -2,7 +2,7 @@
 import { ErrorCodes } from '../sidecar/protocol';
 
 export type Severity = 'error' | 'warning' | 'info' | 'silent';
-export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar' | 'chooseMicrophone';
+export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar' | 'chooseMicrophone' | 'openCleanupSettings';
 
 export interface UserMessage {
     severity: Severity;
@@ -50,6 +50,8 @@ export function describeRpcError(code: number, message: string): UserMessage {
             return { severity: 'error', text: withDetail('Wispr: that speech backend is not available'), actions: [] };
         case ErrorCodes.TranscriptionFailed:
             return { severity: 'error', text: withDetail('Wispr: transcription failed'), actions: ['showLogs'] };
+        case ErrorCodes.CleanupConfigInvalid:
+            return { severity: 'error', text: withDetail('Wispr: the cleanup settings are invalid'), actions: ['openCleanupSettings'] };
         case ErrorCodes.InvalidParams:
             return { severity: 'error', text: withDetail('Wispr: the sidecar rejected the request (a bug; please report it)'), actions: ['showLogs'] };
         default:
@@ -63,4 +65,5 @@ export const actionLabels: Readonly<Record<ErrorAction, string>> = {
     openAudioSetting: 'Open audio setting',
     restartSidecar: 'Restart sidecar',
     chooseMicrophone: 'Choose microphone',
+    openCleanupSettings: 'Open cleanup settings',
 };

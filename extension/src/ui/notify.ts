@@ -58,5 +58,8 @@ async function runAction(action: ErrorAction, log: vscode.LogOutputChannel): Pro
         case 'chooseMicrophone':
             await vscode.commands.executeCommand('wispr.chooseMicrophone');
             return;
+        case 'openCleanupSettings':
+            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.cleanup`);
+            return;
     }
 }
