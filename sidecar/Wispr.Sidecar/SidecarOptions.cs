@@ -18,7 +18,10 @@ public sealed record SidecarOptions
     /// <summary>The Parakeet model folder (--parakeetModel, else WISPR_PARAKEET_MODEL_PATH); null = the default folder in the user cache.</summary>
     public string? ParakeetModelPath { get; init; }
 
-    /// <summary>Ask for a GPU where the build carries a GPU runtime (-p:WisprCuda=true); the CPU build ignores it.</summary>
+    /// <summary>
+    /// Ask for a GPU: on by default in a GPU build (-p:WisprCuda=true), off in the CPU build unless <c>--gpu</c> is given (for a
+    /// CUDA build of whisper.cpp placed under runtimes/cuda/&lt;rid&gt;/ by hand). Without a usable GPU the backends log why and use the CPU.
+    /// </summary>
     public bool UseGpu { get; init; } = BuildInfo.Cuda;
 
     /// <summary>Parses <c>--flag value</c> pairs; returns the options and the remaining positional arguments.</summary>
@@ -46,6 +49,7 @@ public sealed record SidecarOptions
                 case "--threads": o = o with { Threads = int.Parse(Next(a)) }; break;
                 case "--parakeetModel": o = o with { ParakeetModelPath = Path.GetFullPath(Next(a)) }; break;
                 case "--cpu": o = o with { UseGpu = false }; break;
+                case "--gpu": o = o with { UseGpu = true }; break;
                 case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))

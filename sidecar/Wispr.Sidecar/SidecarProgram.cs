@@ -32,6 +32,7 @@ public static class SidecarProgram
           --parakeetModel DIR     a Parakeet TDT ONNX folder (encoder-model.onnx, decoder_joint-model.onnx, vocab.txt;
                                   default: parakeet-tdt-0.6b-v2 in the user cache; WISPR_PARAKEET_MODEL_PATH also sets it)
           --cpu                   stay on the CPU even in a GPU build (-p:WisprCuda=true)
+          --gpu                   ask for the GPU in a CPU build too (a CUDA whisper.cpp placed under runtimes/cuda/<rid>/)
           --logLevel LEVEL        trace|debug|information|warning|error (default information); logs go to stderr
           --clientProcessId PID   exit when this process exits
           --threads N             recognition threads (default: all cores)

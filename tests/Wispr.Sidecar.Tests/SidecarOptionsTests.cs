@@ -28,4 +28,8 @@ public sealed class SidecarOptionsTests
         Assert.False(options.UseGpu);
         Assert.Equal(BuildInfo.Cuda, SidecarOptions.Parse(["serve"]).Options.UseGpu);
     }
+
+    [Fact]
+    public void Gpu_asks_for_the_gpu_in_any_build() =>
+        Assert.True(SidecarOptions.Parse(["serve", "--gpu"]).Options.UseGpu);
 }

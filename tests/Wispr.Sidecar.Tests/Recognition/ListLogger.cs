@@ -17,3 +17,19 @@ internal sealed class ListLogger : ILogger
     public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
         _entries.Enqueue((logLevel, formatter(state, exception)));
 }
+
+/// <summary>Hands one <see cref="ListLogger"/> to every category, for code that takes an ILoggerFactory.</summary>
+internal sealed class ListLoggerFactory : ILoggerFactory
+{
+    public ListLogger Logger { get; } = new();
+
+    public ILogger CreateLogger(string categoryName) => Logger;
+
+    public void AddProvider(ILoggerProvider provider)
+    {
+    }
+
+    public void Dispose()
+    {
+    }
+}

@@ -174,6 +174,21 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
     }
 
     [Fact]
+    public async Task Gpu_option_reaches_whisper_and_without_cuda_it_says_so_and_runs_on_the_cpu()
+    {
+        // The provider must hand --gpu to the backend (it once dropped it: a GPU build then ran Whisper on the CPU silently).
+        var logs = new ListLoggerFactory();
+        var options = SidecarOptions.Parse(["serve", "--gpu", "--threads", "2"]).Options;
+        var provider = new WhisperBackendProvider(null!, options, logs);
+        await using var backend = await provider.LoadAsync(fixture.ModelPath, CancellationToken.None);
+
+        var runtime = global::Whisper.net.LibraryLoader.RuntimeOptions.LoadedLibrary?.ToString() ?? "";
+        if (!runtime.Contains("cuda", StringComparison.OrdinalIgnoreCase))
+            Assert.Contains(logs.Logger.Entries, e => e.Level == LogLevel.Warning && e.Message.Contains("No CUDA for whisper.cpp"));
+        Assert.NotEmpty(await TranscribeAsync(backend, Jfk.Value));
+    }
+
+    [Fact]
     public async Task Native_log_goes_to_ILogger_until_dispose()
     {
         var logger = new ListLogger();

@@ -97,10 +97,10 @@ public sealed class WhisperBackend : ISpeechBackend
                 factory.CreateBuilder();
                 // Which native runtime whisper.cpp runs on; a GPU build without a usable GPU says so once per load.
                 var runtime = global::Whisper.net.LibraryLoader.RuntimeOptions.LoadedLibrary?.ToString() ?? "unknown";
-                if (BuildInfo.Cuda && !runtime.Contains("cuda", StringComparison.OrdinalIgnoreCase))
-                    logger.LogWarning("No CUDA for whisper.cpp (runtime {Runtime}); Whisper runs on the CPU", runtime);
+                if (options.UseGpu && !runtime.Contains("cuda", StringComparison.OrdinalIgnoreCase))
+                    logger.LogWarning("No CUDA for whisper.cpp (runtime {Runtime}: no CUDA runtime under runtimes/cuda, or no GPU/driver); Whisper runs on the CPU", runtime);
                 else
-                    logger.LogDebug("whisper.cpp runtime: {Runtime}", runtime);
+                    logger.LogInformation("whisper.cpp runtime: {Runtime}", runtime);
                 logger.LogInformation("Loaded Whisper model {Path}: state {State}, {AudioLayers}+{TextLayers} layers, {WeightType}, {Bytes} bytes",
                     path, model.HyperParameters.NAudioState, model.HyperParameters.NAudioLayer, model.HyperParameters.NTextLayer,
                     model.WeightType, model.FileSize);
