@@ -6,8 +6,11 @@ using System.Text.RegularExpressions;
 
 namespace Wispr.FakeLlm;
 
-/// <summary>One HTTP request the server received, as it arrived (every header, the key included: tests assert on it).</summary>
-public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body, string Transcript)
+/// <summary>
+/// One LLM request the server received, as it arrived (every header, the key included: tests assert on it). <see cref="Prompt"/>
+/// is the text of every message, decoded from the JSON and joined by newlines; <see cref="Transcript"/> what the fake found in it.
+/// </summary>
+public sealed record RecordedRequest(string Method, string Path, IReadOnlyDictionary<string, string> Headers, string Body, string Prompt, string Transcript)
 {
     public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
 }
@@ -152,7 +155,7 @@ public sealed partial class FakeLlmServer : IAsyncDisposable
         }
         var transcript = FakeLlmBrain.FindTranscript(messages);
         lock (_requests)
-            _requests.Add(new RecordedRequest(request.Method, path, request.Headers, request.Body, transcript));
+            _requests.Add(new RecordedRequest(request.Method, path, request.Headers, request.Body, string.Join("\n", messages.Select(m => m.Text)), transcript));
         var n = Interlocked.Increment(ref _llmRequestsInScenario);
 
         var scenario = Scenario;
