@@ -17,6 +17,8 @@ public static partial class LlmPromptBuilder
     public const int MaxDictionaryEntries = 100;
     public const int MaxEntryChars = 64;
     public const int MaxVocabularyChars = 4000;
+    /// <summary>How many entries are looked at for the ones the transcript mentions; bounds the work on a huge list.</summary>
+    public const int MaxScanned = 5000;
 
     public static LlmPrompt Build(CleanupInput input)
     {
@@ -69,7 +71,7 @@ public static partial class LlmPromptBuilder
         var dictionary = new List<(string Line, bool Mentioned)>();
         var identifiers = new List<(string Line, bool Mentioned)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var entry in (spec.Dictionary ?? []).Take(MaxDictionaryEntries * 4))
+        foreach (var entry in (spec.Dictionary ?? []).Take(MaxScanned))
         {
             var written = Sanitize(entry.Written, MaxEntryChars);
             if (written.Length == 0 || !seen.Add(written)) continue;
@@ -78,7 +80,7 @@ public static partial class LlmPromptBuilder
                 ? ($"- {Escape(written)} (said as \"{Escape(said)}\")", Mentioned(said))
                 : ($"- {Escape(written)}", Mentioned(written)));
         }
-        foreach (var id in (spec.Identifiers ?? []).Take(MaxIdentifiers * 4))
+        foreach (var id in (spec.Identifiers ?? []).Take(MaxScanned))
         {
             var written = Sanitize(id, MaxEntryChars);
             if (written.Length == 0 || !seen.Add(written)) continue;
