@@ -35,6 +35,7 @@ public static partial class AnswerValidator
     public static string Validate(string? answer, CleanupInput input)
     {
         var text = Unwrap(answer ?? "", input.Text);
+        if (input.Context?.Mode == PromptModes.Comment) text = StripCommentMarkers(text);
         if (text.Length == 0)
             throw new CleanupFailedException("the LLM returned an empty answer");
 
@@ -73,6 +74,9 @@ public static partial class AnswerValidator
     internal static string Unwrap(string answer, string transcript)
     {
         var text = answer.Trim();
+        // Reasoning models served locally (Ollama, vLLM) may put their thinking before the answer.
+        var think = Think().Match(text);
+        if (think.Success) text = text[think.Length..].Trim();
         var fence = Fence().Match(text);
         if (fence.Success) text = fence.Groups["body"].Value.Trim();
         var tags = TranscriptTags().Match(text);
@@ -92,6 +96,24 @@ public static partial class AnswerValidator
         // The prompt escapes the transcript; a model may copy the escapes back.
         if ((text.Contains("&lt;") || text.Contains("&gt;") || text.Contains("&amp;")) && !transcript.Contains('&'))
             text = text.Replace("&lt;", "<").Replace("&gt;", ">").Replace("&amp;", "&");
+        return text;
+    }
+
+    /// <summary>
+    /// In comment mode the extension adds the comment syntax itself, so markers the model added are taken off: a /* */ pair
+    /// around the whole answer, or one marker (//, #, --, ;, *) that starts every line.
+    /// </summary>
+    internal static string StripCommentMarkers(string text)
+    {
+        var block = BlockComment().Match(text);
+        if (block.Success) text = block.Groups["body"].Value.Trim();
+        var lines = text.Split('\n');
+        foreach (var marker in (string[])["///", "//", "#", "--", ";", "*"])
+        {
+            if (!lines.Where(l => l.Trim().Length > 0).All(l => l.TrimStart().StartsWith(marker + " ", StringComparison.Ordinal) || l.Trim() == marker))
+                continue;
+            return string.Join('\n', lines.Select(l => l.Trim().Length == 0 ? "" : l.TrimStart()[marker.Length..].Trim())).Trim();
+        }
         return text;
     }
 
@@ -159,6 +181,12 @@ public static partial class AnswerValidator
 
     [GeneratedRegex("^```[^\\n]*\\n(?<body>[\\s\\S]*?)\\n?```$")]
     private static partial Regex Fence();
+
+    [GeneratedRegex("^<think>[\\s\\S]*?</think>")]
+    private static partial Regex Think();
+
+    [GeneratedRegex("^/\\*+(?<body>[\\s\\S]*?)\\*/$")]
+    private static partial Regex BlockComment();
 
     [GeneratedRegex("^<transcript>(?<body>[\\s\\S]*?)</transcript>$")]
     private static partial Regex TranscriptTags();

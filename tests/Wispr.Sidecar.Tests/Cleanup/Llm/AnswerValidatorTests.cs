@@ -60,6 +60,25 @@ public sealed class AnswerValidatorTests
         Assert.Contains(reason, ex.Message);
     }
 
+    [Theory]
+    [InlineData("// Retry the download three times.", "Retry the download three times.")]
+    [InlineData("# Retry the download\n# three times.", "Retry the download\nthree times.")]
+    [InlineData("/* Retry the download three times. */", "Retry the download three times.")]
+    [InlineData("/**\n * Retry the download three times.\n */", "Retry the download three times.")]
+    [InlineData("Retry the download #3 times.", "Retry the download #3 times.")]
+    public void Comment_markers_the_model_added_are_taken_off_in_comment_mode(string answer, string expected)
+    {
+        var input = new CleanupInput("retry the download three times", "retry the download three times", new DictationContext(PromptModes.Comment, "python"));
+        Assert.Equal(expected, AnswerValidator.Validate(answer, input));
+    }
+
+    [Fact]
+    public void A_reasoning_model_s_thinking_is_dropped()
+    {
+        var input = new CleanupInput("ship it on friday", "ship it on friday", DictationContext.Empty);
+        Assert.Equal("Ship it on Friday.", AnswerValidator.Validate("<think>\nThe user wants a cleanup.\n</think>\n\nShip it on Friday.", input));
+    }
+
     [Fact]
     public void The_raw_text_counts_as_what_was_said()
     {
