@@ -12,8 +12,9 @@ namespace Wispr.Sidecar.Cleanup.Llm;
 /// <item>made of new words: more than a third of its content words (not stop words) come neither from the transcript nor
 ///   from the vocabulary — an answer, a poem, an obeyed instruction;</item>
 /// <item>missing what was said: under 60% of the transcript's distinct content words survive (all but one for short texts);</item>
-/// <item>an answer to a question: the transcript reads as a question, the answer is no question and brings any new content word
-///   ("what is the capital of France" → "The capital of France is Paris.").</item>
+/// <item>an answer to a question: the transcript reads as a question, the answer brings new content words and either is a
+///   statement that no longer opens like the question ("what is the capital of France" → "The capital of France is Paris.")
+///   or has a sentence that is no question and mostly new words ("What is the capital of France? Paris.").</item>
 /// </list>
 /// Words are compared lower-case, identifiers split into their parts (getUserById ↔ "get user by id") and crudely stemmed
 /// (-s, -es, -ed, -ing), so tense and plural fixes or the commit mode's imperative ("added" → "Add") are not new words.
@@ -64,7 +65,7 @@ public static partial class AnswerValidator
         if (spoken.Count > 0 && survived < needed)
             throw new CleanupFailedException($"the LLM's answer dropped most of what was said ({survived} of {spoken.Count} words kept)");
 
-        if (novel.Count > 0 && ReadsAsQuestion(reference) && !text.Contains('?'))
+        if (novel.Count > 0 && ReadsAsQuestion(reference) && AnswersTheQuestion(text, reference, source))
             throw new CleanupFailedException("the LLM answered the question in the dictation instead of cleaning it");
 
         return text;
@@ -142,6 +143,25 @@ public static partial class AnswerValidator
             foreach (var w in ContentWords((e.Written ?? "") + " " + (e.Spoken ?? ""))) yield return w;
     }
 
+    /// <summary>
+    /// For a dictated question with new words in the answer: a statement that no longer opens like the question ("The capital
+    /// of France is Paris."), or a sentence that is not a question and is mostly new words ("What is …? Paris.").
+    /// </summary>
+    private static bool AnswersTheQuestion(string answer, string question, HashSet<string> source)
+    {
+        var opener = LlmPromptBuilder.Words(question).First();
+        if (!answer.Contains('?') && LlmPromptBuilder.Words(answer).FirstOrDefault() != opener)
+            return true;
+        foreach (Match sentence in Sentence().Matches(answer))
+        {
+            if (sentence.Value.TrimEnd().EndsWith('?')) continue;
+            var words = ContentWords(sentence.Value).ToList();
+            if (words.Count > 0 && words.Count(w => !source.Contains(w)) * 2 > words.Count)
+                return true;
+        }
+        return false;
+    }
+
     internal static bool ReadsAsQuestion(string text)
     {
         var t = text.Trim();
@@ -181,6 +201,9 @@ public static partial class AnswerValidator
 
     [GeneratedRegex("^```[^\\n]*\\n(?<body>[\\s\\S]*?)\\n?```$")]
     private static partial Regex Fence();
+
+    [GeneratedRegex("[^.!?\\n]+[.!?]*")]
+    private static partial Regex Sentence();
 
     [GeneratedRegex("^<think>[\\s\\S]*?</think>")]
     private static partial Regex Think();
