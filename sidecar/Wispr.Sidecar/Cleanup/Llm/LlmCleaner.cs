@@ -32,15 +32,16 @@ public sealed class LlmAnswerTooLongException(int chars) : Exception($"answer ov
 /// The policy every connector shares. The whole LLM step has ONE budget (<see cref="LlmConnection.Budget"/>, the
 /// <c>timeoutMs</c> setting): a cancellation token that fires when it is spent bounds every attempt, wait and read, and
 /// the HTTP clients below have no retries or timeouts of their own, so this class alone decides:
-/// 429 → retry while the budget lasts, waiting what Retry-After says (capped at <see cref="MaxRetryWait"/>; a longer ask
-/// that the budget cannot cover fails at once rather than burning it); 5xx → one retry when at least
+/// 429 → retry (up to 4 tries) while the budget lasts, waiting what Retry-After says, or 200/400/800 ms without it; a wait
+/// the rest of the budget cannot cover fails at once rather than burning the budget; 5xx → one retry when at least
 /// half the budget is left; other 4xx, malformed replies and network errors → no retry. The answer then goes through
 /// <see cref="AnswerValidator"/>. Every failure is a <see cref="CleanupFailedException"/> whose message is the user-facing
 /// reason; log lines carry provider, host, model, status and timing only: never the key, never the text.
 /// </summary>
 public abstract class LlmCleaner : ITranscriptCleaner
 {
-    public static readonly TimeSpan MaxRetryWait = TimeSpan.FromSeconds(2);
+    /// <summary>A retry is only worth its wait when at least this much of the budget is left after it.</summary>
+    public static readonly TimeSpan MinAttemptTime = TimeSpan.FromMilliseconds(250);
     private const int MaxAttempts = 4;
 
     protected LlmCleaner(LlmConnection connection, ILogger logger)
@@ -103,11 +104,15 @@ public abstract class LlmCleaner : ITranscriptCleaner
                 TimeSpan wait;
                 if (e.Status == 429)
                 {
+                    // Honour the server's wait, capped by what is left of the budget: a wait that would leave no time
+                    // for the retry fails now, with the reason, instead of spending the budget first.
                     wait = e.RetryAfter ?? TimeSpan.FromMilliseconds(200 * (1 << (attempt - 1)));
-                    if (wait > MaxRetryWait || wait >= remaining || attempt >= MaxAttempts)
-                        throw new CleanupFailedException(e.RetryAfter is { } asked && asked >= remaining
-                            ? $"the LLM is rate-limiting requests (HTTP 429) and asked to wait {Seconds(asked)}, beyond the {Seconds(budget)} budget"
-                            : $"the LLM is rate-limiting requests (HTTP 429) and did not answer within {Seconds(budget)}");
+                    if (attempt >= MaxAttempts)
+                        throw new CleanupFailedException($"the LLM kept refusing with HTTP 429 (rate limit) after {attempt} tries");
+                    if (wait + MinAttemptTime >= remaining)
+                        throw new CleanupFailedException(e.RetryAfter is { } asked
+                            ? $"the LLM is rate-limiting requests (HTTP 429) and asked to wait {Seconds(asked)}, more than is left of the {Seconds(budget)} budget"
+                            : $"the LLM is rate-limiting requests (HTTP 429) and the {Seconds(budget)} budget ran out");
                 }
                 else if (e.Status >= 500 && !retriedServerError && remaining > budget / 2)
                 {

@@ -41,7 +41,11 @@ public sealed class OpenAiCleaner : LlmCleaner
 
     public override string Name => LlmProviders.OpenAi;
 
-    public static bool IsOpenAiHost(Uri address) => address.Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Hosted APIs that always need a key (OpenAI, Azure OpenAI): without one they are not called at all.</summary>
+    public static bool IsOpenAiHost(Uri address) =>
+        address.Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase)
+        || address.Host.EndsWith(".openai.azure.com", StringComparison.OrdinalIgnoreCase)
+        || address.Host.EndsWith(".cognitiveservices.azure.com", StringComparison.OrdinalIgnoreCase);
 
     protected override async Task<string> CompleteAsync(LlmPrompt prompt, int maxAnswerChars, CancellationToken cancellationToken)
     {

@@ -15,6 +15,7 @@ public sealed class LlmCleanerFactoryTests : IDisposable
     [InlineData(LlmProviders.OpenAi, null, "no API key is set for OpenAI")]
     [InlineData(LlmProviders.OpenAi, "https://api.openai.com/v1", "no API key is set for OpenAI")]
     [InlineData(null, null, "no API key is set for OpenAI")]
+    [InlineData(LlmProviders.OpenAi, "https://myres.openai.azure.com/openai/v1/", "no API key is set for OpenAI")]
     [InlineData(LlmProviders.Gemini, null, "no API key is set for Gemini")]
     [InlineData("claude", null, "unknown LLM provider \"claude\"")]
     [InlineData(LlmProviders.OpenAi, "ftp://example.org/v1", "not an absolute http(s) URL")]

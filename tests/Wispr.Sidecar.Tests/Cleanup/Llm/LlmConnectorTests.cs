@@ -66,6 +66,23 @@ public sealed class LlmConnectorTests : IAsyncDisposable
         Assert.Equal(3, _server.Requests.Count);
     }
 
+    [Theory]
+    [InlineData(LlmProviders.OpenAi)]
+    [InlineData(LlmProviders.Gemini)]
+    public async Task Waits_what_Retry_After_asks_when_the_budget_allows(string provider)
+    {
+        _server.Scenario = FakeLlmScenarios.TooManyThenOk;
+        _server.FailCount = 1;
+        _server.RetryAfterSeconds = 1;
+        var sw = Stopwatch.StartNew();
+
+        var text = await Connector(_server, provider, stream: true, timeoutMs: 5000).CleanAsync(Input("retry me please"), CancellationToken.None);
+
+        Assert.Equal("Retry me please.", text);
+        Assert.Equal(2, _server.Requests.Count);
+        Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(900), $"retried after {sw.Elapsed}, before the 1 s the server asked for");
+    }
+
     [Theory, MemberData(nameof(Wires.All), MemberType = typeof(Wires))]
     public async Task A_429_asking_for_more_than_the_budget_fails_at_once(string provider, bool stream)
     {
