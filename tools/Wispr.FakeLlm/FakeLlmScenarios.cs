@@ -15,6 +15,8 @@ public static class FakeLlmScenarios
     public const string Timeout = "timeout";
     /// <summary>HTTP 200 with a body that is not valid JSON (or, streamed, an event that is not).</summary>
     public const string Malformed = "malformed";
+    /// <summary>Starts the answer (headers and a first piece), then drops the connection mid-body.</summary>
+    public const string Drop = "drop";
     /// <summary>A long answer that has nothing to do with the transcript.</summary>
     public const string Far = "far";
     /// <summary>Does what the transcript says: answers its question, writes the poem it asks for.</summary>
@@ -23,5 +25,5 @@ public static class FakeLlmScenarios
     public const string EchoWrapper = "echo-wrapper";
 
     public static IReadOnlyList<string> All { get; } =
-        [Clean, TooManyThenOk, ServerError, Unauthorized, Timeout, Malformed, Far, Obey, EchoWrapper];
+        [Clean, TooManyThenOk, ServerError, Unauthorized, Timeout, Malformed, Drop, Far, Obey, EchoWrapper];
 }

@@ -180,6 +180,21 @@ public sealed partial class FakeLlmServer : IAsyncDisposable
                 if (streamed)
                     return await RespondSse(stream, ["{\"choices\": [ {\"delta\": {\"content\": \"unterminated"], openAi, ct);
                 return await Respond(stream, 200, "application/json", "{\"id\": \"chatcmpl-fake\", \"choices\": [ {\"message\": {\"content\": \"unterminated", ct);
+            case FakeLlmScenarios.Drop:
+                if (streamed)
+                {
+                    var first = openAi ? OpenAiChunk(model, "Half ", first: true, finish: null) : GeminiCompletion(model, "Half ", last: false);
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"), ct);
+                    await WriteChunk(stream, Encoding.UTF8.GetBytes($"data: {first}\n\n"), ct);
+                }
+                else
+                {
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"id\": \"chatcmpl-"), ct);
+                    await stream.FlushAsync(ct);
+                }
+                return false; // closing the connection mid-body
             case FakeLlmScenarios.Far: answer = FakeLlmBrain.FarAnswer; break;
             case FakeLlmScenarios.Obey: answer = FakeLlmBrain.Obey(transcript); break;
             case FakeLlmScenarios.EchoWrapper: answer = FakeLlmBrain.Wrapper + clean; break;

@@ -160,6 +160,14 @@ public abstract class LlmCleaner : ITranscriptCleaner
                     Name, Host, Connection.Model, total.ElapsedMilliseconds, e.Message);
                 throw;
             }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Anything unforeseen from the SDK or the network still falls back instead of failing the dictation; only its
+                // type is logged, as its message may quote a server's reply.
+                Logger.LogWarning("LLM cleanup: {Provider} {Host} model {Model}: failed after {Ms} ms ({Error})",
+                    Name, Host, Connection.Model, sw.ElapsedMilliseconds, e.GetType().Name);
+                throw new CleanupFailedException($"the request to the LLM at {Host} failed ({e.GetType().Name})");
+            }
         }
     }
 

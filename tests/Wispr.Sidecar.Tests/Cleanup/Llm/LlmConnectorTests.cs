@@ -138,6 +138,18 @@ public sealed class LlmConnectorTests : IAsyncDisposable
     }
 
     [Theory, MemberData(nameof(Wires.All), MemberType = typeof(Wires))]
+    public async Task A_connection_dropped_mid_answer_fails_with_a_reason(string provider, bool stream)
+    {
+        _server.Scenario = FakeLlmScenarios.Drop;
+
+        var ex = await Assert.ThrowsAsync<CleanupFailedException>(() =>
+            Connector(_server, provider, stream).CleanAsync(Input("half of this"), CancellationToken.None).AsTask());
+
+        Assert.Equal($"the connection to the LLM at 127.0.0.1:{_server.BaseAddress.Port} broke", ex.Message);
+        Assert.Single(_server.Requests);
+    }
+
+    [Theory, MemberData(nameof(Wires.All), MemberType = typeof(Wires))]
     public async Task An_answer_far_from_the_transcript_is_rejected(string provider, bool stream)
     {
         _server.Scenario = FakeLlmScenarios.Far;
