@@ -32,6 +32,19 @@ public static partial class AnswerValidator
     public static int MaxAnswerChars(CleanupInput input) =>
         (int)(Math.Max(input.Text.Length, input.RawText?.Length ?? 0) * MaxLengthRatio) + MaxLengthSlack;
 
+    /// <summary>
+    /// Whether a streamed answer so far is already past <paramref name="maxChars"/>. A leading &lt;think&gt; block (a reasoning
+    /// model's) does not count: it is dropped before validation, and the time budget bounds it anyway.
+    /// </summary>
+    public static bool PastLimit(string soFar, int maxChars)
+    {
+        if (soFar.Length <= maxChars) return false;
+        var start = soFar.AsSpan().TrimStart();
+        if (!start.StartsWith("<think>", StringComparison.Ordinal)) return true;
+        var end = start.IndexOf("</think>", StringComparison.Ordinal);
+        return end >= 0 && start.Length - end - "</think>".Length > maxChars;
+    }
+
     /// <summary>Returns the answer, unwrapped, or throws <see cref="CleanupFailedException"/> saying why it is not a cleanup.</summary>
     public static string Validate(string? answer, CleanupInput input)
     {

@@ -83,7 +83,7 @@ public sealed class GeminiCleaner(LlmConnection connection, HttpClient http, ILo
                 throw new LlmHttpException(chunk["error"]?["code"]?.GetValueKind() == JsonValueKind.Number ? (int)chunk["error"]!["code"]! : 500, null);
             if (TextOf(chunk, out var finish) is { } piece) { answer.Append(piece); any = true; }
             lastFinish = finish ?? lastFinish;
-            if (answer.Length > maxAnswerChars) throw new LlmAnswerTooLongException(maxAnswerChars);
+            if (answer.Length > maxAnswerChars && AnswerValidator.PastLimit(answer.ToString(), maxAnswerChars)) throw new LlmAnswerTooLongException(maxAnswerChars);
         }
         return any ? answer.ToString() : throw new LlmReplyException(NoTextReason(lastFinish));
     }

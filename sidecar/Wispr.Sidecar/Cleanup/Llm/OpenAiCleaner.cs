@@ -66,7 +66,7 @@ public sealed class OpenAiCleaner : LlmCleaner
             {
                 foreach (var part in update.ContentUpdate)
                     answer.Append(part.Text);
-                if (answer.Length > maxAnswerChars)
+                if (answer.Length > maxAnswerChars && AnswerValidator.PastLimit(answer.ToString(), maxAnswerChars))
                     throw new LlmAnswerTooLongException(maxAnswerChars);
             }
             return answer.ToString();

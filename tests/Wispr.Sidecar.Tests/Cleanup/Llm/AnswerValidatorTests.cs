@@ -83,6 +83,16 @@ public sealed class AnswerValidatorTests
         Assert.Equal("Ship it on Friday.", AnswerValidator.Validate("<think>\nThe user wants a cleanup.\n</think>\n\nShip it on Friday.", input));
     }
 
+    [Theory]
+    [InlineData("Ship it on Friday.", 20, false)]
+    [InlineData("Ship it on Friday, and then some more words.", 20, true)]
+    [InlineData("<think>a long chain of thought about what the user wants</think>", 20, false)]
+    [InlineData("<think>a long chain of thought that has not ended yet", 20, false)]
+    [InlineData("<think>a long chain of thought</think>\nShip it on Friday.", 20, false)]
+    [InlineData("<think>a long chain of thought</think>\nShip it on Friday, and then some more.", 20, true)]
+    public void A_streamed_answer_is_cut_off_past_the_limit_not_counting_thinking(string soFar, int max, bool past) =>
+        Assert.Equal(past, AnswerValidator.PastLimit(soFar, max));
+
     [Fact]
     public void The_raw_text_counts_as_what_was_said()
     {
