@@ -60,7 +60,7 @@ public sealed partial class FakeLlmServer : IAsyncDisposable
     /// <summary>How many requests <c>429-then-ok</c> refuses before it answers.</summary>
     public int FailCount { get; set; } = 1;
 
-    /// <summary>The <c>Retry-After</c> seconds of a 429 (0 or 1 keep tests fast).</summary>
+    /// <summary>The wait a 429 asks for, in seconds (OpenAI: <c>Retry-After</c> header; Gemini: <c>retryDelay</c> in the body). 0 or 1 keep tests fast.</summary>
     public int RetryAfterSeconds { get; set; }
 
     /// <summary>How long <c>timeout</c> hangs at most before closing the connection unanswered.</summary>
@@ -174,8 +174,20 @@ public sealed partial class FakeLlmServer : IAsyncDisposable
                 var key = request.Headers.GetValueOrDefault("x-goog-api-key") ?? request.Headers.GetValueOrDefault("authorization") ?? "";
                 return await Respond(stream, 401, "application/json", ErrorBody(openAi, 401, $"Incorrect API key provided: {key.Replace("Bearer ", "")}."), ct);
             case FakeLlmScenarios.TooManyThenOk when n <= FailCount:
-                return await Respond(stream, 429, "application/json", ErrorBody(openAi, 429, "Rate limit reached; retry later."), ct,
-                    [("Retry-After", RetryAfterSeconds.ToString())]);
+                // As the real services do: OpenAI sends a Retry-After header, Gemini a RetryInfo detail in the body.
+                if (openAi)
+                    return await Respond(stream, 429, "application/json", ErrorBody(true, 429, "Rate limit reached; retry later."), ct,
+                        [("Retry-After", RetryAfterSeconds.ToString())]);
+                return await Respond(stream, 429, "application/json", JsonSerializer.Serialize(new
+                {
+                    error = new
+                    {
+                        code = 429,
+                        message = "Resource has been exhausted (e.g. check quota).",
+                        status = "RESOURCE_EXHAUSTED",
+                        details = new object[] { new Dictionary<string, string> { ["@type"] = "type.googleapis.com/google.rpc.RetryInfo", ["retryDelay"] = $"{RetryAfterSeconds}s" } },
+                    },
+                }), ct);
             case FakeLlmScenarios.Malformed:
                 if (streamed)
                     return await RespondSse(stream, ["{\"choices\": [ {\"delta\": {\"content\": \"unterminated"], openAi, ct);
