@@ -18,6 +18,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<SidecarEvents>();
         services.AddSingleton(_ => new HttpClient { Timeout = Timeout.InfiniteTimeSpan }); // downloads of 142 MiB must not time out mid-way
         services.AddSingleton<ModelDownloader>();
+        services.AddSingleton<Cleanup.ILlmCleanerFactory, Cleanup.Llm.LlmCleanerFactory>(); // LLM connectors; owns their shared HTTP handler
         services.AddSingleton<ISpeechBackendProvider, WhisperBackendProvider>();
         services.AddSingleton<ISpeechBackendProvider, ParakeetBackendProvider>();
         services.AddSingleton<BackendHost>();
