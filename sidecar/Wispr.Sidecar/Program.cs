@@ -1,4 +1,8 @@
 using Wispr.Sidecar;
+using Wispr.Sidecar.Recognition;
+
+// Before any model loads, so freed model memory goes back to the system (see NativeAllocator).
+NativeAllocator.Configure();
 
 // stdout is the JSON-RPC wire: take it first, then point Console.Out at stderr so no stray write can corrupt it.
 var wire = Console.OpenStandardOutput();

@@ -16,6 +16,125 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>Written last into a downloaded folder: "name size" per file. Present and matching = complete, never fetched again.</summary>
+    public const string CompleteMarker = ".wispr-complete";
+
+    /// <summary>True when <paramref name="folder"/> holds a finished download: the marker, and every file it lists at its size.</summary>
+    public static bool IsComplete(string folder)
+    {
+        var marker = Path.Combine(folder, CompleteMarker);
+        if (!File.Exists(marker))
+            return false;
+        foreach (var line in File.ReadAllLines(marker))
+        {
+            var space = line.LastIndexOf(' ');
+            if (space <= 0 || !long.TryParse(line.AsSpan(space + 1), out var size))
+                return false;
+            var file = new FileInfo(Path.Combine(folder, line[..space]));
+            if (!file.Exists || file.Length != size)
+                return false;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Returns <paramref name="folder"/>, first downloading every file of <paramref name="model"/> into it unless it is complete.
+    /// Files go to a staging folder beside it; each must arrive whole (its Content-Length), then <paramref name="validate"/> must
+    /// accept the staged folder (the backend loads it); only then are the files moved in and the marker written, so an
+    /// interrupted, short or unusable download never leaves a folder that looks complete.
+    /// </summary>
+    /// <exception cref="WisprException">ModelDownloadFailed: a file could not be fetched (the message names its address, the
+    /// files and the folder to put them in by hand) or the downloaded folder did not validate.</exception>
+    public async Task<(string Path, bool Downloaded)> EnsureFolderAsync(DownloadableFolder model, string folder,
+        Func<string, CancellationToken, Task> validate, Action<ModelProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(validate);
+        folder = Path.GetFullPath(folder);
+        if (IsComplete(folder))
+            return (folder, false);
+
+        var staging = folder + ".download";
+        if (Directory.Exists(staging))
+            Directory.Delete(staging, recursive: true); // left by an interrupted attempt: never trusted
+        Directory.CreateDirectory(staging);
+        logger.LogInformation("Downloading {Model} from {Url} into {Folder}", model.FolderName, model.BaseUrl, folder);
+        Uri? current = null;
+        try
+        {
+            var sizes = new List<string>();
+            foreach (var file in model.Files)
+            {
+                current = new Uri(model.BaseUrl, file);
+                var size = await DownloadFileAsync(current, Path.Combine(staging, file), file, progress, cancellationToken).ConfigureAwait(false);
+                sizes.Add($"{file} {size}");
+            }
+            current = null;
+            progress?.Invoke(new ModelProgress(ModelProgressStage.Verify, model.FolderName));
+            try
+            {
+                await validate(staging, cancellationToken).ConfigureAwait(false);
+            }
+            catch (WisprException ex) when (ex.Code is WisprErrorCodes.ModelInvalid or WisprErrorCodes.ModelNotFound or WisprErrorCodes.BackendLoadFailed)
+            {
+                throw new WisprException(WisprErrorCodes.ModelDownloadFailed,
+                    $"The files downloaded from {model.BaseUrl} do not form a usable model ({ex.Message}); they were discarded.", ex);
+            }
+            await File.WriteAllLinesAsync(Path.Combine(staging, CompleteMarker), sizes, cancellationToken).ConfigureAwait(false);
+            if (!Directory.Exists(folder))
+                Directory.Move(staging, folder); // one atomic step: the folder appears complete, marker included
+            else
+            {
+                // A folder with some files put there by hand: replace ours, marker last.
+                foreach (var file in model.Files)
+                    File.Move(Path.Combine(staging, file), Path.Combine(folder, file), overwrite: true);
+                File.Move(Path.Combine(staging, CompleteMarker), Path.Combine(folder, CompleteMarker), overwrite: true);
+            }
+            return (folder, true);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            throw new WisprException(WisprErrorCodes.ModelDownloadFailed,
+                $"Could not download {model.FolderName} from {current?.ToString() ?? model.BaseUrl.ToString()} ({ex.Message}). " +
+                $"Download {string.Join(", ", model.Files)} from {model.Address} yourself into {folder}, or point the model setting at a folder that has them.", ex);
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+                Directory.Delete(staging, recursive: true);
+        }
+    }
+
+    /// <summary>Streams one file to <paramref name="target"/>; an answer shorter than its Content-Length is an IOException.</summary>
+    private async Task<long> DownloadFileAsync(Uri url, string target, string name, Action<ModelProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        response.EnsureSuccessStatusCode();
+        var total = response.Content.Headers.ContentLength;
+        long received = 0;
+        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false))
+        await using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
+        {
+            var buffer = new byte[1 << 16];
+            var lastReport = DateTime.MinValue;
+            int n;
+            while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                received += n;
+                if (DateTime.UtcNow - lastReport >= ProgressInterval)
+                {
+                    lastReport = DateTime.UtcNow;
+                    progress?.Invoke(new ModelProgress(ModelProgressStage.Download, name, received, total));
+                }
+            }
+        }
+        if (total is { } expected && received != expected)
+            throw new IOException($"{name}: received {received} of {expected} bytes");
+        progress?.Invoke(new ModelProgress(ModelProgressStage.Download, name, received, total ?? received));
+        return received;
+    }
+
     /// <summary>Returns the cached path, downloading it first when absent. <c>Downloaded</c> says whether bytes were fetched.</summary>
     public async Task<(string Path, bool Downloaded)> EnsureAsync(DownloadableModel model, string cacheDirectory,
         Action<ModelProgress>? progress, CancellationToken cancellationToken)

@@ -140,12 +140,21 @@ public sealed class BackendHost : IAsyncDisposable
     /// After an unload: collect the managed heap and, on Linux, ask glibc to return freed native pages (ONNX Runtime's and
     /// whisper.cpp's buffers) to the system, so the working set drops instead of staying at its peak.
     /// </summary>
-    internal static void ReleaseMemory()
+    private void ReleaseMemory()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         NativeAllocator.Trim();
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            // What stays after a release, by owner: the figures bench/memory-cycle.sh --verbose reads to trace growth.
+            var gc = GC.GetGCMemoryInfo();
+            var native = NativeAllocator.Stats();
+            _logger.LogDebug("Memory released: managed heap {Heap} committed {Committed}; native in use {InUse} free {Free} arenas {Arena} mmapped {Mmapped}; threads {Threads}",
+                gc.HeapSizeBytes, gc.TotalCommittedBytes, native?.InUseBytes, native?.FreeBytes, native?.ArenaBytes, native?.MmappedBytes,
+                Process.GetCurrentProcess().Threads.Count);
+        }
     }
 
     /// <summary>Unloads the resident backend (waiting for a transcription in flight) and gives its memory back.</summary>

@@ -48,7 +48,7 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
         var providers = new ISpeechBackendProvider[]
         {
             new CountingProvider(new WhisperBackendProvider(null!, options, Loggers), counter),
-            new CountingProvider(new ParakeetBackendProvider(options, Loggers), counter),
+            new CountingProvider(new ParakeetBackendProvider(null!, options, Loggers), counter),
         };
         var host = new BackendHost(providers, options, new SidecarEvents(), NullLogger<BackendHost>.Instance);
         var audio = ParakeetBackendTests.Tone(1.5);
@@ -93,7 +93,7 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
         var fakeModel = _audio.Text("fake model", "fake.bin");
         var options = Options with { ModelPath = fakeModel };
         var host = new BackendHost(
-            [new CountingProvider(new FakeBackendProvider(TimeSpan.FromMilliseconds(5)), counter), new CountingProvider(new ParakeetBackendProvider(options, Loggers), counter)],
+            [new CountingProvider(new FakeBackendProvider(TimeSpan.FromMilliseconds(5)), counter), new CountingProvider(new ParakeetBackendProvider(null!, options, Loggers), counter)],
             options, new SidecarEvents(), NullLogger<BackendHost>.Instance);
 
         for (var i = 0; i < 20; i++)
@@ -116,7 +116,7 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
         var counter = new LiveBackendCounter();
         var options = Options;
         var host = new BackendHost(
-            [new CountingProvider(new WhisperBackendProvider(null!, options, Loggers), counter), new CountingProvider(new ParakeetBackendProvider(options, Loggers), counter)],
+            [new CountingProvider(new WhisperBackendProvider(null!, options, Loggers), counter), new CountingProvider(new ParakeetBackendProvider(null!, options, Loggers), counter)],
             options, new SidecarEvents(), NullLogger<BackendHost>.Instance);
         await host.PrepareAsync(CancellationToken.None);
         Assert.Equal("whisper", host.ResidentBackend);
@@ -224,7 +224,7 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
     public async Task Unload_drops_every_reference_so_both_backends_are_collected()
     {
         var options = Options;
-        var host = new BackendHost([new WhisperBackendProvider(null!, options, Loggers), new ParakeetBackendProvider(options, Loggers)],
+        var host = new BackendHost([new WhisperBackendProvider(null!, options, Loggers), new ParakeetBackendProvider(null!, options, Loggers)],
             options, new SidecarEvents(), NullLogger<BackendHost>.Instance);
         try
         {

@@ -106,7 +106,8 @@ public sealed class ParakeetBackend : ISpeechBackend
 
     private static InferenceSession OpenSession(string path, ParakeetBackendOptions options, ILogger logger)
     {
-        var sessionOptions = new SessionOptions
+        // Its native handle is copied into the session when it is created, so it is freed now, not left to the finalizer.
+        using var sessionOptions = new SessionOptions
         {
             IntraOpNumThreads = Math.Max(1, options.Threads),
             InterOpNumThreads = 1,

@@ -6,10 +6,10 @@ namespace Wispr.Sidecar.Recognition.Parakeet;
 
 /// <summary>
 /// Finds the Parakeet model folder (an explicit one, else --parakeetModel, else parakeet-tdt-0.6b-v2 in the user cache) and loads it.
-/// The backend is always listed as available; it is not downloaded automatically (five files from the model hub, one of 2.4 GB),
-/// so a missing folder is a ModelNotFound error that says which files to put where.
+/// The cache folder is downloaded once (int8 ONNX export, about 670 MB) when it holds neither a finished download nor files put
+/// there by hand; explicit folders are never downloaded into.
 /// </summary>
-public sealed class ParakeetBackendProvider(SidecarOptions options, ILoggerFactory loggers) : ISpeechBackendProvider
+public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarOptions options, ILoggerFactory loggers) : ISpeechBackendProvider
 {
     public string Id => "parakeet";
 
@@ -20,10 +20,33 @@ public sealed class ParakeetBackendProvider(SidecarOptions options, ILoggerFacto
     /// <summary>The folder used when no explicit one is given.</summary>
     public string DefaultFolder => options.ParakeetModelPath ?? ParakeetModelLayout.DefaultFolder();
 
-    public Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken)
+    public async Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken)
     {
-        var layout = ParakeetModelLayout.Locate(modelPathOverride ?? DefaultFolder);
-        return Task.FromResult((layout.Folder, false));
+        var explicitFolder = modelPathOverride ?? options.ParakeetModelPath;
+        if (explicitFolder is not null)
+            return (ParakeetModelLayout.Locate(explicitFolder).Folder, false);
+
+        var folder = ParakeetModelLayout.DefaultFolder();
+        if (!ModelDownloader.IsComplete(folder) && Directory.Exists(folder))
+        {
+            try
+            {
+                return (ParakeetModelLayout.Locate(folder).Folder, false); // put there by hand (full precision, say)
+            }
+            catch (WisprException ex) when (ex.Code == WisprErrorCodes.ModelNotFound)
+            {
+                // Some files missing: download the set.
+            }
+        }
+        return await downloader.EnsureFolderAsync(ModelCatalog.ParakeetTdtV2, folder, ValidateAsync, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A downloaded folder counts only if the backend loads it: ONNX Runtime parses both networks, shapes and a probe step agree.</summary>
+    private async Task ValidateAsync(string folder, CancellationToken cancellationToken)
+    {
+        var backend = await ParakeetBackend.LoadAsync(new ParakeetBackendOptions(folder) { Threads = 1 }, loggers.CreateLogger<ParakeetBackend>(), cancellationToken)
+            .ConfigureAwait(false);
+        await backend.DisposeAsync().ConfigureAwait(false);
     }
 
     public async Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) =>

@@ -1,0 +1,39 @@
+using System.Runtime.InteropServices;
+using Wispr.Sidecar.Recognition;
+using Wispr.Sidecar.Tests.Models;
+
+namespace Wispr.Sidecar.Tests.Recognition;
+
+/// <summary>
+/// glibc's mmap threshold, fixed by <see cref="NativeAllocator.Configure"/>: a large block freed must not pull later large
+/// blocks into the malloc arenas, where their memory stays after they are freed. Runs alone: mallinfo2 counts the whole process.
+/// </summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class NativeAllocatorTests
+{
+    private const long MiB = 1024 * 1024;
+
+    [Fact]
+    public void After_a_large_block_is_freed_the_next_ones_still_get_their_own_mapping_and_go_back_on_free()
+    {
+        if (!OperatingSystem.IsLinux() || NativeAllocator.Stats() is null)
+            return; // glibc only: elsewhere Configure and Stats are no-ops, which the sidecar relies on
+        Assert.True(NativeAllocator.Configure());
+
+        // With glibc's dynamic threshold, freeing this mmapped 24 MiB block would raise the threshold to 24 MiB.
+        Marshal.FreeHGlobal(Marshal.AllocHGlobal((nint)(24 * MiB)));
+        var before = NativeAllocator.Stats()!;
+        var block = Marshal.AllocHGlobal((nint)(4 * MiB));
+        try
+        {
+            var holding = NativeAllocator.Stats()!;
+            Assert.True(holding.MmappedBytes - before.MmappedBytes >= 4 * MiB,
+                $"a 4 MiB block came from the arenas (mmapped {before.MmappedBytes} -> {holding.MmappedBytes}, arenas {before.ArenaBytes} -> {holding.ArenaBytes})");
+        }
+        finally
+        {
+            Marshal.FreeHGlobal(block);
+        }
+        Assert.True(NativeAllocator.Stats()!.MmappedBytes - before.MmappedBytes < MiB, "the freed block stayed mapped");
+    }
+}
