@@ -78,7 +78,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
     private static readonly HashSet<string> ProseLanguages =
         ["plaintext", "markdown", "latex", "tex", "restructuredtext", "asciidoc", "git-commit", "scminput", "text", "mdx"];
 
-    [GeneratedRegex(@"\r?\n|[\p{L}\p{N}_'’]+(?:[.\-/][\p{L}\p{N}_]+)*-?|\S")]
+    [GeneratedRegex(@"\r?\n|[\p{L}\p{N}_'’]+(?:[.\-/@][\p{L}\p{N}_]+)*-?|\S")]
     private static partial Regex TokenPattern();
 
     private static List<Token> Tokenize(string text)
@@ -91,6 +91,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             var kind = v[0] is '\n' or '\r' ? Kind.Break : char.IsLetterOrDigit(v[0]) || v[0] == '_' || v[0] == '\'' ? Kind.Word : Kind.Punct;
             var t = new Token(kind == Kind.Break ? "\n" : v, kind) { SpaceBefore = m.Index > last && text[last..m.Index].Any(char.IsWhiteSpace) };
             t.Terminal = kind == Kind.Punct && v is "." or "?" or "!";
+            t.Code = kind == Kind.Word && IsCodeLike(v); // "userName", "package.json": already code, never recased
             tokens.Add(t);
             last = m.Index + m.Length;
         }
@@ -235,7 +236,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             if (command.Phrase is null)
                 continue;
             int from = i + command.Phrase.Length, to = from;
-            while (to < t.Count && t[to].Kind == Kind.Word && !WordsAt(t, to, ["end", "case"]) && SymbolAt(s, to) is null)
+            while (to < t.Count && t[to].Kind == Kind.Word && !WordsAt(t, to, ["end", "case"]) && !Symbols.Any(sym => WordsAt(t, to, sym.Phrase)))
                 to++;
             if (to == from)
                 continue;
@@ -375,7 +376,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             Token made = sym.Kind switch
             {
                 Sym.Clause => Made(text, glueLeft: true, glueRight: false, terminal: text is "." or "?" or "!"),
-                Sym.Open => Made(text, glueLeft: !spaceBefore || (text == "(" && i > 0 && (t[i - 1].Code || s.CodeTarget)), glueRight: true),
+                Sym.Open => Made(text, glueLeft: !spaceBefore || (text is "(" or "[" && i > 0 && (t[i - 1].Code || s.CodeTarget)), glueRight: true),
                 Sym.Close => Made(text, glueLeft: true, glueRight: false),
                 Sym.Join => Made(text, glueLeft: true, glueRight: true, code: true),
                 Sym.Spaced => Made(text, glueLeft: false, glueRight: false),
@@ -391,7 +392,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
                 while (i > 0 && t[i - 1].Kind == Kind.Punct && !t[i - 1].Produced && t[i - 1].Text is "," or "." or ";" or ":" or "?" or "!")
                     t.RemoveAt(--i);
             }
-            if (sym.Kind == Sym.Join)
+            if (sym.Kind == Sym.Join && text is not ("-" or "/"))
             {
                 // "console dot log" is code: neither half is recased or ends a sentence.
                 if (i > 0)
@@ -438,8 +439,8 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
         var t = s.Tokens;
         if (s.CodeTarget)
         {
-            // Typed into code: no capitals or closing period; the recogniser's closing "." after code goes.
-            if (t.Count >= 2 && t[^1].Text == "." && !t[^1].Produced && (t[^2].Code || t[^2].Produced))
+            // Typed into code: no capitals or closing period; the recogniser's closing "." goes (statements do not end in one).
+            if (t.Count >= 1 && t[^1].Text == "." && !t[^1].Produced)
                 t.RemoveAt(t.Count - 1);
             return;
         }
