@@ -135,14 +135,22 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             if (n == 0)
                 continue;
             if (IsPunct(t, i + n, ","))
+            {
                 n++;
+                // ", um," is a pause the recogniser punctuated twice: "we should, uh, call" → "we should call".
+                if (IsPunct(t, i - 1, ","))
+                {
+                    i--;
+                    n++;
+                }
+            }
             t.RemoveRange(i, n);
             i--;
         }
     }
 
     /// <summary>Doubled words that are grammar or emphasis, not a stutter ("had had", "that that", "very very").</summary>
-    private static readonly HashSet<string> DoublesAllowed = ["had", "that", "is", "very", "no", "yes", "bye", "ha", "so", "really", "knock", "blah", "do"];
+    private static readonly HashSet<string> DoublesAllowed = ["had", "that", "very", "no", "yes", "bye", "ha", "so", "really", "knock", "blah", "do"];
 
     private static void RemoveStutters(State s)
     {

@@ -11,12 +11,13 @@ public sealed class RuleCleanerTests
     {
         // Filler words.
         { "Um, I think we should ship it.", Prose, null, "I think we should ship it." },
-        { "So, uh, the build is green.", Prose, null, "So, the build is green." },
+        { "So, uh, the build is green.", Prose, null, "So the build is green." },
+        { "We should, um, call it.", Prose, null, "We should call it." },
         { "We need er more tests.", Prose, null, "We need more tests." },
         { "Hmm, that is odd.", Prose, null, "That is odd." },
         { "It works, uh.", Prose, null, "It works." },
         { "You know, it crashes on start.", Prose, null, "It crashes on start." },
-        { "It is, you know, slow.", Prose, null, "It is, slow." },
+        { "It is, you know, slow.", Prose, null, "It is slow." },
         { "I mean, the cache is stale.", Prose, null, "The cache is stale." },
         // Non-changes: meaningful words that look like fillers.
         { "I like it.", Prose, null, "I like it." },
@@ -29,6 +30,7 @@ public sealed class RuleCleanerTests
         { "I I I think so.", Prose, null, "I think so." },
         { "I, I want this.", Prose, null, "I want this." },
         { "Open the w- window.", Prose, null, "Open the window." },
+        { "This is is fine.", Prose, null, "This is fine." },
         // Non-changes: doubles that are grammar, emphasis or numbers.
         { "I know that that works.", Prose, null, "I know that that works." },
         { "She had had enough.", Prose, null, "She had had enough." },
