@@ -76,7 +76,7 @@ if (model is not null && wav is not null)
     var dictation = services.GetRequiredService<DictationService>();
     var context = new DictationContext(PromptModes.Prose, "markdown", vocabulary);
     await dictation.TranscribeFileAsync(wav, null, null, context, CancellationToken.None); // load + warm-up
-    for (int r = 0; r < 3; r++)
+    for (int r = 0; r < 5; r++)
     {
         var result = await dictation.TranscribeFileAsync(wav, null, null, context, CancellationToken.None);
         Console.WriteLine($"{Path.GetFileName(wav)} ({result.AudioDurationMs} ms audio, {Path.GetFileName(model)}): asrMs {result.Timings.AsrMs}, " +
