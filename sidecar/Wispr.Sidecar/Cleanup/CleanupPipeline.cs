@@ -50,7 +50,10 @@ public sealed class CleanupPipeline
             throw Invalid($"The cleanup timeout must be between {MinTimeoutMs} and {MaxTimeoutMs} ms (got {s.TimeoutMs}).");
         lock (_gate)
             _settings = s;
-        _logger.LogInformation("Cleanup configured: {Settings}", s); // ToString hides the key
+        // Host only: a base address may carry a key in its query (Azure's ?api-key=) or user info.
+        _logger.LogInformation("Cleanup configured: mode {Mode}, provider {Provider}, server {Host}, model {Model}, key {Key}, timeout {Timeout} ms",
+            s.Mode, s.Provider ?? "none", s.BaseUrl is null ? "default" : new Uri(s.BaseUrl).GetLeftPart(UriPartial.Authority).Replace(new Uri(s.BaseUrl).UserInfo + "@", ""),
+            s.Model ?? "default", s.ApiKey is null ? "not set" : "set", s.TimeoutMs);
         return ToResult(s);
     }
 

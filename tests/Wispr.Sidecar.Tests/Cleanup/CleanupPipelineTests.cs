@@ -154,6 +154,26 @@ public sealed class CleanupPipelineTests
         Assert.DoesNotContain("sk-very-secret", result.ToString());
     }
 
+    [Fact]
+    public void Configuring_logs_neither_the_key_nor_secrets_in_the_base_address()
+    {
+        var logger = new Recognition.ListLogger();
+        var pipeline = new CleanupPipeline(new ServiceCollection().BuildServiceProvider(), new Typed<CleanupPipeline>(logger));
+        pipeline.Configure(new CleanupSettings(CleanupModes.Llm, LlmProviders.OpenAi, "https://user:pw@example.openai.azure.com/v1?api-key=sk-in-url", null, "sk-direct", null));
+        var logged = string.Join('\n', logger.Entries.Select(e => e.Message));
+        Assert.Contains("https://example.openai.azure.com", logged);
+        Assert.DoesNotContain("sk-", logged);
+        Assert.DoesNotContain("pw", logged);
+    }
+
+    private sealed class Typed<T>(Microsoft.Extensions.Logging.ILogger inner) : Microsoft.Extensions.Logging.ILogger<T>
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => inner.BeginScope(state);
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => inner.IsEnabled(logLevel);
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception,
+            Func<TState, Exception?, string> formatter) => inner.Log(logLevel, eventId, state, exception, formatter);
+    }
+
     private sealed class DecliningFactory : ILlmCleanerFactory
     {
         public ITranscriptCleaner? Create(CleanupSettings settings, out string? unavailableReason)
