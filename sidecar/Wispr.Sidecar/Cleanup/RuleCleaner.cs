@@ -246,11 +246,11 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             int from = i + command.Phrase.Length, to = from;
             while (to < t.Count && t[to].Kind == Kind.Word && !WordsAt(t, to, ["end", "case"]) && !Symbols.Any(sym => WordsAt(t, to, sym.Phrase)))
                 to++;
-            if (to == from)
-                continue;
             var pieces = new List<string>();
             for (int k = from; k < to; k++)
                 pieces.AddRange(VocabularyMatcher.IdentifierPieces(t[k].Text).Where(p => p != "dot"));
+            if (pieces.Count == 0)
+                continue;
             int removeTo = WordsAt(t, to, ["end", "case"]) ? to + 2 : to;
             var made = new Token(Recase(pieces, command.Style), Kind.Word) { SpaceBefore = t[i].SpaceBefore, Code = true };
             t.RemoveRange(i, removeTo - i);
@@ -455,7 +455,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
         for (int i = 0; i < t.Count; i++)
         {
             var x = t[i];
-            if (x.Kind != Kind.Word || x.Code)
+            if (x.Kind != Kind.Word || x.Code || x.Text.Length == 0)
                 continue;
             var lower = x.Lower;
             if (lower is "i'm" or "i've" or "i'll" or "i'd" or "i’m" or "i’ve" or "i’ll" or "i’d")

@@ -113,6 +113,23 @@ public sealed class RuleCleanerTests
     }
 
     [Fact]
+    public void Any_mix_of_command_words_and_punctuation_cleans_without_throwing_or_stray_spaces()
+    {
+        string[] parts = ["camel", "case", "end", "dot", "period", "comma", "open", "close", "paren", "quote", "new", "line", "equals",
+            "arrow", "um", "the", "the", "i", "you", "know", "'", ",", ".", "?", "(", ")", "-", "w-", "getUserById", "\n", "x", "a", "double"];
+        var random = new Random(7);
+        var cleaner = new RuleCleaner();
+        string[] modes = [Prose, Comment, Commit];
+        string?[] languages = [null, "markdown", "typescript", "c"];
+        for (int n = 0; n < 3000; n++)
+        {
+            var text = string.Join(random.Next(4) == 0 ? "" : " ", Enumerable.Range(0, random.Next(1, 12)).Select(_ => parts[random.Next(parts.Length)]));
+            var cleaned = cleaner.Clean(text, new DictationContext(modes[n % 3], languages[n % 4], new VocabularySpec(["getUserById"], [new("GitHub")])));
+            Assert.False(cleaned.StartsWith(' ') || cleaned.EndsWith(' ') || cleaned.Contains("  "), $"{text} → \"{cleaned}\"");
+        }
+    }
+
+    [Fact]
     public void Cleaning_twice_changes_nothing_more()
     {
         var cleaner = new RuleCleaner();
