@@ -134,7 +134,10 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
                 n = 2;
             if (n == 0)
                 continue;
-            if (IsPunct(t, i + n, ","))
+            // "think. Um. Okay": the filler's own sentence goes with it.
+            if (i + n < t.Count && t[i + n].Terminal && !t[i + n].Produced && (i == 0 || t[i - 1].Terminal))
+                n++;
+            else if (IsPunct(t, i + n, ","))
             {
                 n++;
                 // ", um," is a pause the recogniser punctuated twice: "we should, uh, call" → "we should call".
@@ -305,7 +308,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             S("close square bracket", "]", Sym.Close), S("close bracket", "]", Sym.Close), S("right bracket", "]", Sym.Close),
             S("open curly brace", "{", Sym.Open), S("open curly", "{", Sym.Open), S("open brace", "{", Sym.Open), S("left brace", "{", Sym.Open),
             S("close curly brace", "}", Sym.Close), S("close curly", "}", Sym.Close), S("close brace", "}", Sym.Close), S("right brace", "}", Sym.Close),
-            S("open quote", "\"", Sym.Open), S("begin quote", "\"", Sym.Open), S("close quote", "\"", Sym.Close), S("end quote", "\"", Sym.Close), S("unquote", "\"", Sym.Close),
+            S("open quote", "\"", Sym.Open), S("begin quote", "\"", Sym.Open), S("quote", "\"", Sym.Open, true), S("close quote", "\"", Sym.Close), S("end quote", "\"", Sym.Close), S("unquote", "\"", Sym.Close),
             S("double dash", "--", Sym.Open), S("dash", "-", Sym.Spaced, true), S("hyphen", "-", Sym.Join, true),
             S("underscore", "_", Sym.Join), S("forward slash", "/", Sym.Join), S("slash", "/", Sym.Join, true), S("backslash", "\\", Sym.Join),
             S("dot", ".", Sym.Join, true), S("ampersand", "&", Sym.Spaced), S("at sign", "@", Sym.Join),
@@ -320,9 +323,25 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
     /// <summary>Before these a punctuation word is the noun ("the period of the signal", "a comma", "a new line of products").</summary>
     private static readonly HashSet<string> NounMarkers =
     [
-        "the", "a", "an", "this", "that", "these", "those", "each", "every", "any", "some", "no", "one", "my", "your", "his", "her",
+        "the", "a", "an", "this", "that", "these", "those", "each", "every", "any", "some", "no", "my", "your", "his", "her",
         "its", "our", "their", "trial", "grace", "billing", "same", "whole", "entire", "long", "short", "first", "last", "next", "per", "missing", "extra",
     ];
+
+    private static readonly HashSet<string> BreakNounBefore =
+    [
+        "add", "adds", "added", "adding", "insert", "inserts", "inserted", "inserting", "strip", "strips", "stripped", "handle", "handles",
+        "trailing", "with", "without", "on", "any",
+    ];
+    private static readonly HashSet<string> BreakNounAfter =
+        ["character", "characters", "handling", "support", "separated", "delimited", "escape", "escapes", "of", "is", "are", "was", "between", "endings"];
+
+    private static bool QuoteCloses(List<Token> t, int from)
+    {
+        for (int k = from; k < t.Count; k++)
+            if (WordsAt(t, k, ["unquote"]) || WordsAt(t, k, ["end", "quote"]) || WordsAt(t, k, ["close", "quote"]))
+                return true;
+        return false;
+    }
 
     /// <summary>Languages whose arrow is "->" (member access in C/C++/PHP, lambdas and return types elsewhere).</summary>
     private static readonly HashSet<string> ThinArrowLanguages =
@@ -341,6 +360,15 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
                 continue;
             // "the period of the signal": the noun also shows in what follows.
             if (sym.Text == "." && sym.Kind == Sym.Clause && IsWord(t, i + sym.Phrase.Length) && t[i + sym.Phrase.Length].Lower is "of" or "between" or "when" or "during")
+                continue;
+            // "add new line handling", "strip trailing new lines": the line break talked about, not asked for.
+            if (sym.Kind == Sym.Break && ((IsWord(t, i - 1) && BreakNounBefore.Contains(t[i - 1].Lower)) ||
+                                          (IsWord(t, i + sym.Phrase.Length) && BreakNounAfter.Contains(t[i + sym.Phrase.Length].Lower))))
+                continue;
+            // A bare "quote" opens only when an "unquote"/"end quote" follows later (not at once: "quote unquote" is the idiom).
+            if (sym.Phrase is ["quote"] && !QuoteCloses(t, i + 2))
+                continue;
+            if (sym.Phrase is ["unquote"] && !t.Take(i).Any(x => x.Produced && x.Text == "\"" && !x.GlueLeft))
                 continue;
             switch (sym.Kind)
             {
@@ -400,6 +428,10 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
                 while (i > 0 && t[i - 1].Kind == Kind.Punct && !t[i - 1].Produced && t[i - 1].Text is "," or "." or ";" or ":" or "?" or "!")
                     t.RemoveAt(--i);
             }
+            if (text == "\"" && sym.Kind == Sym.Open && i < t.Count && IsPunct(t, i, ","))
+                t.RemoveAt(i); // 'said, quote, no' → 'said, "no'
+            if (text == "\"" && sym.Kind == Sym.Close && i > 0 && IsPunct(t, i - 1, ","))
+                t.RemoveAt(--i);
             if (sym.Kind == Sym.Join && text is not ("-" or "/"))
             {
                 // "console dot log" is code: neither half is recased or ends a sentence.
