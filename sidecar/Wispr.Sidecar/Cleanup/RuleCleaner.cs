@@ -78,6 +78,8 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
     private static readonly HashSet<string> ProseLanguages =
         ["plaintext", "markdown", "latex", "tex", "restructuredtext", "asciidoc", "git-commit", "scminput", "text", "mdx"];
 
+    private static readonly HashSet<string> Abbreviations = ["e.g", "i.e", "etc", "vs", "cf", "approx", "incl", "esp", "mr", "mrs", "ms", "dr", "st"];
+
     [GeneratedRegex(@"\r?\n|[\p{L}\p{N}_'’]+(?:[.\-/@][\p{L}\p{N}_]+)*-?|\S")]
     private static partial Regex TokenPattern();
 
@@ -91,6 +93,9 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             var kind = v[0] is '\n' or '\r' ? Kind.Break : char.IsLetterOrDigit(v[0]) || v[0] == '_' || v[0] == '\'' ? Kind.Word : Kind.Punct;
             var t = new Token(kind == Kind.Break ? "\n" : v, kind) { SpaceBefore = m.Index > last && text[last..m.Index].Any(char.IsWhiteSpace) };
             t.Terminal = kind == Kind.Punct && v is "." or "?" or "!";
+            // "e.g." and "etc." do not end the sentence.
+            if (v == "." && !t.SpaceBefore && tokens.Count > 0 && tokens[^1].Kind == Kind.Word && Abbreviations.Contains(tokens[^1].Lower))
+                t.Terminal = false;
             t.Code = kind == Kind.Word && IsCodeLike(v); // "userName", "package.json": already code, never recased
             tokens.Add(t);
             last = m.Index + m.Length;

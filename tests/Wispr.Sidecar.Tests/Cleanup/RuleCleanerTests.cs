@@ -43,6 +43,9 @@ public sealed class RuleCleanerTests
         { "does it work?", Prose, null, "Does it work?" },
         { "ship it!", Prose, "markdown", "Ship it!" },
         { "Already clean.", Prose, "plaintext", "Already clean." },
+        { "Caches, e.g. the disk cache, are slow.", Prose, null, "Caches, e.g. the disk cache, are slow." },
+        { "Ask Dr. Smith", Prose, null, "Ask Dr. Smith." },
+        { "Uh, uh.", Prose, null, "" },
         // Spoken punctuation.
         { "hello comma world period", Prose, null, "Hello, world." },
         { "Hello, comma, world period.", Prose, null, "Hello, world." },
