@@ -14,7 +14,7 @@ public static class TranscribeCommand
         try
         {
             var result = await services.GetRequiredService<DictationService>()
-                .TranscribeFileAsync(Path.GetFullPath(path), null, null, CancellationToken.None).ConfigureAwait(false);
+                .TranscribeFileAsync(Path.GetFullPath(path), null, null, null, CancellationToken.None).ConfigureAwait(false);
             await using var stdout = new StreamWriter(output, leaveOpen: true);
             await stdout.WriteLineAsync(result.Text).ConfigureAwait(false);
             Console.Error.WriteLine($"({result.AudioDurationMs / 1000.0:0.0} s of audio, {result.Backend} {Path.GetFileName(result.ModelPath)}, " +

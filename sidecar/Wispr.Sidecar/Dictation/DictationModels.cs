@@ -61,8 +61,8 @@ public sealed record TranscriptResult(
     string Backend,
     string ModelPath,
     TranscriptTimings Timings,
-    string? RawText = null,
-    CleanupInfo? Cleanup = null);
+    string RawText,
+    CleanupInfo Cleanup);
 
 internal static class DictationWire
 {
@@ -74,6 +74,7 @@ internal static class DictationWire
         _ => throw new ArgumentOutOfRangeException(nameof(state)),
     };
 
-    public static TranscribeOptions ToOptions(string? language, string? prompt) =>
-        new(string.IsNullOrWhiteSpace(language) ? "en" : language, string.IsNullOrWhiteSpace(prompt) ? null : prompt);
+    /// <summary>The recogniser's options; Whisper's prompt is the user's prompt followed by the context's vocabulary.</summary>
+    public static TranscribeOptions ToOptions(string? language, string? prompt, DictationContext? context = null) =>
+        new(string.IsNullOrWhiteSpace(language) ? "en" : language, WhisperPrompt.Build(prompt, context?.Vocabulary));
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using NAudio.Wave;
 using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Cleanup;
 using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Recognition;
 using Wispr.Sidecar.Rpc;
@@ -18,6 +19,7 @@ public sealed class DictationService : IAsyncDisposable
     private const float SilencePeak = 1e-3f; // -60 dBFS: below this the input is muted or disconnected
 
     private readonly BackendHost _backends;
+    private readonly CleanupPipeline _cleanup;
     private readonly IAudioSourceFactory _sources;
     private readonly SidecarEvents _events;
     private readonly ILogger<DictationService> _logger;
@@ -29,9 +31,11 @@ public sealed class DictationService : IAsyncDisposable
 
     private readonly VadProvider _vad;
 
-    public DictationService(BackendHost backends, IAudioSourceFactory sources, VadProvider vad, SidecarEvents events, SidecarOptions options, ILogger<DictationService> logger)
+    public DictationService(BackendHost backends, IAudioSourceFactory sources, VadProvider vad, SidecarEvents events, SidecarOptions options,
+        CleanupPipeline cleanup, ILogger<DictationService> logger)
     {
         _backends = backends;
+        _cleanup = cleanup;
         _sources = sources;
         _vad = vad;
         _events = events;
@@ -75,7 +79,7 @@ public sealed class DictationService : IAsyncDisposable
                 _ = source.DisposeAsync();
                 throw NotIdleLocked();
             }
-            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, DictationWire.ToOptions(request.Language, request.Prompt))
+            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, DictationWire.ToOptions(request.Language, request.Prompt, request.Context), request.Context)
             {
                 Vad = vad,
                 Speech = speech,
@@ -147,7 +151,7 @@ public sealed class DictationService : IAsyncDisposable
             }
             var audio = _buffer.TakeAndReset(keep); // the pipeline's one copy; the buffer keeps its capacity for next time
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Cancel.Token);
-            return await TranscribeAsync(audio, session.Options, session.Id, stopClock, saveOnFailure: true, linked.Token).ConfigureAwait(false);
+            return await TranscribeAsync(audio, session.Options, session.Context, session.Id, stopClock, saveOnFailure: true, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (session.Cancel.IsCancellationRequested)
         {
@@ -193,14 +197,32 @@ public sealed class DictationService : IAsyncDisposable
     }
 
     /// <summary>Transcribes a whole file at full speed; independent of the dictation stage except for sharing the backend.</summary>
-    public async Task<TranscriptResult> TranscribeFileAsync(string path, string? language, string? prompt, CancellationToken cancellationToken)
+    public async Task<TranscriptResult> TranscribeFileAsync(string path, string? language, string? prompt, DictationContext? context,
+        CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
         var audio = await Task.Run(() => WavDecoder.ReadMono16k(path), cancellationToken).ConfigureAwait(false);
-        return await TranscribeAsync(audio, DictationWire.ToOptions(language, prompt), null, clock, saveOnFailure: false, cancellationToken).ConfigureAwait(false);
+        return await TranscribeAsync(audio, DictationWire.ToOptions(language, prompt, context), context, null, clock, saveOnFailure: false, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<TranscriptResult> TranscribeAsync(float[] audio, TranscribeOptions options, string? dictationId, Stopwatch clock,
+    private async Task<TranscriptResult> TranscribeAsync(float[] audio, TranscribeOptions options, DictationContext? context, string? dictationId,
+        Stopwatch clock, bool saveOnFailure, CancellationToken cancellationToken)
+    {
+        var raw = await RecognizeAsync(audio, options, dictationId, clock, saveOnFailure, cancellationToken).ConfigureAwait(false);
+        // Outside the backend lock: an LLM round trip must not hold up a backend switch. Never throws but for cancellation.
+        var cleaned = await _cleanup.CleanAsync(raw.RawText, context, cancellationToken).ConfigureAwait(false);
+        var result = raw with
+        {
+            Text = cleaned.Text,
+            Cleanup = cleaned.Info,
+            Timings = raw.Timings with { StopToTextMs = clock.ElapsedMilliseconds, CleanupMs = cleaned.ElapsedMs },
+        };
+        _logger.LogInformation("Cleanup {Requested} → {Path} in {Ms} ms{Fallback}", cleaned.Info.Requested, cleaned.Info.Path, cleaned.ElapsedMs,
+            cleaned.Info.FallbackReason is { } reason ? $" (fallback: {reason})" : "");
+        return result;
+    }
+
+    private async Task<TranscriptResult> RecognizeAsync(float[] audio, TranscribeOptions options, string? dictationId, Stopwatch clock,
         bool saveOnFailure, CancellationToken cancellationToken)
     {
         var durationMs = (long)audio.Length * 1000 / WavDecoder.SampleRate;
@@ -231,7 +253,8 @@ public sealed class DictationService : IAsyncDisposable
                 }
                 var text = string.Join(' ', segments.Select(s => s.Text)).Trim();
                 var result = new TranscriptResult(dictationId, text, segments, durationMs, backend.Name, backend.ModelPath,
-                    new TranscriptTimings(clock.ElapsedMilliseconds, asrClock.ElapsedMilliseconds, loadMs));
+                    new TranscriptTimings(clock.ElapsedMilliseconds, asrClock.ElapsedMilliseconds, loadMs), RawText: text,
+                    Cleanup: new CleanupInfo(CleanupModes.Off, CleanupPaths.Raw, null, null, 0, null));
                 _logger.LogInformation("Transcribed {Ms} ms of audio with {Backend} in {Asr} ms ({Total} ms stop-to-text, load {Load} ms)",
                     durationMs, backend.Name, result.Timings.AsrMs, result.Timings.StopToTextMs, loadMs);
                 return result;
@@ -371,8 +394,9 @@ public sealed class DictationService : IAsyncDisposable
             await CancelAsync(session.Id).ConfigureAwait(false);
     }
 
-    private sealed class Session(string id, IAudioSource source, TranscribeOptions options) : IDisposable
+    private sealed class Session(string id, IAudioSource source, TranscribeOptions options, DictationContext? context) : IDisposable
     {
+        public DictationContext? Context { get; } = context;
         public string Id { get; } = id;
         public IAudioSource Source { get; } = source;
         public TranscribeOptions Options { get; } = options;

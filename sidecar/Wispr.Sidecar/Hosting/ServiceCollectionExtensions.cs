@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Cleanup;
 using Wispr.Sidecar.Dictation;
 using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Recognition;
@@ -25,6 +26,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(_ => Microphones.ForThisPlatform());
         services.AddSingleton<IAudioSourceFactory, AudioSourceFactory>();
         services.AddSingleton<VadProvider>();
+        services.AddSingleton<CleanupPipeline>(); // the LLM stage, when built in, is an ILlmCleanerFactory registered here
         services.AddSingleton<DictationService>();
         services.AddSingleton<SidecarRpcTarget>();
         return services;

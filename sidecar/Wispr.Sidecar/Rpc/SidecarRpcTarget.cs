@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
 using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Cleanup;
 using Wispr.Sidecar.Dictation;
 using Wispr.Sidecar.Recognition;
 
@@ -18,6 +19,7 @@ public sealed class SidecarRpcTarget(
     DictationService dictation,
     BackendHost backends,
     IMicrophone microphone,
+    CleanupPipeline cleanup,
     IHostApplicationLifetime lifetime,
     ILogger<SidecarRpcTarget> logger)
 {
@@ -84,7 +86,20 @@ public sealed class SidecarRpcTarget(
     {
         if (string.IsNullOrWhiteSpace(p?.Path))
             throw new WisprException(WisprErrorCodes.InvalidParams, "transcribeFile needs a path.");
-        return dictation.TranscribeFileAsync(p.Path, p.Language, p.Prompt, cancellationToken);
+        return dictation.TranscribeFileAsync(p.Path, p.Language, p.Prompt, p.Context, cancellationToken);
+    });
+
+    [JsonRpcMethod(Methods.CleanupConfigure)]
+    public Task<CleanupSettingsResult> ConfigureCleanupAsync(CleanupSettings? p) =>
+        Guard(() => Task.FromResult(cleanup.Configure(p)));
+
+    [JsonRpcMethod(Methods.CleanupApply)]
+    public Task<CleanupApplyResult> ApplyCleanupAsync(CleanupApplyParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        if (p?.Text is null)
+            throw new WisprException(WisprErrorCodes.InvalidParams, "cleanup/apply needs a text.");
+        var outcome = await cleanup.CleanAsync(p.Text, p.Context, cancellationToken).ConfigureAwait(false);
+        return new CleanupApplyResult(outcome.Text, p.Text, outcome.Info, outcome.ElapsedMs);
     });
 
     [JsonRpcMethod(Methods.BackendSelect)]

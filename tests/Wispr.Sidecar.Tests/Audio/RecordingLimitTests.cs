@@ -39,7 +39,7 @@ public sealed class RecordingLimitTests : IAsyncLifetime
         Assert.Equal([M.DictationLimitApproaching, M.DictationSourceEnded], order);
 
         var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
-        Assert.Equal("heard 48000 samples", result.GetProperty("text").GetString());
+        Assert.Equal("heard 48000 samples", result.GetProperty("rawText").GetString());
     }
 
     [Fact]
@@ -49,7 +49,7 @@ public sealed class RecordingLimitTests : IAsyncLifetime
         var (id, ended) = await _sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false }, maxDurationMs = 1000 });
         Assert.Equal("limit", ended.GetProperty("reason").GetString());
         var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
-        Assert.Equal("heard 16000 samples", result.GetProperty("text").GetString());
+        Assert.Equal("heard 16000 samples", result.GetProperty("rawText").GetString());
     }
 
     [Fact]

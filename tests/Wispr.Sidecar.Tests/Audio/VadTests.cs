@@ -108,6 +108,6 @@ public sealed class VadTests : IAsyncLifetime
         var wav = _audio.Tone(1.0);
         var (id, _) = await _sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false } });
         var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
-        Assert.Equal("heard 16000 samples", result.GetProperty("text").GetString());
+        Assert.Equal("heard 16000 samples", result.GetProperty("rawText").GetString());
     }
 }

@@ -179,7 +179,7 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
             var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
             Assert.Equal(backend, result.GetProperty("backend").GetString());
             if (backend == "parakeet")
-                Assert.Equal(TinyParakeetModel.ExpectedText, result.GetProperty("text").GetString());
+                Assert.Equal(TinyParakeetModel.ExpectedText, result.GetProperty("rawText").GetString());
         }
 
         // Concurrent: switches and file transcriptions racing; every answer is whole, or a clear Busy.
@@ -195,7 +195,7 @@ public sealed class BackendResidencyTests(WhisperTestModelFixture whisper) : IAs
             var r = await sidecar.CallAsync<JsonElement>(M.TranscribeFile, new { path = wav });
             var name = r.GetProperty("backend").GetString();
             if (name == "parakeet")
-                Assert.Equal(TinyParakeetModel.ExpectedText, r.GetProperty("text").GetString());
+                Assert.Equal(TinyParakeetModel.ExpectedText, r.GetProperty("rawText").GetString());
             return "text:" + name;
         })).ToList();
         await Task.WhenAll(calls);

@@ -46,7 +46,7 @@ public sealed class ProtocolTests : IAsyncLifetime
 
         var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
 
-        Assert.Equal("heard 16000 samples", result.GetProperty("text").GetString());
+        Assert.Equal("heard 16000 samples", result.GetProperty("rawText").GetString());
         Assert.Equal(1000, result.GetProperty("audioDurationMs").GetInt64());
         Assert.True(result.GetProperty("timings").GetProperty("stopToTextMs").GetInt64() >= 0);
         await _sidecar.WaitForNotificationAsync(M.DictationStateChanged, p => p.GetProperty("state").GetString() == "idle");
@@ -146,7 +146,7 @@ public sealed class ProtocolTests : IAsyncLifetime
 
             await _sidecar.CallAsync<JsonElement>(M.Initialize, new { modelPath = _model });
             var ok = await _sidecar.CallAsync<JsonElement>(M.TranscribeFile, new { path = saved[0] });
-            Assert.Equal("heard 8000 samples", ok.GetProperty("text").GetString());
+            Assert.Equal("heard 8000 samples", ok.GetProperty("rawText").GetString());
         }
         finally
         {

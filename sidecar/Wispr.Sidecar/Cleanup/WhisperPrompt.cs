@@ -1,0 +1,38 @@
+using System.Text;
+
+namespace Wispr.Sidecar.Cleanup;
+
+/// <summary>
+/// Whisper's initial prompt: the user's prompt, then the vocabulary's spellings, so the recogniser already leans towards
+/// "getUserById" and "GitHub". Whisper reads at most 224 prompt tokens and drops the earliest beyond that; identifiers cost
+/// about one token per 2–3 characters, so the whole prompt is capped by characters, dictionary entries first (the user
+/// wrote them down), then identifiers nearest first. Parakeet ignores prompts.
+/// </summary>
+public static class WhisperPrompt
+{
+    public const int MaxChars = 500;
+
+    public static string? Build(string? prompt, VocabularySpec? vocabulary, int maxChars = MaxChars)
+    {
+        var sb = new StringBuilder(string.IsNullOrWhiteSpace(prompt) ? "" : prompt.Trim());
+        if (vocabulary is null || sb.Length >= maxChars)
+            return sb.Length == 0 ? null : sb.ToString();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var words = (vocabulary.Dictionary ?? []).Select(d => d.Written).Concat(vocabulary.Identifiers ?? []);
+        int before = sb.Length;
+        foreach (var raw in words)
+        {
+            var word = raw?.Trim();
+            // A plain lower-case word is spelled right anyway; it would only spend the budget.
+            if (string.IsNullOrEmpty(word) || word.Length > 64 || word.All(c => char.IsLower(c)) || !seen.Add(word))
+                continue;
+            string sep = sb.Length == before ? (sb.Length == 0 ? "" : (".!?".Contains(sb[^1]) ? " " : ". ")) : ", ";
+            if (sb.Length + sep.Length + word.Length + 1 > maxChars)
+                break;
+            sb.Append(sep).Append(word);
+        }
+        if (sb.Length > before)
+            sb.Append('.');
+        return sb.Length == 0 ? null : sb.ToString();
+    }
+}
