@@ -18,6 +18,7 @@ public sealed class CleanupPipeline
 {
     public const int MinTimeoutMs = 100;
     public const int MaxTimeoutMs = 60_000;
+    private const int BackstopGraceMs = 250;
 
     private readonly IServiceProvider _services;
     private readonly ILogger<CleanupPipeline> _logger;
@@ -123,7 +124,9 @@ public sealed class CleanupPipeline
 
         int budgetMs = settings.TimeoutMs ?? CleanupSettings.DefaultTimeoutMs;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        budget.CancelAfter(budgetMs);
+        // The connectors keep the same budget themselves and say precisely what ran out (a 429 wait, a slow answer); this
+        // backstop fires a little later so their reason wins, and only a stage that ignores its budget meets it.
+        budget.CancelAfter(budgetMs + BackstopGraceMs);
         try
         {
             // WaitAsync: a stage that ignores its token still cannot hold the dictation past the budget.
