@@ -2,6 +2,7 @@
 // (vscode.extensions.getExtension('wispr.wispr-vscode').exports). Commands stay the way to act.
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from './dictation/dictationController';
+import { DictationHistory, HistoryEntry } from './history/dictationHistory';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarState } from './sidecar/sidecarState';
 
@@ -16,9 +17,11 @@ export interface WisprApi {
     readonly onDidChangeDictationStage: vscode.Event<DictationStage>;
     /** The sidecar's current backend id (e.g. 'whisper'); undefined before the first start. */
     readonly backend: string | undefined;
+    /** The dictation history, newest first (what "Wispr: Dictation History" lists). */
+    readonly history: readonly HistoryEntry[];
 }
 
-export function createApi(sidecar: SidecarProcess, dictation: DictationController): WisprApi {
+export function createApi(sidecar: SidecarProcess, dictation: DictationController, history: DictationHistory): WisprApi {
     return {
         get sidecarState() { return sidecar.state.state; },
         onDidChangeSidecarState: sidecar.state.onDidChangeState,
@@ -26,5 +29,6 @@ export function createApi(sidecar: SidecarProcess, dictation: DictationControlle
         get dictationStage() { return dictation.stage; },
         onDidChangeDictationStage: dictation.onDidChangeStage,
         get backend() { return sidecar.status?.backend; },
+        get history() { return history.entries; },
     };
 }
