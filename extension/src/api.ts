@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from './dictation/dictationController';
 import { DictationHistory, HistoryEntry } from './history/dictationHistory';
+import { DictationContext } from './sidecar/protocol';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarState } from './sidecar/sidecarState';
 
@@ -17,6 +18,8 @@ export interface WisprApi {
     readonly onDidChangeDictationStage: vscode.Event<DictationStage>;
     /** The sidecar's current backend id (e.g. 'whisper'); undefined before the first start. */
     readonly backend: string | undefined;
+    /** The `context` (prompt mode, language, vocabulary) sent with the latest dictation; undefined before the first. */
+    readonly lastDictationContext: DictationContext | undefined;
     /** The dictation history, newest first (what "Wispr: Dictation History" lists). */
     readonly history: readonly HistoryEntry[];
 }
@@ -30,5 +33,6 @@ export function createApi(sidecar: SidecarProcess, dictation: DictationControlle
         onDidChangeDictationStage: dictation.onDidChangeStage,
         get backend() { return sidecar.status?.backend; },
         get history() { return history.entries; },
+        get lastDictationContext() { return dictation.lastContext; },
     };
 }

@@ -7,6 +7,7 @@ import { DictationHistory, entryFor } from '../history/dictationHistory';
 import { writeCommitMessage } from '../scm/commitMessage';
 import {
     DictationCancelRequest,
+    DictationContext,
     DictationStartRequest,
     DictationSourceEndedNotification,
     DictationStateChangedNotification,
@@ -52,6 +53,7 @@ export class DictationController implements vscode.Disposable {
     /** The source ended before the start request returned (a very short file): stop as soon as it has. */
     private sourceEndedDuringStart = false;
     private lastResult: TranscriptResult | undefined;
+    private lastSentContext: DictationContext | undefined;
     /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
     private stopCancellation: CancellationTokenSource | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
@@ -96,6 +98,11 @@ export class DictationController implements vscode.Disposable {
         return this.current;
     }
 
+    /** The context sent with the most recent dictation/start or transcribeFile (for the API and the end-to-end tests). */
+    get lastContext(): DictationContext | undefined {
+        return this.lastSentContext;
+    }
+
     /** The most recent transcript, kept so it can be inserted again later. */
     get lastTranscript(): TranscriptResult | undefined {
         return this.lastResult;
@@ -127,6 +134,7 @@ export class DictationController implements vscode.Disposable {
             this.sourceEndedDuringStart = false;
             const context = await this.contexts.collect(this.target.mode, this.target.editor, options.commit ? 'git-commit' : undefined);
             const params = { ...startParams(config), context };
+            this.lastSentContext = context;
             const result = await this.sidecar.request(DictationStartRequest.type, params);
             this.dictationId = result.dictationId;
             const device = config.audioSource === 'microphone' ? ` ${config.device || 'default device'}` : '';
@@ -205,6 +213,7 @@ export class DictationController implements vscode.Disposable {
         const target = this.targetFor(undefined);
         try {
             const context = await this.contexts.collect(target.mode, target.editor);
+            this.lastSentContext = context;
             const result = await vscode.window.withProgress(
                 { location: vscode.ProgressLocation.Notification, title: `Wispr: transcribing ${vscode.workspace.asRelativePath(file)}`, cancellable: true },
                 (_progress, token) => this.sidecar.request(TranscribeFileRequest.type, { path: file.fsPath, context }, token),
