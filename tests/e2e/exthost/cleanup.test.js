@@ -78,6 +78,7 @@ describe('cleanup: history, commit message, vocabulary', function () {
     await waitFor(() => repository.inputBox.value === api.history[0].text,
       { timeoutMs: 10000, what: `the commit box to hold the transcript (it holds ${JSON.stringify(repository.inputBox.value)})` });
     repository.inputBox.value = '';
+    await vscode.workspace.getConfiguration('git').update('enabled', undefined, vscode.ConfigurationTarget.Global);
   });
 
   it('the dictionary file and the symbols of a real provider go out with dictation/start', async function () {
@@ -103,6 +104,8 @@ describe('cleanup: history, commit message, vocabulary', function () {
     assert.ok(context.vocabulary.identifiers.includes('fetchUserProfile'), JSON.stringify(context.vocabulary.identifiers));
     assert.ok(context.vocabulary.identifiers.includes('Wispr'), 'a symbol name (the heading) is there');
     await vscode.commands.executeCommand('workbench.action.files.revert');
+    // Later suites dictate without a dictionary.
+    fs.rmSync(path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt'), { force: true });
   });
 
   // Pending until the sidecar's cleanup handlers (wt-cleanup) are merged: the sidecar on main ignores `context`, so
