@@ -14,6 +14,8 @@ type Send = (params: CleanupConfigureRequest.Params) => Promise<CleanupConfigure
 export class CleanupConfigurator implements vscode.Disposable {
     private readonly disposables: vscode.Disposable[] = [];
     private unsupportedLogged = false;
+    /** A change arrived while a sidecar was starting (its initializer may have read the old values): send once ready. */
+    private pending = false;
 
     constructor(
         private readonly context: vscode.ExtensionContext,
@@ -30,14 +32,22 @@ export class CleanupConfigurator implements vscode.Disposable {
                 }
             }),
             keys.onDidChange(() => void this.reconfigure()),
+            sidecar.state.onDidChangeState(state => {
+                if (state === SidecarState.Ready && this.pending) {
+                    void this.reconfigure();
+                }
+            }),
         );
     }
 
     /** Sends the current settings to a running sidecar; one that is not running gets them when it starts. */
     async reconfigure(): Promise<void> {
         if (this.sidecar.state.state !== SidecarState.Ready) {
+            // Stopped or crashed: the next start configures it anyway. Starting: it may have read the settings already.
+            this.pending = this.sidecar.state.state === SidecarState.Starting;
             return;
         }
+        this.pending = false;
         await this.configure(params => this.sidecar.request(CleanupConfigureRequest.type, params));
     }
 

@@ -201,6 +201,17 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             assert.equal((ofNew[0].params as CleanupConfigureRequest.Params).apiKey, KEY);
         });
 
+        test('a change while the sidecar starts is sent once it is ready', async () => {
+            const restarting = run('wispr.restartSidecar');
+            await until(() => api.sidecarState === 'starting', 'starting');
+            await set('cleanup.timeoutMs', 7000);
+            await restarting;
+            await waitReady();
+            await until(() => configures().filter(r => r.pid === api.sidecarPid).some(r => (r.params as CleanupConfigureRequest.Params).timeoutMs === 7000),
+                'the new timeout in the new process');
+            await set('cleanup.timeoutMs', 5000);
+        });
+
         test('a secret changed elsewhere (another window) reconfigures; Clear API Keys removes the key from the sidecar', async () => {
             let before = configures().length;
             await secrets.store('wispr.cleanup.apiKey.openai', `${KEY}-2`);
