@@ -302,7 +302,8 @@ export class DictationController implements vscode.Disposable {
             return;
         }
         const document = target.document;
-        await this.history.add(entryFor({ ...result, text }, {
+        // Not awaited: the memento takes the entry at once and persists it in the background; the text should not wait.
+        void this.history.add(entryFor({ ...result, text }, {
             file: document && target.mode !== 'commit' ? (document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString()) : null,
             languageId: target.mode === 'commit' ? 'git-commit' : document?.languageId ?? null,
             mode: target.mode,
