@@ -2,6 +2,8 @@
 // (vscode.extensions.getExtension('wispr.wispr-vscode').exports). Commands stay the way to act.
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from './dictation/dictationController';
+import { DictationHistory, HistoryEntry } from './history/dictationHistory';
+import { DictationContext } from './sidecar/protocol';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarState } from './sidecar/sidecarState';
 
@@ -16,9 +18,13 @@ export interface WisprApi {
     readonly onDidChangeDictationStage: vscode.Event<DictationStage>;
     /** The sidecar's current backend id (e.g. 'whisper'); undefined before the first start. */
     readonly backend: string | undefined;
+    /** The `context` (prompt mode, language, vocabulary) sent with the latest dictation; undefined before the first. */
+    readonly lastDictationContext: DictationContext | undefined;
+    /** The dictation history, newest first (what "Wispr: Dictation History" lists). */
+    readonly history: readonly HistoryEntry[];
 }
 
-export function createApi(sidecar: SidecarProcess, dictation: DictationController): WisprApi {
+export function createApi(sidecar: SidecarProcess, dictation: DictationController, history: DictationHistory): WisprApi {
     return {
         get sidecarState() { return sidecar.state.state; },
         onDidChangeSidecarState: sidecar.state.onDidChangeState,
@@ -26,5 +32,7 @@ export function createApi(sidecar: SidecarProcess, dictation: DictationControlle
         get dictationStage() { return dictation.stage; },
         onDidChangeDictationStage: dictation.onDidChangeStage,
         get backend() { return sidecar.status?.backend; },
+        get history() { return history.entries; },
+        get lastDictationContext() { return dictation.lastContext; },
     };
 }

@@ -1,7 +1,7 @@
 // Typed access to the wispr.* settings; the only place that knows their names.
 import * as vscode from 'vscode';
 import { defaultPressTiming, PressTimingOptions, PushToTalkMode } from './dictation/pushToTalk';
-import { DictationStartRequest } from './sidecar/protocol';
+import { CleanupConfigureRequest, CleanupMode, DictationStartRequest, LlmProvider } from './sidecar/protocol';
 
 export type InsertionMode = 'text' | 'comment';
 export type AudioSourceKind = 'microphone' | 'wavFile';
@@ -25,7 +25,26 @@ export const Settings = {
     holdMs: 'pushToTalk.holdMs',
     repeatDelayMs: 'pushToTalk.repeatDelayMs',
     releaseMs: 'pushToTalk.releaseMs',
+    cleanupMode: 'cleanup.mode',
+    cleanupProvider: 'cleanup.provider',
+    cleanupBaseUrl: 'cleanup.baseUrl',
+    cleanupModel: 'cleanup.model',
+    cleanupTimeoutMs: 'cleanup.timeoutMs',
+    vocabularyEnabled: 'vocabulary.enabled',
+    dictionaryFile: 'vocabulary.dictionaryFile',
 } as const;
+
+/** The settings `cleanup/configure` carries (the key comes from SecretStorage, never from settings). */
+export const cleanupSettings = [Settings.cleanupMode, Settings.cleanupProvider, Settings.cleanupBaseUrl, Settings.cleanupModel, Settings.cleanupTimeoutMs];
+
+export interface CleanupConfig {
+    mode: CleanupMode;
+    provider: LlmProvider;
+    /** null = the provider's default address. */
+    baseUrl: string | null;
+    model: string | null;
+    timeoutMs: number;
+}
 
 export interface WisprConfig {
     sidecarPath: string;
@@ -47,6 +66,11 @@ export interface WisprConfig {
     traceServer: TraceSetting;
     pushToTalkMode: PushToTalkMode;
     pressTiming: PressTimingOptions;
+    cleanup: CleanupConfig;
+    /** Send identifiers near the cursor, the file's symbols and the dictionary with each dictation. */
+    vocabularyEnabled: boolean;
+    /** Workspace-relative (or absolute) path of the dictionary file. */
+    dictionaryFile: string;
 }
 
 export function readConfig(context: vscode.ExtensionContext): WisprConfig {
@@ -73,7 +97,31 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
             repeatDelayMs: positive(c.get<number>(Settings.repeatDelayMs), defaultPressTiming.repeatDelayMs),
             releaseMs: positive(c.get<number>(Settings.releaseMs), defaultPressTiming.releaseMs),
         },
+        cleanup: readCleanup(c),
+        vocabularyEnabled: c.get<boolean>(Settings.vocabularyEnabled, true) !== false,
+        dictionaryFile: c.get<string>(Settings.dictionaryFile, DEFAULT_DICTIONARY_FILE).trim(),
     };
+}
+
+export const DEFAULT_DICTIONARY_FILE = '.vscode/wispr-dictionary.txt';
+
+function readCleanup(c: vscode.WorkspaceConfiguration): CleanupConfig {
+    const mode = c.get<string>(Settings.cleanupMode, 'rules');
+    const baseUrl = c.get<string>(Settings.cleanupBaseUrl, '').trim();
+    const model = c.get<string>(Settings.cleanupModel, '').trim();
+    return {
+        // An unknown value is passed on as it is, so the sidecar's CleanupConfigInvalid names it.
+        mode: (mode ?? 'rules') as CleanupMode,
+        provider: (c.get<string>(Settings.cleanupProvider, 'openai') ?? 'openai') as LlmProvider,
+        baseUrl: baseUrl || null,
+        model: model || null,
+        timeoutMs: positive(c.get<number>(Settings.cleanupTimeoutMs), 5000),
+    };
+}
+
+/** The `cleanup/configure` params for these settings and the provider's stored key. */
+export function cleanupParams(cleanup: CleanupConfig, apiKey: string | undefined): CleanupConfigureRequest.Params {
+    return { ...cleanup, apiKey: apiKey || null };
 }
 
 /** The `source` and hands-free options of `dictation/start` for these settings. */

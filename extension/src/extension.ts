@@ -1,9 +1,13 @@
 // Activation only wires objects together; every disposable goes into context.subscriptions.
 import * as vscode from 'vscode';
+import { ApiKeys } from './cleanup/apiKeys';
+import { CleanupConfigurator } from './cleanup/cleanupConfigurator';
 import { affects, SECTION, Settings, readConfig } from './config';
 import { CommentSyntaxProvider } from './dictation/commentSyntax';
 import { DictationController, DictationStage } from './dictation/dictationController';
 import { PushToTalk } from './dictation/pushToTalk';
+import { DictationHistory } from './history/dictationHistory';
+import { insertLastDictation, showHistory } from './history/historyCommands';
 import { createLog } from './log';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarStateEvents } from './sidecar/sidecarState';
@@ -13,6 +17,7 @@ import { showDiagnostics } from './ui/diagnostics';
 import { showProblem } from './ui/notify';
 import { StatusBar } from './ui/statusBar';
 import { createApi, WisprApi } from './api';
+import { ContextCollector } from './vocabulary/contextCollector';
 
 let sidecar: SidecarProcess | undefined;
 
@@ -22,9 +27,13 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     const sidecarProcess = new SidecarProcess(context, log, state);
     sidecar = sidecarProcess;
     const comments = new CommentSyntaxProvider(log);
-    const dictation = new DictationController(context, sidecarProcess, comments, log);
+    const history = new DictationHistory(context.globalState);
+    const dictation = new DictationController(context, sidecarProcess, comments, log, new ContextCollector(context, log), history);
     const statusBar = new StatusBar(sidecarProcess, dictation);
-    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar);
+    const keys = new ApiKeys(context.secrets);
+    // Registered before the first start below, so every sidecar process gets the cleanup settings before it is ready.
+    const cleanup = new CleanupConfigurator(context, sidecarProcess, keys, log);
+    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, keys, cleanup);
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
         context.subscriptions.push(vscode.commands.registerCommand(id, run));
@@ -45,6 +54,12 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     command('wispr.startDictation', () => dictation.start());
     command('wispr.stopDictation', () => dictation.stop());
     command('wispr.cancelDictation', () => dictation.cancel());
+    command('wispr.dictateCommitMessage', () => dictation.dictateCommitMessage());
+    command('wispr.insertLastDictation', () => insertLastDictation(history, dictation));
+    command('wispr.showHistory', () => showHistory(history, dictation));
+    command('wispr.setOpenAiApiKey', () => keys.ask('openai'));
+    command('wispr.setGeminiApiKey', () => keys.ask('gemini'));
+    command('wispr.clearApiKeys', () => keys.clear());
     command('wispr.transcribeFile', (uri?: unknown) => dictation.transcribeFile(uri instanceof vscode.Uri ? uri : undefined));
     command('wispr.switchBackend', () => pickBackend(context, sidecarProcess, log));
     command('wispr.chooseMicrophone', () => pickMicrophone(context, sidecarProcess, log));
@@ -92,7 +107,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
 
     // Start now so the model is ready by the first dictation; failures are reported, and the next command tries again.
     void sidecarProcess.start().catch(e => showProblem(e, log));
-    return createApi(sidecarProcess, dictation);
+    return createApi(sidecarProcess, dictation, history);
 }
 
 export function deactivate(): Promise<void> | undefined {

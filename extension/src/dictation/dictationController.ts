@@ -3,12 +3,16 @@
 import * as vscode from 'vscode';
 import { CancellationTokenSource } from 'vscode-jsonrpc';
 import { readConfig, startParams } from '../config';
+import { DictationHistory, entryFor } from '../history/dictationHistory';
+import { writeCommitMessage } from '../scm/commitMessage';
 import {
     DictationCancelRequest,
+    DictationContext,
     DictationStartRequest,
     DictationSourceEndedNotification,
     DictationStateChangedNotification,
     DictationStopRequest,
+    PromptMode,
     TranscribeFileRequest,
     TranscriptResult,
 } from '../sidecar/protocol';
@@ -16,6 +20,7 @@ import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
 import { showProblem } from '../ui/notify';
 import { CommentSyntaxProvider } from './commentSyntax';
+import { ContextCollector } from '../vocabulary/contextCollector';
 import { insertText } from './insertText';
 
 export enum DictationStage {
@@ -24,9 +29,16 @@ export enum DictationStage {
     Transcribing = 'transcribing',
 }
 
+/** Where a transcript goes: the editor (and document) active at the start, or the Source Control commit message. */
 interface Target {
-    editor: vscode.TextEditor;
-    document: vscode.TextDocument;
+    editor: vscode.TextEditor | undefined;
+    document: vscode.TextDocument | undefined;
+    mode: PromptMode;
+}
+
+export interface StartOptions {
+    /** "commit": the text goes into the Source Control input box instead of the editor. */
+    commit?: boolean;
 }
 
 const MESSAGE_PREVIEW_CHARS = 500;
@@ -41,6 +53,7 @@ export class DictationController implements vscode.Disposable {
     /** The source ended before the start request returned (a very short file): stop as soon as it has. */
     private sourceEndedDuringStart = false;
     private lastResult: TranscriptResult | undefined;
+    private lastSentContext: DictationContext | undefined;
     /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
     private stopCancellation: CancellationTokenSource | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
@@ -53,6 +66,8 @@ export class DictationController implements vscode.Disposable {
         private readonly sidecar: SidecarProcess,
         private readonly comments: CommentSyntaxProvider,
         private readonly log: vscode.LogOutputChannel,
+        private readonly contexts: ContextCollector,
+        private readonly history: DictationHistory,
     ) {
         this.disposables.push(
             this.stageEmitter,
@@ -83,6 +98,11 @@ export class DictationController implements vscode.Disposable {
         return this.current;
     }
 
+    /** The context sent with the most recent dictation/start or transcribeFile (for the API and the end-to-end tests). */
+    get lastContext(): DictationContext | undefined {
+        return this.lastSentContext;
+    }
+
     /** The most recent transcript, kept so it can be inserted again later. */
     get lastTranscript(): TranscriptResult | undefined {
         return this.lastResult;
@@ -102,22 +122,23 @@ export class DictationController implements vscode.Disposable {
         }
     }
 
-    async start(): Promise<void> {
+    async start(options: StartOptions = {}): Promise<void> {
         if (this.busy || this.current !== DictationStage.Idle) {
             return;
         }
         this.busy = true;
         try {
-            const editor = vscode.window.activeTextEditor;
-            this.target = editor ? { editor, document: editor.document } : undefined;
+            const config = readConfig(this.context);
+            this.target = this.targetFor(options.commit ? 'commit' : undefined);
             this.stopRequested = false;
             this.sourceEndedDuringStart = false;
-            const config = readConfig(this.context);
-            const params = startParams(config);
+            const context = await this.contexts.collect(this.target.mode, this.target.editor, options.commit ? 'git-commit' : undefined);
+            const params = { ...startParams(config), context };
+            this.lastSentContext = context;
             const result = await this.sidecar.request(DictationStartRequest.type, params);
             this.dictationId = result.dictationId;
             const device = config.audioSource === 'microphone' ? ` ${config.device || 'default device'}` : '';
-            this.log.info(`Dictation ${result.dictationId} started (source ${config.audioSource}${device}${params.vad ? ', hands-free' : ''}).`);
+            this.log.info(`Dictation ${result.dictationId} started (source ${config.audioSource}${device}${params.vad ? ', hands-free' : ''}, ${context.mode}).`);
             this.setStage(DictationStage.Listening);
         } catch (e) {
             this.reset();
@@ -130,13 +151,22 @@ export class DictationController implements vscode.Disposable {
         }
     }
 
+    /** Wispr: Dictate Commit Message — starts a commit-message dictation, or stops the one that is listening. */
+    async dictateCommitMessage(): Promise<void> {
+        if (this.current === DictationStage.Listening) {
+            await this.stop();
+        } else {
+            await this.start({ commit: true });
+        }
+    }
+
     async stop(): Promise<void> {
         if (this.busy || this.current !== DictationStage.Listening) {
             return;
         }
         this.busy = true;
         this.stopRequested = true;
-        const target = this.target;
+        const target = this.target ?? { editor: undefined, document: undefined, mode: 'prose' as const };
         this.setStage(DictationStage.Transcribing);
         const cancellation = new CancellationTokenSource();
         this.stopCancellation = cancellation;
@@ -180,12 +210,13 @@ export class DictationController implements vscode.Disposable {
         if (!file) {
             return;
         }
-        const editor = vscode.window.activeTextEditor;
-        const target = editor ? { editor, document: editor.document } : undefined;
+        const target = this.targetFor(undefined);
         try {
+            const context = await this.contexts.collect(target.mode, target.editor);
+            this.lastSentContext = context;
             const result = await vscode.window.withProgress(
                 { location: vscode.ProgressLocation.Notification, title: `Wispr: transcribing ${vscode.workspace.asRelativePath(file)}`, cancellable: true },
-                (_progress, token) => this.sidecar.request(TranscribeFileRequest.type, { path: file.fsPath }, token),
+                (_progress, token) => this.sidecar.request(TranscribeFileRequest.type, { path: file.fsPath, context }, token),
             );
             this.logResult(result);
             await this.deliver(result, target);
@@ -249,39 +280,78 @@ export class DictationController implements vscode.Disposable {
         this.setStage(p.state === 'listening' ? DictationStage.Listening : DictationStage.Transcribing);
     }
 
-    /** Inserts into the editor the dictation started in; if that is gone, the clipboard keeps the words. */
-    private async deliver(result: TranscriptResult, target: Target | undefined): Promise<void> {
+    /**
+     * Inserts `text` at every cursor of `editor` as one edit, as a comment in comment mode; false when the editor refused.
+     * Also what "Insert Last Dictation" and the history use.
+     */
+    async insertInto(editor: vscode.TextEditor, text: string): Promise<boolean> {
+        const config = readConfig(this.context);
+        const syntax = config.insertionMode === 'comment' ? this.comments.get(editor.document.languageId) : undefined;
+        return insertText(editor, { text, mode: config.insertionMode, syntax });
+    }
+
+    /**
+     * Puts the text where the dictation was meant to go; if that is gone, on the clipboard. Every transcript is recorded
+     * in the history first, so "Insert Last Dictation" can bring it back whatever happens next.
+     */
+    private async deliver(result: TranscriptResult, target: Target): Promise<void> {
         this.lastResult = result;
         const text = result.text.trim();
         if (!text) {
             void vscode.window.showInformationMessage('Wispr heard no speech; nothing was inserted.');
             return;
         }
-        let editor: vscode.TextEditor | undefined;
-        let why: string;
-        if (target) {
-            editor = target.document.isClosed ? undefined : visibleEditorFor(target);
-            why = 'the editor the dictation started in was closed';
-        } else {
-            editor = vscode.window.activeTextEditor;
-            why = 'no editor is active';
+        const document = target.document;
+        // Not awaited: the memento takes the entry at once and persists it in the background; the text should not wait.
+        void this.history.add(entryFor({ ...result, text }, {
+            file: document && target.mode !== 'commit' ? (document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString()) : null,
+            languageId: target.mode === 'commit' ? 'git-commit' : document?.languageId ?? null,
+            mode: target.mode,
+        })).catch(e => this.log.warn(`The dictation history could not be saved: ${e instanceof Error ? e.message : String(e)}`));
+        const fallback = result.cleanup?.fallbackReason;
+        if (fallback) {
+            // Not awaited: the text is inserted whatever the user does with the warning.
+            this.log.warn(`LLM cleanup unavailable (${fallback}); the rule-cleaned text is used.`);
+            void vscode.window.showWarningMessage(`Wispr: LLM cleanup unavailable (${fallback}); inserted the rule-cleaned text.`);
         }
-        if (editor) {
-            const config = readConfig(this.context);
-            const syntax = config.insertionMode === 'comment' ? this.comments.get(editor.document.languageId) : undefined;
-            try {
-                if (await insertText(editor, { text, mode: config.insertionMode, syntax })) {
-                    return;
+        let why: string;
+        if (target.mode === 'commit') {
+            const written = await writeCommitMessage(text, document?.uri, this.log);
+            if (written.ok) {
+                return;
+            }
+            why = written.why;
+        } else {
+            let editor: vscode.TextEditor | undefined;
+            if (document) {
+                editor = document.isClosed ? undefined : visibleEditorFor(target);
+                why = 'the editor the dictation started in was closed';
+            } else {
+                editor = vscode.window.activeTextEditor;
+                why = 'no editor is active';
+            }
+            if (editor) {
+                try {
+                    if (await this.insertInto(editor, text)) {
+                        return;
+                    }
+                    why = 'the editor refused the edit';
+                } catch (e) {
+                    why = `the edit failed (${e instanceof Error ? e.message : String(e)})`;
                 }
-                why = 'the editor refused the edit';
-            } catch (e) {
-                why = `the edit failed (${e instanceof Error ? e.message : String(e)})`;
             }
         }
         await vscode.env.clipboard.writeText(text);
         const preview = text.length > MESSAGE_PREVIEW_CHARS ? `${text.slice(0, MESSAGE_PREVIEW_CHARS)}…` : text;
         this.log.info(`Transcript copied to the clipboard: ${why}.`);
-        void vscode.window.showInformationMessage(`Wispr: ${why}, so the transcript is on the clipboard: "${preview}"`);
+        void vscode.window.showInformationMessage(
+            `Wispr: ${why}, so the transcript is on the clipboard ("Wispr: Insert Last Dictation" inserts it too): "${preview}"`);
+    }
+
+    private targetFor(destination: 'commit' | undefined): Target {
+        const editor = vscode.window.activeTextEditor;
+        const mode: PromptMode = destination === 'commit' ? 'commit' : readConfig(this.context).insertionMode === 'comment' ? 'comment' : 'prose';
+        return { editor, document: editor?.document, mode };
     }
 
     private logResult(result: TranscriptResult): void {
@@ -309,6 +379,9 @@ export class DictationController implements vscode.Disposable {
 }
 
 function visibleEditorFor(target: Target): vscode.TextEditor | undefined {
+    if (!target.editor) {
+        return undefined;
+    }
     const visible = vscode.window.visibleTextEditors;
     return visible.includes(target.editor) ? target.editor : visible.find(e => e.document === target.document);
 }

@@ -147,7 +147,14 @@ export class SidecarConnection {
 
     async setTrace(value: string, tracer: Tracer): Promise<void> {
         // sendNotification: false — the sidecar is not an LSP server and defines no $/setTrace.
-        await this.connection.trace(Trace.fromString(value), tracer, false);
+        // Verbose tracing prints every request's params; cleanup/configure carries the API key, so keys are masked here,
+        // below every tracer.
+        const redacting: Tracer = {
+            log: (message: unknown, data?: string) => (tracer.log as (m: unknown, d?: string) => void)(
+                typeof message === 'string' ? redactSecrets(message) : JSON.parse(redactSecrets(JSON.stringify(message))),
+                data === undefined ? undefined : redactSecrets(data)),
+        };
+        await this.connection.trace(Trace.fromString(value), redacting, false);
     }
 
     /**
@@ -191,6 +198,11 @@ export class SidecarConnection {
         }
         return this.exited;
     }
+}
+
+/** Masks the value of every `apiKey` property in JSON text (a traced message), escaped quotes included. */
+export function redactSecrets(text: string): string {
+    return text.replace(/("apiKey"\s*:\s*)"(?:[^"\\]|\\.)*"/g, '$1"<redacted>"');
 }
 
 export function describeExit(exit: SidecarExit): string {

@@ -1,7 +1,7 @@
 // Owns the sidecar's lifetime inside VS Code: locate, spawn, initialize, restart after crashes, stop.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { CancellationToken, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
+import { CancellationToken, MessageConnection, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
 import { modelPathFor, readConfig, TraceSetting, WisprConfig } from '../config';
 import { logSidecarLine, sidecarLogLevel } from '../log';
 import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTimes } from './crashPolicy';
@@ -35,6 +35,8 @@ export class SidecarProcess implements vscode.Disposable {
     private latestStatus: Status | undefined;
     /** The backend the user picked this session; re-selected after a restart (initialize takes no backend). */
     private preferredBackend: string | undefined;
+    /** Run on every fresh connection after `initialize`, before the sidecar counts as ready (e.g. cleanup/configure). */
+    private readonly initializers: ((connection: MessageConnection) => Promise<void>)[] = [];
 
     private readonly stateChangedEmitter = new vscode.EventEmitter<DictationStateChangedNotification.Params>();
     private readonly sourceEndedEmitter = new vscode.EventEmitter<DictationSourceEndedNotification.Params>();
@@ -102,6 +104,15 @@ export class SidecarProcess implements vscode.Disposable {
             this.preferredBackend = previous;
             throw e;
         }
+    }
+
+    /**
+     * Registers a step that configures every new sidecar process (the first and each restart) right after `initialize`.
+     * It gets the raw connection because `request` would wait for the start it is part of; it must not throw.
+     */
+    addInitializer(initializer: (connection: MessageConnection) => Promise<void>): vscode.Disposable {
+        this.initializers.push(initializer);
+        return { dispose: () => this.initializers.splice(this.initializers.indexOf(initializer) >>> 0, 1) };
     }
 
     /** Starts the sidecar unless it is already running or starting. */
@@ -249,6 +260,11 @@ export class SidecarProcess implements vscode.Disposable {
             );
             if (this.current === connection) {
                 this.updateStatus(await this.reapplyBackend(connection, result.status, config));
+                for (const initialize of [...this.initializers]) {
+                    await initialize(connection.connection).catch(e => this.log.warn(`Configuring the sidecar failed: ${errorText(e)}`));
+                }
+            }
+            if (this.current === connection) {
                 this.state.set(SidecarState.Ready);
             }
             return connection;

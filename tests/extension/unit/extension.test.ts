@@ -81,6 +81,8 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             extensionPath: root,
             asAbsolutePath: (p: string) => path.join(root, p),
             extension: { packageJSON: { version: '0.0.1' } },
+            globalState: new vscode.MockMemento(),
+            secrets: new vscode.MockSecretStorage(),
         };
         extension.activate(context as unknown as Parameters<typeof extension.activate>[0]);
         await waitForStatus(isIdle, 'the idle backend after start-up');
@@ -236,7 +238,9 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             try {
                 await run('wispr.startDictation');
                 await waitForStatus(t => /listening/.test(t), 'listening');
-                assert.deepEqual(lastStartParams(), { source: { kind: 'microphone' }, maxDurationMs: 600_000 });
+                const { context, ...params } = lastStartParams();
+                assert.deepEqual(params, { source: { kind: 'microphone' }, maxDurationMs: 600_000 });
+                assert.equal(context.mode, 'prose');
                 await run('wispr.cancelDictation');
             } finally {
                 mock.config.set('wispr.audio.source', 'microphone');

@@ -44,6 +44,16 @@ describe('package.json manifest', () => {
         assert.equal(p['wispr.audio.source'].default, 'microphone');
         assert.equal(p['wispr.audio.maxRecordingSeconds'].default, 600);
         assert.ok(manifest.contributes.commands.some(c => c.command === 'wispr.chooseMicrophone'), 'the Choose Microphone command');
+        assert.deepEqual(p['wispr.cleanup.mode'].enum, ['off', 'rules', 'llm']);
+        assert.equal(p['wispr.cleanup.mode'].default, 'rules');
+        assert.deepEqual(p['wispr.cleanup.provider'].enum, ['openai', 'gemini']);
+        assert.equal(p['wispr.cleanup.baseUrl'].default, '');
+        assert.equal(p['wispr.cleanup.timeoutMs'].default, 5000);
+        assert.equal(p['wispr.vocabulary.dictionaryFile'].default, '.vscode/wispr-dictionary.txt');
+        for (const key of ['wispr.cleanup.model', 'wispr.vocabulary.enabled']) {
+            assert.ok(p[key], `missing setting ${key}`);
+        }
+        assert.ok(!Object.keys(p).some(k => /key/i.test(k) && k.startsWith('wispr.cleanup')), 'no API key setting: keys live in SecretStorage');
     });
 
     test('toggle keybinding', () => {

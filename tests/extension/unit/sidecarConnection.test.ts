@@ -3,8 +3,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DictationStartRequest, DictationStateChangedNotification } from '../../../extension/src/sidecar/protocol';
-import { classifyStderrLine, LineSplitter, SidecarConnection, sidecarArguments, sidecarEnvironment } from '../../../extension/src/sidecar/sidecarConnection';
+import { CleanupConfigureRequest, DictationStartRequest, DictationStateChangedNotification } from '../../../extension/src/sidecar/protocol';
+import { classifyStderrLine, LineSplitter, redactSecrets, SidecarConnection, sidecarArguments, sidecarEnvironment } from '../../../extension/src/sidecar/sidecarConnection';
 import { Recorder, withTimeout } from '../waitFor';
 import { writeSilentWav } from '../wav';
 
@@ -113,4 +113,29 @@ describe('sidecarEnvironment', () => {
         assert.deepEqual(sidecarEnvironment({ PATH: '/bin' }), { PATH: '/bin', MALLOC_ARENA_MAX: '2' });
         assert.deepEqual(sidecarEnvironment({ PATH: '/bin', MALLOC_ARENA_MAX: '8' }), { PATH: '/bin', MALLOC_ARENA_MAX: '8' });
     });
+});
+
+describe('redactSecrets', () => {
+    test('masks every apiKey value in traced JSON, pretty or compact, escaped quotes included', () => {
+        assert.equal(redactSecrets('Params: {\n    "mode": "llm",\n    "apiKey": "sk-secret\\"x"\n}'), 'Params: {\n    "mode": "llm",\n    "apiKey": "<redacted>"\n}');
+        assert.equal(redactSecrets('{"apiKey":"sk-1","model":"m"}'), '{"apiKey":"<redacted>","model":"m"}');
+        assert.equal(redactSecrets('{"apiKey":null}'), '{"apiKey":null}');
+    });
+
+    for (const level of ['messages', 'compact', 'verbose']) {
+        test(`a ${level} trace of cleanup/configure never shows the key`, async () => {
+            const sidecar = startFake('normal');
+            const traced: string[] = [];
+            await sidecar.setTrace(level, { log: (m: unknown, d?: string) => traced.push(`${typeof m === 'string' ? m : JSON.stringify(m)} ${d ?? ''}`) });
+            await sidecar.initialize({});
+            const result = await sidecar.connection.sendRequest(CleanupConfigureRequest.type, { mode: 'llm', apiKey: 'sk-very-secret-123' });
+            assert.equal(result.hasApiKey, true);
+            assert.ok(traced.some(t => t.includes('cleanup/configure')), `the request was traced: ${traced.join('\n')}`);
+            if (level === 'verbose') {
+                assert.ok(traced.some(t => t.includes('"apiKey": "<redacted>"')), traced.join('\n'));
+            }
+            assert.ok(!traced.some(t => t.includes('sk-very-secret-123')), traced.join('\n'));
+            await sidecar.stop(5_000);
+        });
+    }
 });

@@ -1,0 +1,104 @@
+// Builds the `context` of dictation/start and transcribeFile: prompt mode, language, identifiers near the cursor, the
+// file's symbols and the workspace dictionary. Bounded in time: a dictation never waits long for a slow symbol provider.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { readConfig } from '../config';
+import { DictationContext, DictionaryEntry, PromptMode } from '../sidecar/protocol';
+import { parseDictionary } from './dictionary';
+import { collectNearbyIdentifiers, flattenSymbols, mergeIdentifiers, settleWithin, SymbolLike } from './identifiers';
+
+/** The longest a dictation start waits for symbols and the dictionary. */
+export const CONTEXT_BUDGET_MS = 150;
+
+interface CachedDictionary {
+    file: string;
+    mtime: number;
+    size: number;
+    entries: DictionaryEntry[];
+}
+
+export class ContextCollector {
+    private cache: CachedDictionary | undefined;
+
+    constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {}
+
+    /** The context for a dictation into `editor` (undefined: no editor, e.g. a commit message dictated from elsewhere). */
+    async collect(mode: PromptMode, editor: vscode.TextEditor | undefined, languageId = editor?.document.languageId): Promise<DictationContext> {
+        const config = readConfig(this.context);
+        const result: DictationContext = { mode, ...(languageId ? { languageId } : {}) };
+        if (!config.vocabularyEnabled) {
+            return result;
+        }
+        const started = Date.now();
+        const document = editor?.document;
+        const nearby = document
+            ? collectNearbyIdentifiers(l => document.lineAt(l).text, document.lineCount, editor.selections[0]?.start.line ?? 0, document.languageId)
+            : [];
+        const [symbols, dictionary] = await Promise.all([
+            document ? settleWithin(this.symbols(document.uri), CONTEXT_BUDGET_MS) : Promise.resolve(undefined),
+            settleWithin(this.dictionary(config.dictionaryFile, document?.uri), CONTEXT_BUDGET_MS),
+        ]);
+        const identifiers = mergeIdentifiers(nearby, document ? flattenSymbols(symbols, document.languageId) : []);
+        const vocabulary: NonNullable<DictationContext['vocabulary']> = {};
+        if (identifiers.length) {
+            vocabulary.identifiers = identifiers;
+        }
+        if (dictionary?.length) {
+            vocabulary.dictionary = dictionary;
+        }
+        if (vocabulary.identifiers || vocabulary.dictionary) {
+            result.vocabulary = vocabulary;
+        }
+        this.log.debug(`Dictation context: mode ${mode}, ${languageId ?? 'no language'}, ${identifiers.length} identifiers`
+            + ` (${symbols === undefined && document ? 'no symbols in time' : `${symbols?.length ?? 0} top-level symbols`}),`
+            + ` ${dictionary?.length ?? 0} dictionary entries, in ${Date.now() - started} ms.`);
+        return result;
+    }
+
+    private async symbols(uri: vscode.Uri): Promise<SymbolLike[] | undefined> {
+        const symbols = await vscode.commands.executeCommand<SymbolLike[] | undefined>('vscode.executeDocumentSymbolProvider', uri);
+        return Array.isArray(symbols) ? symbols : undefined;
+    }
+
+    /** The dictionary's entries; re-read only when its modification time or size changed. Never fails a dictation. */
+    private async dictionary(setting: string, near: vscode.Uri | undefined): Promise<DictionaryEntry[]> {
+        const file = this.resolve(setting, near);
+        if (!file) {
+            return [];
+        }
+        try {
+            const uri = vscode.Uri.file(file);
+            const stat = await vscode.workspace.fs.stat(uri);
+            if (this.cache && this.cache.file === file && this.cache.mtime === stat.mtime && this.cache.size === stat.size) {
+                return this.cache.entries;
+            }
+            const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
+            const parsed = parseDictionary(text);
+            for (const p of parsed.problems) {
+                this.log.warn(`${file}:${p.line}: ${p.message}; line ignored.`);
+            }
+            this.log.info(`Dictionary ${file}: ${parsed.entries.length} entries.`);
+            this.cache = { file, mtime: stat.mtime, size: stat.size, entries: parsed.entries };
+            return parsed.entries;
+        } catch (e) {
+            // Most often there simply is no dictionary file; that is fine.
+            if (this.cache?.file === file) {
+                this.log.debug(`Dictionary ${file} is gone (${e instanceof Error ? e.message : String(e)}).`);
+            }
+            this.cache = undefined;
+            return [];
+        }
+    }
+
+    /** An absolute setting as it is; a relative one against the workspace folder of the target file, else the first folder. */
+    private resolve(setting: string, near: vscode.Uri | undefined): string | undefined {
+        if (!setting) {
+            return undefined;
+        }
+        if (path.isAbsolute(setting)) {
+            return setting;
+        }
+        const folder = (near && vscode.workspace.getWorkspaceFolder(near)) || vscode.workspace.workspaceFolders?.[0];
+        return folder ? path.join(folder.uri.fsPath, setting) : undefined;
+    }
+}

@@ -1,0 +1,115 @@
+// Code-aware cleanup, extension side, in the real extension host: the history brings a dictation back (editor closed
+// before or after), Dictate Commit Message fills the Source Control box of a real Git repository, and the vocabulary
+// (a real symbol provider, the workspace dictionary) goes out with the dictation. Transcripts from the generated model
+// are nonsense, so every check compares with what the sidecar returned (the history), never with fixed words.
+'use strict';
+const assert = require('assert');
+const cp = require('child_process');
+const fs = require('fs');
+const path = require('path');
+const { vscode, wisprApi, waitReady, openEditor, setCursors, dictate, toggle, waitFor, sleep, LISTEN_MS, setSetting, closeAllEditors } = require('./helpers');
+
+describe('cleanup: history, commit message, vocabulary', function () {
+  let api;
+  before(async function () {
+    api = await wisprApi();
+    await waitReady(api, 90000);
+    await setSetting('insertion.mode', 'text');
+  });
+  afterEach(async function () {
+    await closeAllEditors();
+  });
+  after(async function () {
+    await setSetting('insertion.mode', undefined);
+  });
+
+  it('history: a dictation whose editor closed while listening is inserted by Insert Last Dictation in a new editor', async function () {
+    const before = api.history.length;
+    await openEditor('', 'plaintext');
+    await toggle();
+    await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'listening' });
+    await sleep(LISTEN_MS);
+    await closeAllEditors();
+    await toggle();
+    await waitFor(() => api.dictationStage === 'idle' && api.history.length > before, { timeoutMs: 60000, what: 'the transcript in the history' });
+    const text = api.history[0].text;
+    assert.ok(text.trim().length > 0, 'a non-empty transcript');
+    assert.strictEqual(api.history[0].languageId, 'plaintext');
+
+    const editor = await openEditor('', 'plaintext');
+    await vscode.commands.executeCommand('wispr.insertLastDictation');
+    await waitFor(() => editor.document.getText() === text, { timeoutMs: 10000, what: `the last dictation in the new editor: ${JSON.stringify(editor.document.getText())}` });
+  });
+
+  it('history: after a dictation into an editor that is then closed, Insert Last Dictation inserts the same text at every cursor', async function () {
+    const first = await openEditor('', 'plaintext');
+    const inserted = await dictate(api);
+    assert.strictEqual(inserted, api.history[0].text, 'the history holds what was inserted');
+    assert.strictEqual(first.document.getText(), inserted);
+    await closeAllEditors();
+    const editor = await openEditor('a\nb\n', 'plaintext');
+    setCursors(editor, [[0, 1], [1, 1]]);
+    await vscode.commands.executeCommand('wispr.insertLastDictation');
+    await waitFor(() => editor.document.getText() === `a${inserted}\nb${inserted}\n`, { timeoutMs: 10000, what: 'the text at both cursors' });
+    await vscode.commands.executeCommand('undo');
+    assert.strictEqual(editor.document.getText(), 'a\nb\n', 'one undo step');
+  });
+
+  it('Dictate Commit Message puts the transcript into the Source Control input box of the workspace repository', async function () {
+    const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
+    if (!folder) this.skip();
+    cp.execFileSync('git', ['init', '-q', folder.uri.fsPath]);
+    // The harness starts with git.enabled = false; the Git extension builds its model when it is switched on.
+    await vscode.workspace.getConfiguration('git').update('enabled', true, vscode.ConfigurationTarget.Global);
+    const ext = vscode.extensions.getExtension('vscode.git');
+    assert.ok(ext, 'the built-in Git extension');
+    const exports = ext.isActive ? ext.exports : await ext.activate();
+    const git = await waitFor(() => { try { return exports.getAPI(1); } catch { return undefined; } }, { timeoutMs: 30000, what: 'the Git API' });
+    const repository = (await git.openRepository(folder.uri)) || await waitFor(() => git.repositories[0], { timeoutMs: 30000, what: 'the repository' });
+    repository.inputBox.value = '';
+    const before = api.history.length;
+    await vscode.commands.executeCommand('wispr.dictateCommitMessage');
+    await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'listening' });
+    assert.strictEqual(api.lastDictationContext.mode, 'commit');
+    await sleep(LISTEN_MS);
+    await vscode.commands.executeCommand('wispr.dictateCommitMessage');
+    await waitFor(() => api.dictationStage === 'idle' && api.history.length > before, { timeoutMs: 60000, what: 'the transcript' });
+    assert.strictEqual(api.history[0].mode, 'commit');
+    await waitFor(() => repository.inputBox.value === api.history[0].text,
+      { timeoutMs: 10000, what: `the commit box to hold the transcript (it holds ${JSON.stringify(repository.inputBox.value)})` });
+    repository.inputBox.value = '';
+    await vscode.workspace.getConfiguration('git').update('enabled', undefined, vscode.ConfigurationTarget.Global);
+  });
+
+  it('the dictionary file and the symbols of a real provider go out with dictation/start', async function () {
+    const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
+    if (!folder) this.skip();
+    fs.mkdirSync(path.join(folder.uri.fsPath, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt'), '# team words\npackage dot json => package.json\nKubernetes\n');
+    const file = path.join(folder.uri.fsPath, 'notes.md');
+    // The first heading is more than 50 lines above the cursor: only the symbol provider can contribute its name.
+    fs.writeFileSync(file, `# Farawayheading notes\n${'\n'.repeat(60)}## fetchUserProfile\n\nsome text\n`);
+    const doc = await vscode.workspace.openTextDocument(file);
+    const editor = await vscode.window.showTextDocument(doc);
+    // Warm the markdown symbol provider first: a cold language server may miss the dictation's 150 ms budget, by design.
+    await waitFor(async () => {
+      const symbols = await vscode.commands.executeCommand('vscode.executeDocumentSymbolProvider', doc.uri);
+      return symbols && symbols.length > 0;
+    }, { timeoutMs: 30000, what: 'markdown symbols' });
+    setCursors(editor, [[doc.lineCount - 2, 9]]);
+    await dictate(api);
+    const context = api.lastDictationContext;
+    assert.strictEqual(context.mode, 'prose');
+    assert.strictEqual(context.languageId, 'markdown');
+    assert.deepStrictEqual(context.vocabulary.dictionary, [{ spoken: 'package dot json', written: 'package.json' }, { written: 'Kubernetes' }]);
+    assert.ok(context.vocabulary.identifiers.includes('fetchUserProfile'), JSON.stringify(context.vocabulary.identifiers));
+    assert.ok(context.vocabulary.identifiers.includes('Farawayheading'), `a symbol from the provider: ${JSON.stringify(context.vocabulary.identifiers)}`);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    // Later suites dictate without a dictionary.
+    fs.rmSync(path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt'), { force: true });
+  });
+
+  // Pending until the sidecar's cleanup handlers (wt-cleanup) are merged: the sidecar on main ignores `context`, so
+  // nothing observable shows that it used the vocabulary (e.g. the rule cleaner restoring a dictionary spelling).
+  it('the sidecar uses the vocabulary it receives (pending: sidecar cleanup not merged yet)');
+});
