@@ -20,6 +20,11 @@ export interface WisprApi {
     readonly backend: string | undefined;
     /** The `context` (prompt mode, language, vocabulary) sent with the latest dictation; undefined before the first. */
     readonly lastDictationContext: DictationContext | undefined;
+    /**
+     * The last "LLM cleanup unavailable (…); inserted the rule-cleaned text" warning shown (a dictation whose LLM cleanup
+     * fell back), as shown; undefined before the first. It is not cleared by a later successful dictation.
+     */
+    readonly lastCleanupWarning: string | undefined;
     /** The dictation history, newest first (what "Wispr: Dictation History" lists). */
     readonly history: readonly HistoryEntry[];
 }
@@ -34,5 +39,6 @@ export function createApi(sidecar: SidecarProcess, dictation: DictationControlle
         get backend() { return sidecar.status?.backend; },
         get history() { return history.entries; },
         get lastDictationContext() { return dictation.lastContext; },
+        get lastCleanupWarning() { return dictation.lastCleanupWarning; },
     };
 }

@@ -54,6 +54,7 @@ export class DictationController implements vscode.Disposable {
     private sourceEndedDuringStart = false;
     private lastResult: TranscriptResult | undefined;
     private lastSentContext: DictationContext | undefined;
+    private lastWarning: string | undefined;
     /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
     private stopCancellation: CancellationTokenSource | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
@@ -101,6 +102,11 @@ export class DictationController implements vscode.Disposable {
     /** The context sent with the most recent dictation/start or transcribeFile (for the API and the end-to-end tests). */
     get lastContext(): DictationContext | undefined {
         return this.lastSentContext;
+    }
+
+    /** The text of the last LLM-fallback warning shown to the user (for the API and the end-to-end tests). */
+    get lastCleanupWarning(): string | undefined {
+        return this.lastWarning;
     }
 
     /** The most recent transcript, kept so it can be inserted again later. */
@@ -312,7 +318,8 @@ export class DictationController implements vscode.Disposable {
         if (fallback) {
             // Not awaited: the text is inserted whatever the user does with the warning.
             this.log.warn(`LLM cleanup unavailable (${fallback}); the rule-cleaned text is used.`);
-            void vscode.window.showWarningMessage(`Wispr: LLM cleanup unavailable (${fallback}); inserted the rule-cleaned text.`);
+            this.lastWarning = `Wispr: LLM cleanup unavailable (${fallback}); inserted the rule-cleaned text.`;
+            void vscode.window.showWarningMessage(this.lastWarning);
         }
         let why: string;
         if (target.mode === 'commit') {

@@ -434,6 +434,7 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             assert.deepEqual(mock.messages.map(m => [m.severity, m.text]),
                 [['warning', 'Wispr: LLM cleanup unavailable (timed out after 5000 ms); inserted the rule-cleaned text.']]);
             assert.equal(api.history[0].fallbackReason, 'timed out after 5000 ms');
+            assert.equal(api.lastCleanupWarning, 'Wispr: LLM cleanup unavailable (timed out after 5000 ms); inserted the rule-cleaned text.');
         } finally {
             await set('cleanup.mode', 'rules');
             await set('cleanup.model', '');
