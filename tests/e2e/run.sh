@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The end-to-end suite in one command: install (setup.sh), build the extension, the sidecar, a test model and the
-# linux-x64 .vsix, then run the extension-host and UI suites in code-server. Closes with "N passed, N failed".
+# The end-to-end suite in one command: install (setup.sh), build the extension, the sidecar, the fake LLM server, a test
+# model and the linux-x64 .vsix, then run the extension-host and UI suites in code-server. Closes with "N passed, N failed".
 #   tests/e2e/run.sh                       everything
 #   WISPR_E2E_SKIP_VSIX=1 tests/e2e/run.sh  without packaging (the .vsix tests are skipped)
 #   WISPR_E2E_GREP=undo tests/e2e/run.sh    only tests whose title matches
@@ -33,6 +33,12 @@ phase "extension built"
 # The sidecar the extension finds in a dev checkout (sidecar/Wispr.Sidecar/bin/Release/net10.0/Wispr.Sidecar.dll)
 dotnet build sidecar/Wispr.Sidecar -c Release --nologo -v quiet -clp:ErrorsOnly || fail "the sidecar does not build"
 phase "sidecar built"
+
+# The fake LLM server (a real HTTP server speaking the OpenAI and Gemini wire formats) that the LLM cleanup tests start
+dotnet build tools/Wispr.FakeLlm -c Release --nologo -v quiet -clp:ErrorsOnly || fail "tools/Wispr.FakeLlm does not build"
+export WISPR_E2E_FAKE_LLM_DLL="$ROOT/tools/Wispr.FakeLlm/bin/Release/net10.0/Wispr.FakeLlm.dll"
+[[ -f "$WISPR_E2E_FAKE_LLM_DLL" ]] || fail "no $WISPR_E2E_FAKE_LLM_DLL after the build"
+phase "fake LLM built"
 
 # A generated Whisper model with random weights: transcripts are deterministic nonsense, but not empty.
 if [[ -z "${WISPR_E2E_MODEL:-}" ]]; then
