@@ -1,7 +1,8 @@
 // Code-aware cleanup, extension side, in the real extension host: the history brings a dictation back (editor closed
 // before or after), Dictate Commit Message fills the Source Control box of a real Git repository, and the vocabulary
 // (a real symbol provider, the workspace dictionary) goes out with the dictation. Transcripts from the generated model
-// are nonsense, so every check compares with what the sidecar returned (the history), never with fixed words.
+// are nonsense, so every check compares with what the sidecar returned (the history), never with fixed words. That the
+// sidecar uses the vocabulary (it reaches the LLM's prompt) and the LLM cleanup itself are in llm.test.js.
 'use strict';
 const assert = require('assert');
 const cp = require('child_process');
@@ -108,8 +109,4 @@ describe('cleanup: history, commit message, vocabulary', function () {
     // Later suites dictate without a dictionary.
     fs.rmSync(path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt'), { force: true });
   });
-
-  // Pending until the sidecar's cleanup handlers (wt-cleanup) are merged: the sidecar on main ignores `context`, so
-  // nothing observable shows that it used the vocabulary (e.g. the rule cleaner restoring a dictionary spelling).
-  it('the sidecar uses the vocabulary it receives (pending: sidecar cleanup not merged yet)');
 });
