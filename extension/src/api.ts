@@ -21,8 +21,8 @@ export interface WisprApi {
     /** The `context` (prompt mode, language, vocabulary) sent with the latest dictation; undefined before the first. */
     readonly lastDictationContext: DictationContext | undefined;
     /**
-     * The last "LLM cleanup unavailable (…); inserted the rule-cleaned text" warning shown (a dictation whose LLM cleanup
-     * fell back), as shown; undefined before the first. It is not cleared by a later successful dictation.
+     * The "LLM cleanup unavailable (…); inserted the rule-cleaned text" warning shown for the latest transcript (its LLM
+     * cleanup fell back), as shown; undefined when the latest transcript showed none, or before the first.
      */
     readonly lastCleanupWarning: string | undefined;
     /** The dictation history, newest first (what "Wispr: Dictation History" lists). */

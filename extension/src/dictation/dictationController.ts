@@ -104,7 +104,7 @@ export class DictationController implements vscode.Disposable {
         return this.lastSentContext;
     }
 
-    /** The text of the last LLM-fallback warning shown to the user (for the API and the end-to-end tests). */
+    /** The LLM-fallback warning shown for the latest transcript, as shown; undefined when it had none (API, end-to-end tests). */
     get lastCleanupWarning(): string | undefined {
         return this.lastWarning;
     }
@@ -302,6 +302,7 @@ export class DictationController implements vscode.Disposable {
      */
     private async deliver(result: TranscriptResult, target: Target): Promise<void> {
         this.lastResult = result;
+        this.lastWarning = undefined;
         const text = result.text.trim();
         if (!text) {
             void vscode.window.showInformationMessage('Wispr heard no speech; nothing was inserted.');

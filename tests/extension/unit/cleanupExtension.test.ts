@@ -435,6 +435,11 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
                 [['warning', 'Wispr: LLM cleanup unavailable (timed out after 5000 ms); inserted the rule-cleaned text.']]);
             assert.equal(api.history[0].fallbackReason, 'timed out after 5000 ms');
             assert.equal(api.lastCleanupWarning, 'Wispr: LLM cleanup unavailable (timed out after 5000 ms); inserted the rule-cleaned text.');
+            await set('cleanup.model', '');
+            await until(() => !lastConfigure()?.model?.startsWith('fail:'), 'the configure without the failure');
+            await dictate();
+            assert.equal(api.history[0].fallbackReason, null);
+            assert.equal(api.lastCleanupWarning, undefined, 'a transcript without a fallback clears it');
         } finally {
             await set('cleanup.mode', 'rules');
             await set('cleanup.model', '');
