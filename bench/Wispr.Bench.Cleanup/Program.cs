@@ -1,17 +1,24 @@
 using System.Diagnostics;
 using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
+using Wispr.FakeLlm;
 using Wispr.Sidecar;
 using Wispr.Sidecar.Cleanup;
 using Wispr.Sidecar.Dictation;
 
-// dotnet bench/Wispr.Bench.Cleanup/bin/Release/net10.0/Wispr.Bench.Cleanup.dll [--reps N] [--identifiers N] [--show] [--model GGML --wav FILE]
+// dotnet bench/Wispr.Bench.Cleanup/bin/Release/net10.0/Wispr.Bench.Cleanup.dll [--reps N] [--identifiers N] [--show]
+//     [--model GGML --wav FILE [--dictations N] [--llm [--llm-url URL --llm-model NAME --llm-provider openai|gemini]]]
 // The rule cleaner's time per dictation (with and without a vocabulary), and, given a model and a WAV file, the same
-// dictation's recognition time next to its cleanup time as the sidecar reports them (timings.asrMs, timings.cleanupMs, cleanup.rulesMs).
+// dictation's recognition time next to its cleanup time as the sidecar reports them (timings.asrMs, timings.cleanupMs,
+// cleanup.rulesMs, cleanup.llmMs), with their ratios. --llm adds the LLM stage: against tools/Wispr.FakeLlm on 127.0.0.1
+// (started here; it answers at once, so this is the connector's own round trip), or against a real local server (--llm-url,
+// e.g. Ollama's http://localhost:11434/v1 with --llm-model llama3.2) for a real model's round trip.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-int reps = 2000, identifierCount = 3000;
-string? model = null, wav = null;
-bool show = false;
+int reps = 2000, identifierCount = 3000, dictationCount = 5;
+string? model = null, wav = null, llmUrl = null, llmModel = null;
+string llmProvider = LlmProviders.OpenAi;
+bool show = false, llm = false;
+double rulesMedianUs = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -22,6 +29,11 @@ for (int i = 0; i < args.Length; i++)
         case "--model": model = Path.GetFullPath(Value()); break;
         case "--wav": wav = Path.GetFullPath(Value()); break;
         case "--show": show = true; break;
+        case "--dictations": dictationCount = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+        case "--llm": llm = true; break;
+        case "--llm-url": llm = true; llmUrl = Value(); break;
+        case "--llm-model": llmModel = Value(); break;
+        case "--llm-provider": llmProvider = Value(); break;
         default: Console.Error.WriteLine($"unknown argument {args[i]}"); return 2;
     }
 }
@@ -64,23 +76,43 @@ foreach (var (label, cleaner, context) in new[]
             samples.Add(Stopwatch.GetElapsedTime(t).TotalMicroseconds);
         }
     samples.Sort();
+    rulesMedianUs = samples[samples.Count / 2];
     Console.WriteLine($"rules, {label}: median {samples[samples.Count / 2]:0} µs, p95 {samples[(int)(samples.Count * 0.95)]:0} µs, max {samples[^1]:0} µs per dictation " +
                       $"({dictations.Length} dictations of ~{words} words × {reps})");
 }
 
 if (model is not null && wav is not null)
 {
-    // The sidecar's own path, in process: recognition, then the pipeline in rules mode (its default).
-    var builder = SidecarProgram.CreateBuilder(new SidecarOptions { ModelPath = model });
+    // The sidecar's own path, in process: recognition, then the pipeline (rules, and with --llm the LLM stage).
+    var builder = SidecarProgram.CreateBuilder(new SidecarOptions { ModelPath = model, LogLevel = Microsoft.Extensions.Logging.LogLevel.Warning });
     await using var services = builder.Services.BuildServiceProvider();
     var dictation = services.GetRequiredService<DictationService>();
+    await using var fake = llm && llmUrl is null ? FakeLlmServer.Start() : null;
+    if (llm)
+    {
+        var url = llmUrl ?? (llmProvider == LlmProviders.Gemini ? fake!.GeminiBaseUrl : fake!.OpenAiBaseUrl);
+        services.GetRequiredService<CleanupPipeline>().Configure(new CleanupSettings(CleanupModes.Llm, llmProvider, url,
+            llmModel ?? "test-model", Environment.GetEnvironmentVariable("WISPR_BENCH_LLM_KEY"), 30_000));
+        Console.WriteLine($"LLM stage: {llmProvider} at {(llmUrl is null ? "the fake server " : "")}{url}");
+    }
     var context = new DictationContext(PromptModes.Prose, "markdown", vocabulary);
     await dictation.TranscribeFileAsync(wav, null, null, context, CancellationToken.None); // load + warm-up
-    for (int r = 0; r < 5; r++)
+    var asr = new List<double>();
+    var llmTimes = new List<double>();
+    for (int r = 0; r < dictationCount; r++)
     {
         var result = await dictation.TranscribeFileAsync(wav, null, null, context, CancellationToken.None);
+        asr.Add(result.Timings.AsrMs);
+        if (result.Cleanup!.LlmMs is { } l && result.Cleanup.Path == CleanupPaths.Llm)
+            llmTimes.Add(l);
         Console.WriteLine($"{Path.GetFileName(wav)} ({result.AudioDurationMs} ms audio, {Path.GetFileName(model)}): asrMs {result.Timings.AsrMs}, " +
-                          $"cleanupMs {result.Timings.CleanupMs}, rulesMs {result.Cleanup.RulesMs}, path {result.Cleanup.Path}");
+                          $"cleanupMs {result.Timings.CleanupMs}, rulesMs {result.Cleanup.RulesMs}, llmMs {result.Cleanup.LlmMs?.ToString() ?? "-"}, " +
+                          $"path {result.Cleanup.Path}{(result.Cleanup.FallbackReason is { } why ? $" ({why})" : "")}");
     }
+    static double Median(List<double> xs) { xs.Sort(); return xs.Count == 0 ? double.NaN : xs[xs.Count / 2]; }
+    var asrMedian = Median(asr);
+    Console.WriteLine($"ratios to the median asrMs {asrMedian:0} ms: rules cleaner {rulesMedianUs / 1000 / asrMedian:0.00000} " +
+                      $"({rulesMedianUs:0} µs, the micro-benchmark's median with {identifiers.Count} identifiers)" +
+                      (llm ? $"; LLM round trip {Median(llmTimes) / asrMedian:0.0000} ({Median(llmTimes):0} ms median over {llmTimes.Count} accepted answers)" : ""));
 }
 return 0;
