@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Runs the end-to-end suites and prints one closing line: "N passed, N failed[, N skipped]".
 //   node run.mjs [--suite exthost|ui] ...      (default: all)
-// Environment (run.sh sets these): WISPR_E2E_MODEL, WISPR_E2E_VSIX, WISPR_E2E_EXTENSION_PATH, WISPR_E2E_FAKE_LLM_DLL, WISPR_E2E_ARTIFACTS,
-// WISPR_E2E_TIMEOUT_S (global limit, default 480), WISPR_E2E_GREP (filter tests by title).
+// Environment (run.sh sets these): WISPR_E2E_MODEL, WISPR_E2E_VSIX, WISPR_E2E_EXTENSION_PATH, WISPR_E2E_FAKE_LLM_DLL,
+// WISPR_E2E_ARTIFACTS, WISPR_E2E_TIMEOUT_S (global limit, default 480), WISPR_E2E_GREP (filter tests by title).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

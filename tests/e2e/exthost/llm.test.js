@@ -1,8 +1,8 @@
-// LLM cleanup end to end, in the real extension host: the extension's wispr.cleanup.* settings point the real sidecar at
-// tools/Wispr.FakeLlm (a real HTTP server on 127.0.0.1 speaking OpenAI's chat-completions API; run.sh builds it and passes
-// its path in WISPR_E2E_FAKE_LLM_DLL), which records every request and answers as its scenario says. Transcripts from the
-// generated model are nonsense, so every check relates what was inserted, what the history holds and what the fake
-// received, never fixed words. The fake's `clean` answer is its transcript with the vocabulary spellings applied, a
+// LLM cleanup end to end, in the real extension host: the extension's wispr.cleanup.* settings point the real sidecar
+// at tools/Wispr.FakeLlm (a real HTTP server on 127.0.0.1 speaking OpenAI's chat-completions API; run.sh builds it and
+// passes its path in WISPR_E2E_FAKE_LLM_DLL), which records every request and answers as its scenario says. Transcripts
+// from the generated model are nonsense, so every check relates what was inserted, what the history holds and what the
+// fake received, never fixed words. The fake's `clean` answer is its transcript with the vocabulary spellings applied, a
 // capital first letter and a final period; dictating as prose into a code file, the rule cleaner adds neither, so an
 // LLM answer can be told from the rule-cleaned text.
 'use strict';
