@@ -6,9 +6,7 @@
 'use strict';
 const assert = require('assert');
 const cp = require('child_process');
-const fs = require('fs');
-const path = require('path');
-const { vscode, wisprApi, waitReady, openEditor, setCursors, dictate, toggle, waitFor, sleep, LISTEN_MS, setSetting, closeAllEditors } = require('./helpers');
+const { vscode, wisprApi, waitReady, openEditor, setCursors, dictate, toggle, waitFor, sleep, LISTEN_MS, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
 
 describe('cleanup: history, commit message, vocabulary', function () {
   let api;
@@ -85,28 +83,17 @@ describe('cleanup: history, commit message, vocabulary', function () {
   it('the dictionary file and the symbols of a real provider go out with dictation/start', async function () {
     const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
     if (!folder) this.skip();
-    fs.mkdirSync(path.join(folder.uri.fsPath, '.vscode'), { recursive: true });
-    fs.writeFileSync(path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt'), '# team words\npackage dot json => package.json\nKubernetes\n');
-    const file = path.join(folder.uri.fsPath, 'notes.md');
-    // The first heading is more than 50 lines above the cursor: only the symbol provider can contribute its name.
-    fs.writeFileSync(file, `# Farawayheading notes\n${'\n'.repeat(60)}## fetchUserProfile\n\nsome text\n`);
-    const doc = await vscode.workspace.openTextDocument(file);
-    const editor = await vscode.window.showTextDocument(doc);
-    // Warm the markdown symbol provider first: a cold language server may miss the dictation's 150 ms budget, by design.
-    await waitFor(async () => {
-      const symbols = await vscode.commands.executeCommand('vscode.executeDocumentSymbolProvider', doc.uri);
-      return symbols && symbols.length > 0;
-    }, { timeoutMs: 30000, what: 'markdown symbols' });
-    setCursors(editor, [[doc.lineCount - 2, 9]]);
-    await dictate(api);
-    const context = api.lastDictationContext;
-    assert.strictEqual(context.mode, 'prose');
-    assert.strictEqual(context.languageId, 'markdown');
-    assert.deepStrictEqual(context.vocabulary.dictionary, [{ spoken: 'package dot json', written: 'package.json' }, { written: 'Kubernetes' }]);
-    assert.ok(context.vocabulary.identifiers.includes('fetchUserProfile'), JSON.stringify(context.vocabulary.identifiers));
-    assert.ok(context.vocabulary.identifiers.includes('Farawayheading'), `a symbol from the provider: ${JSON.stringify(context.vocabulary.identifiers)}`);
-    await vscode.commands.executeCommand('workbench.action.files.revert');
-    // Later suites dictate without a dictionary.
-    fs.rmSync(path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt'), { force: true });
+    const { cleanUp } = await openVocabularyNotes(folder, 'notes.md');
+    try {
+      await dictate(api);
+      const context = api.lastDictationContext;
+      assert.strictEqual(context.mode, 'prose');
+      assert.strictEqual(context.languageId, 'markdown');
+      assert.deepStrictEqual(context.vocabulary.dictionary, [{ spoken: 'package dot json', written: 'package.json' }, { written: 'Kubernetes' }]);
+      assert.ok(context.vocabulary.identifiers.includes('fetchUserProfile'), JSON.stringify(context.vocabulary.identifiers));
+      assert.ok(context.vocabulary.identifiers.includes('Farawayheading'), `a symbol from the provider: ${JSON.stringify(context.vocabulary.identifiers)}`);
+    } finally {
+      await cleanUp(); // later suites dictate without a dictionary
+    }
   });
 });

@@ -86,4 +86,33 @@ async function closeAllEditors() {
   await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
 
-module.exports = { vscode, EXTENSION_ID, LISTEN_MS, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, dictate, setSetting, closeAllEditors };
+/**
+ * Writes the workspace dictionary (package dot json => package.json, Kubernetes) and a markdown file whose first heading is
+ * more than 50 lines above the cursor (so only the symbol provider can contribute it), opens it with the cursor at its end
+ * and warms the markdown symbol provider (a cold one may miss the dictation's 150 ms budget, by design).
+ * Returns { doc, editor, cleanUp }; cleanUp reverts the editor and removes both files.
+ */
+async function openVocabularyNotes(folder, fileName) {
+  const fs = require('fs');
+  const path = require('path');
+  const dictionary = path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt');
+  const file = path.join(folder.uri.fsPath, fileName);
+  fs.mkdirSync(path.dirname(dictionary), { recursive: true });
+  fs.writeFileSync(dictionary, '# team words\npackage dot json => package.json\nKubernetes\n');
+  fs.writeFileSync(file, `# Farawayheading notes\n${'\n'.repeat(60)}## fetchUserProfile\n\nsome text\n`);
+  const cleanUp = async () => {
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+    fs.rmSync(dictionary, { force: true });
+    fs.rmSync(file, { force: true });
+  };
+  const doc = await vscode.workspace.openTextDocument(file);
+  const editor = await vscode.window.showTextDocument(doc);
+  await waitFor(async () => {
+    const symbols = await vscode.commands.executeCommand('vscode.executeDocumentSymbolProvider', doc.uri);
+    return symbols && symbols.length > 0;
+  }, { timeoutMs: 30000, what: 'markdown symbols' });
+  setCursors(editor, [[doc.lineCount - 2, 9]]);
+  return { doc, editor, cleanUp };
+}
+
+module.exports = { vscode, EXTENSION_ID, LISTEN_MS, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, dictate, setSetting, closeAllEditors, openVocabularyNotes };

@@ -10,7 +10,7 @@ const assert = require('assert');
 const cp = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { vscode, wisprApi, waitReady, openEditor, setCursors, dictate, waitFor, setSetting, closeAllEditors } = require('./helpers');
+const { vscode, wisprApi, waitReady, openEditor, dictate, waitFor, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
 
 const FAKE_LLM_DLL = process.env.WISPR_E2E_FAKE_LLM_DLL
   || path.resolve(__dirname, '../../../tools/Wispr.FakeLlm/bin/Release/net10.0/Wispr.FakeLlm.dll');
@@ -133,21 +133,8 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
   it('the sidecar uses the vocabulary it receives: the dictionary and a real provider\'s symbols are in the LLM prompt', async function () {
     const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
     if (!folder) this.skip();
-    const dictionary = path.join(folder.uri.fsPath, '.vscode', 'wispr-dictionary.txt');
-    const file = path.join(folder.uri.fsPath, 'llm-notes.md');
-    fs.mkdirSync(path.dirname(dictionary), { recursive: true });
-    fs.writeFileSync(dictionary, '# team words\npackage dot json => package.json\nKubernetes\n');
-    // The first heading is more than 50 lines above the cursor: only the symbol provider can contribute its name.
-    fs.writeFileSync(file, `# Farawayheading notes\n${'\n'.repeat(60)}## fetchUserProfile\n\nsome text\n`);
+    const { cleanUp } = await openVocabularyNotes(folder, 'llm-notes.md');
     try {
-      const doc = await vscode.workspace.openTextDocument(file);
-      const editor = await vscode.window.showTextDocument(doc);
-      // Warm the markdown symbol provider first: a cold language server may miss the dictation's 150 ms budget, by design.
-      await waitFor(async () => {
-        const symbols = await vscode.commands.executeCommand('vscode.executeDocumentSymbolProvider', doc.uri);
-        return symbols && symbols.length > 0;
-      }, { timeoutMs: 30000, what: 'markdown symbols' });
-      setCursors(editor, [[doc.lineCount - 2, 9]]);
       const before = api.history.length;
       await dictate(api);
       await waitFor(() => api.history.length > before, { timeoutMs: 10000, what: 'the history entry' });
@@ -170,9 +157,7 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
         assert.ok(lines.includes(`- ${id}`), `identifier ${id} in the prompt's vocabulary`);
       }
     } finally {
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-      fs.rmSync(dictionary, { force: true });
-      fs.rmSync(file, { force: true });
+      await cleanUp();
     }
   });
 
