@@ -54,6 +54,8 @@ export class DictationController implements vscode.Disposable {
     private sourceEndedDuringStart = false;
     private lastResult: TranscriptResult | undefined;
     private lastSentContext: DictationContext | undefined;
+    /** The running dictation's full context, being collected while the user speaks; sent with `dictation/stop`. */
+    private fullContext: Promise<DictationContext | undefined> = Promise.resolve(undefined);
     private lastWarning: string | undefined;
     /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
     private stopCancellation: CancellationTokenSource | undefined;
@@ -99,7 +101,7 @@ export class DictationController implements vscode.Disposable {
         return this.current;
     }
 
-    /** The context sent with the most recent dictation/start or transcribeFile (for the API and the end-to-end tests). */
+    /** The full context of the most recent dictation (sent with its stop) or transcribeFile (for the API and the end-to-end tests). */
     get lastContext(): DictationContext | undefined {
         return this.lastSentContext;
     }
@@ -138,9 +140,13 @@ export class DictationController implements vscode.Disposable {
             this.target = this.targetFor(options.commit ? 'commit' : undefined);
             this.stopRequested = false;
             this.sourceEndedDuringStart = false;
-            const context = await this.contexts.collect(this.target.mode, this.target.editor, options.commit ? 'git-commit' : undefined);
+            const languageId = options.commit ? 'git-commit' : this.target.editor?.document.languageId;
+            // Capture starts at once with the mode and language only: the first words must not wait for a symbol provider.
+            // The full context (symbols, dictionary, nearby identifiers) is collected while the user speaks and goes with stop.
+            const context: DictationContext = { mode: this.target.mode, ...(languageId ? { languageId } : {}) };
             const params = { ...startParams(config), context };
-            this.lastSentContext = context;
+            this.fullContext = this.contexts.collect(this.target.mode, this.target.editor, languageId)
+                .then(full => (this.lastSentContext = full), () => undefined);
             const result = await this.sidecar.request(DictationStartRequest.type, params);
             this.dictationId = result.dictationId;
             const device = config.audioSource === 'microphone' ? ` ${config.device || 'default device'}` : '';
@@ -177,7 +183,10 @@ export class DictationController implements vscode.Disposable {
         const cancellation = new CancellationTokenSource();
         this.stopCancellation = cancellation;
         try {
-            const result = await this.sidecar.request(DictationStopRequest.type, { dictationId: this.dictationId }, cancellation.token);
+            // Settled long before a spoken stop (collection is capped at 150 ms); a failed collection keeps the start's context.
+            const context = await this.fullContext;
+            const result = await this.sidecar.request(DictationStopRequest.type,
+                { dictationId: this.dictationId, ...(context ? { context } : {}) }, cancellation.token);
             this.logResult(result);
             this.reset();
             await this.deliver(result, target);
@@ -375,6 +384,7 @@ export class DictationController implements vscode.Disposable {
         this.target = undefined;
         this.stopRequested = false;
         this.sourceEndedDuringStart = false;
+        this.fullContext = Promise.resolve(undefined);
         this.setStage(DictationStage.Idle);
     }
 

@@ -210,6 +210,8 @@ export namespace DictationStopRequest {
     export const messageDirection = MessageDirection.clientToServer;
     export interface Params {
         dictationId?: string;
+        /** Replaces the start's context: collected while the user spoke, so that capture did not wait for it. */
+        context?: DictationContext;
     }
     export type Result = TranscriptResult;
     export const type = new RequestType<Params, Result, void>(method);

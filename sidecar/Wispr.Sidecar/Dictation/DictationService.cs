@@ -79,7 +79,7 @@ public sealed class DictationService : IAsyncDisposable
                 _ = source.DisposeAsync();
                 throw NotIdleLocked();
             }
-            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, DictationWire.ToOptions(request.Language, request.Prompt, request.Context), request.Context)
+            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, request)
             {
                 Vad = vad,
                 Speech = speech,
@@ -113,7 +113,11 @@ public sealed class DictationService : IAsyncDisposable
             ? $"A dictation is already running ({_session!.Id}); stop or cancel it first."
             : "The previous dictation is still being transcribed; try again when it finishes.");
 
-    public async Task<TranscriptResult> StopAsync(string? dictationId, CancellationToken cancellationToken)
+    /// <param name="context">
+    /// The dictation's context when the client collected it while the user spoke (symbols, dictionary); it replaces the one
+    /// sent with the start, which the client keeps small so that capture starts at once. Null keeps the start's.
+    /// </param>
+    public async Task<TranscriptResult> StopAsync(string? dictationId, DictationContext? context, CancellationToken cancellationToken)
     {
         var stopClock = Stopwatch.StartNew();
         Session session;
@@ -151,7 +155,9 @@ public sealed class DictationService : IAsyncDisposable
             }
             var audio = _buffer.TakeAndReset(keep); // the pipeline's one copy; the buffer keeps its capacity for next time
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Cancel.Token);
-            return await TranscribeAsync(audio, session.Options, session.Context, session.Id, stopClock, saveOnFailure: true, linked.Token).ConfigureAwait(false);
+            var (options, finalContext) = context is null ? (session.Options, session.Request.Context)
+                : (DictationWire.ToOptions(session.Request.Language, session.Request.Prompt, context), context);
+            return await TranscribeAsync(audio, options, finalContext, session.Id, stopClock, saveOnFailure: true, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (session.Cancel.IsCancellationRequested)
         {
@@ -394,12 +400,12 @@ public sealed class DictationService : IAsyncDisposable
             await CancelAsync(session.Id).ConfigureAwait(false);
     }
 
-    private sealed class Session(string id, IAudioSource source, TranscribeOptions options, DictationContext? context) : IDisposable
+    private sealed class Session(string id, IAudioSource source, StartDictationRequest request) : IDisposable
     {
-        public DictationContext? Context { get; } = context;
+        public StartDictationRequest Request { get; } = request;
         public string Id { get; } = id;
         public IAudioSource Source { get; } = source;
-        public TranscribeOptions Options { get; } = options;
+        public TranscribeOptions Options { get; } = DictationWire.ToOptions(request.Language, request.Prompt, request.Context);
         public CancellationTokenSource StopCapture { get; } = new();
         public CancellationTokenSource Cancel { get; } = new();
         public Task? Capture { get; set; }

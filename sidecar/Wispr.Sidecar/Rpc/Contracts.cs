@@ -22,6 +22,9 @@ public sealed record StartResult(string DictationId, string State);
 
 public sealed record DictationRef(string? DictationId = null);
 
+/// <summary><c>dictation/stop</c>: <see cref="Context"/>, when given, replaces the context sent with the start (collected while the user spoke).</summary>
+public sealed record StopDictationParams(string? DictationId = null, Cleanup.DictationContext? Context = null);
+
 public sealed record CancelResult(bool Cancelled);
 
 public sealed record TranscribeFileParams(string? Path = null, string? Language = null, string? Prompt = null, Cleanup.DictationContext? Context = null);

@@ -74,8 +74,8 @@ public sealed class SidecarRpcTarget(
     });
 
     [JsonRpcMethod(Methods.DictationStop)]
-    public Task<TranscriptResult> StopAsync(DictationRef? p, CancellationToken cancellationToken) =>
-        Guard(() => dictation.StopAsync(p?.DictationId, cancellationToken));
+    public Task<TranscriptResult> StopAsync(StopDictationParams? p, CancellationToken cancellationToken) =>
+        Guard(() => dictation.StopAsync(p?.DictationId, p?.Context, cancellationToken));
 
     [JsonRpcMethod(Methods.DictationCancel)]
     public Task<CancelResult> CancelAsync(DictationRef? p) =>

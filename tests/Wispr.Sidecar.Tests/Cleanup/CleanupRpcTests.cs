@@ -61,6 +61,22 @@ public sealed class CleanupRpcTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_context_sent_with_stop_replaces_the_starts_for_the_prompt_and_the_cleanup()
+    {
+        // The extension starts capture at once with a small context and sends the full one, collected while the user spoke, with stop.
+        var (id, _) = await _sidecar.StartUntilSourceEndsAsync(new
+        {
+            source = new { kind = "wavFile", path = _audio.Tone(1.0), realtime = false },
+            prompt = "Dictating code.",
+            context = new { mode = "prose", languageId = "markdown" },
+        });
+        var result = await _sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id, context = Context });
+
+        Assert.Equal("Dictating code. package.json, GitHub, getUserById.", Assert.Single(_backend.Options).Prompt);
+        Assert.Equal("Call getUserById.", result.GetProperty("text").GetString());
+    }
+
+    [Fact]
     public async Task TranscribeFile_cleans_with_its_context_and_hands_the_vocabulary_to_the_llm()
     {
         await _sidecar.CallAsync<JsonElement>(M.CleanupConfigure, new { mode = "llm", provider = "openai", apiKey = "sk-secret" });

@@ -10,7 +10,7 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 import type * as Extension from '../../../extension/src/extension';
 import type { WisprApi } from '../../../extension/src/api';
 import type * as CommitMessageModule from '../../../extension/src/scm/commitMessage';
-import type { CleanupConfigureRequest, DictationStartRequest } from '../../../extension/src/sidecar/protocol';
+import type { CleanupConfigureRequest, DictationStartRequest, DictationStopRequest } from '../../../extension/src/sidecar/protocol';
 import type * as VscodeMock from '../fixtures/vscodeMock';
 import { repoRoot } from '../repoRoot';
 import { withTimeout } from '../waitFor';
@@ -45,6 +45,8 @@ const received = (): Received[] => fs.existsSync(recordFile)
 const configures = () => received().filter(r => r.kind === 'cleanup/configure');
 const lastConfigure = () => configures().at(-1)?.params as CleanupConfigureRequest.Params | undefined;
 const lastStart = () => received().filter(r => r.kind === 'dictation/start').at(-1)?.params as DictationStartRequest.Params | undefined;
+/** The full context goes with the stop: it is collected while the user speaks, so that capture starts at once. */
+const lastStop = () => received().filter(r => r.kind === 'dictation/stop').at(-1)?.params as DictationStopRequest.Params | undefined;
 const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(id, ...args);
 
 /** Polls a condition (the fake sidecar's record is a file) until it holds. */
@@ -283,7 +285,8 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             mock.symbols = async () => [{ name: 'get_user_by_id', children: [{ name: 'user_id' }] }, { name: 'UserCache', children: [{ name: 'evictAll' }] }];
             mock.setEditor(new MockEditor(document, [cursor(2, 4)]));
             await dictate();
-            assert.deepEqual(lastStart()?.context, {
+            assert.deepEqual(lastStart()?.context, { mode: 'prose', languageId: 'python' }, 'the start carries no vocabulary: capture must not wait');
+            assert.deepEqual(lastStop()?.context, {
                 mode: 'prose',
                 languageId: 'python',
                 vocabulary: {
@@ -300,7 +303,7 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             const later = new Date(Date.now() + 5000);
             fs.utimesSync(file, later, later);
             await dictate();
-            assert.deepEqual(lastStart()?.context?.vocabulary?.dictionary, [{ spoken: 'wispr', written: 'Wispr' }]);
+            assert.deepEqual(lastStop()?.context?.vocabulary?.dictionary, [{ spoken: 'wispr', written: 'Wispr' }]);
         });
 
         test('comment mode sends mode "comment"', async () => {
@@ -315,16 +318,20 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             }
         });
 
-        test('a slow symbol provider does not hold the start back: it goes without the symbols after ~150 ms', async () => {
+        test('a slow symbol provider holds back neither the start nor the stop: the context goes without the symbols after ~150 ms', async () => {
             mock.symbols = () => new Promise(resolve => setTimeout(() => resolve([{ name: 'tooLate' }]), 3000));
-            mock.setEditor(new MockEditor(new MockDocument(['nearbyName = 1'], 'python'), [cursor(0, 0)]));
-            const t0 = Date.now();
-            await run('wispr.startDictation');
-            const took = Date.now() - t0;
-            assert.ok(took < 1500, `start took ${took} ms`);
-            assert.deepEqual(lastStart()?.context?.vocabulary?.identifiers, ['nearbyName']);
-            await run('wispr.cancelDictation');
-            mock.symbols = undefined;
+            try {
+                mock.setEditor(new MockEditor(new MockDocument(['nearbyName = 1'], 'python'), [cursor(0, 0)]));
+                const t0 = Date.now();
+                await run('wispr.startDictation');
+                assert.deepEqual(lastStart()?.context, { mode: 'prose', languageId: 'python' });
+                await run('wispr.stopDictation');
+                const took = Date.now() - t0;
+                assert.ok(took < 1500, `start to text took ${took} ms`);
+                assert.deepEqual(lastStop()?.context?.vocabulary?.identifiers, ['nearbyName']);
+            } finally {
+                mock.symbols = undefined;
+            }
         });
 
         test('wispr.vocabulary.enabled = false sends only the mode and language', async () => {
@@ -332,7 +339,7 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             try {
                 mock.setEditor(new MockEditor(new MockDocument(['someName = 1'], 'python'), [cursor(0, 0)]));
                 await dictate();
-                assert.deepEqual(lastStart()?.context, { mode: 'prose', languageId: 'python' });
+                assert.deepEqual(lastStop()?.context, { mode: 'prose', languageId: 'python' });
             } finally {
                 mock.config.delete('wispr.vocabulary.enabled');
             }
