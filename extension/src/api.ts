@@ -18,7 +18,7 @@ export interface WisprApi {
     readonly onDidChangeDictationStage: vscode.Event<DictationStage>;
     /** The sidecar's current backend id (e.g. 'whisper'); undefined before the first start. */
     readonly backend: string | undefined;
-    /** The `context` (prompt mode, language, vocabulary) sent with the latest dictation; undefined before the first. */
+    /** The `context` of the latest dictation: the start's (mode, language), then the full one (vocabulary too) sent with its stop. */
     readonly lastDictationContext: DictationContext | undefined;
     /**
      * The "LLM cleanup unavailable (…); inserted the rule-cleaned text" warning shown for the latest transcript (its LLM

@@ -101,7 +101,10 @@ export class DictationController implements vscode.Disposable {
         return this.current;
     }
 
-    /** The full context of the most recent dictation (sent with its stop) or transcribeFile (for the API and the end-to-end tests). */
+    /**
+     * The context of the most recent dictation (the start's, then the full one once collected, which goes with its stop) or
+     * transcribeFile (for the API and the end-to-end tests).
+     */
     get lastContext(): DictationContext | undefined {
         return this.lastSentContext;
     }
@@ -145,6 +148,7 @@ export class DictationController implements vscode.Disposable {
             // The full context (symbols, dictionary, nearby identifiers) is collected while the user speaks and goes with stop.
             const context: DictationContext = { mode: this.target.mode, ...(languageId ? { languageId } : {}) };
             const params = { ...startParams(config), context };
+            this.lastSentContext = context;
             this.fullContext = this.contexts.collect(this.target.mode, this.target.editor, languageId)
                 .then(full => (this.lastSentContext = full), () => undefined);
             const result = await this.sidecar.request(DictationStartRequest.type, params);
