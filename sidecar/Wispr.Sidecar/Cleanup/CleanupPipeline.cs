@@ -94,7 +94,7 @@ public sealed class CleanupPipeline
         if (reason is not null)
             _logger.LogWarning("LLM cleanup ({Provider}) not used after {Ms} ms: {Reason}", settings.Provider ?? "none", llmMs, reason);
         else
-            _logger.LogInformation("LLM cleanup ({Provider}) in {Ms} ms", settings.Provider, llmMs);
+            _logger.LogDebug("LLM cleanup ({Provider}) in {Ms} ms", settings.Provider, llmMs);
         var info = new CleanupInfo(CleanupModes.Llm, reason is null ? CleanupPaths.Llm : CleanupPaths.Rules, settings.Provider, reason, rulesMs, llmMs);
         return new CleanupOutcome(text ?? ruled, info, clock.ElapsedMilliseconds);
     }

@@ -52,6 +52,18 @@ internal sealed class ChildSidecar : IDisposable
         return new ChildSidecar(child, rpc);
     }
 
+    /// <summary>`initialize` as the CLI client.</summary>
+    public Task<InitializeResult> InitializeAsync() =>
+        Rpc.InvokeWithParameterObjectAsync<InitializeResult>(M.Initialize, new InitializeParams("wispr-cli", SidecarRpcTarget.SidecarVersion));
+
+    /// <summary>`model/prepare` (downloading the default model once), reported on stderr.</summary>
+    public async Task<PrepareResult> PrepareAsync()
+    {
+        var prepared = await Rpc.InvokeWithParameterObjectAsync<PrepareResult>(M.ModelPrepare, new EmptyParams()).ConfigureAwait(false);
+        Console.Error.WriteLine($"Model {prepared.ModelPath} loaded in {prepared.LoadMs} ms{(prepared.Downloaded ? " (downloaded)" : "")}.");
+        return prepared;
+    }
+
     /// <summary>Asks the child to shut down and waits (10 s at most) for it to exit.</summary>
     public async Task ShutdownAsync()
     {

@@ -21,11 +21,10 @@ public static class DictateCommand
         var rpc = sidecar.Rpc;
         try
         {
-            var init = await rpc.InvokeWithParameterObjectAsync<InitializeResult>(M.Initialize, new InitializeParams("wispr-cli", SidecarRpcTarget.SidecarVersion)).ConfigureAwait(false);
+            var init = await sidecar.InitializeAsync().ConfigureAwait(false);
             var coldStartMs = coldClock.ElapsedMilliseconds;
             Console.Error.WriteLine($"Sidecar {init.SidecarVersion} ready in {coldStartMs} ms (pid {init.Pid}); preparing the {init.Status.Backend} model…");
-            var prepared = await rpc.InvokeWithParameterObjectAsync<PrepareResult>(M.ModelPrepare, new EmptyParams()).ConfigureAwait(false);
-            Console.Error.WriteLine($"Model {prepared.ModelPath} loaded in {prepared.LoadMs} ms{(prepared.Downloaded ? " (downloaded)" : "")}.");
+            var prepared = await sidecar.PrepareAsync().ConfigureAwait(false);
 
             var start = await rpc.InvokeWithParameterObjectAsync<StartResult>(M.DictationStart,
                 new StartDictationRequest(new AudioSourceSpec("wavFile", Path.GetFullPath(wavPath), realtime))).ConfigureAwait(false);

@@ -22,9 +22,8 @@ public static class MicDictateCommand
         var rpc = sidecar.Rpc;
         try
         {
-            await rpc.InvokeWithParameterObjectAsync<InitializeResult>(M.Initialize, new InitializeParams("wispr-cli", SidecarRpcTarget.SidecarVersion)).ConfigureAwait(false);
-            var prepared = await rpc.InvokeWithParameterObjectAsync<PrepareResult>(M.ModelPrepare, new EmptyParams()).ConfigureAwait(false);
-            Console.Error.WriteLine($"Model {prepared.ModelPath} loaded in {prepared.LoadMs} ms.");
+            await sidecar.InitializeAsync().ConfigureAwait(false);
+            await sidecar.PrepareAsync().ConfigureAwait(false);
             var times = new List<long>();
             long rssAfterFirst = 0, rssAfterLast = 0, heapAfterFirst = 0, heapAfterLast = 0;
             for (int take = 1; take <= repeat; take++)
