@@ -17,6 +17,7 @@ import { showDiagnostics } from './ui/diagnostics';
 import { showProblem } from './ui/notify';
 import { StatusBar } from './ui/statusBar';
 import { createApi, WisprApi } from './api';
+import { registerTestHooks } from './testHooks';
 import { ContextCollector } from './vocabulary/contextCollector';
 
 let sidecar: SidecarProcess | undefined;
@@ -104,6 +105,8 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
         }),
         log.onDidChangeLogLevel(level => log.info(`Log level is now ${vscode.LogLevel[level]}; the sidecar picks it up when it next starts.`)),
     );
+
+    registerTestHooks(context, log);
 
     // Start now so the model is ready by the first dictation; failures are reported, and the next command tries again.
     void sidecarProcess.start().catch(e => showProblem(e, log));
