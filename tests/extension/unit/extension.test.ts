@@ -409,6 +409,33 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         });
     });
 
+    test('wispr.feedback.sound: a rising tone when listening starts, a falling one when it stops (off by default)', { skip: process.platform !== 'linux' }, async () => {
+        // A stand-in for paplay on the PATH records which cue it was asked to play.
+        const bin = path.join(tmp, 'bin');
+        const played = path.join(tmp, 'played.txt');
+        fs.mkdirSync(bin, { recursive: true });
+        fs.writeFileSync(path.join(bin, 'paplay'), `#!/bin/sh\necho "$1" >> "${played}"\n`, { mode: 0o755 });
+        const savedPath = process.env.PATH;
+        process.env.PATH = `${bin}${path.delimiter}${savedPath ?? ''}`;
+        const cues = () => (fs.existsSync(played) ? fs.readFileSync(played, 'utf8').trim().split('\n').filter(Boolean) : []);
+        const waitForCues = (n: number) => withTimeout(new Promise<void>(resolve => {
+            const poll = setInterval(() => { if (cues().length >= n) { clearInterval(poll); resolve(); } }, 10);
+        }), 10_000, () => `${n} cues expected; played: ${JSON.stringify(cues())}`);
+        try {
+            mock.setEditor(new MockEditor(new MockDocument(['s '], 'plaintext'), [cursor(0, 2)]));
+            await dictate();
+            await waitForStatus(isIdle, 'ready');
+            assert.deepEqual(cues(), [], 'off by default');
+            mock.config.set('wispr.feedback.sound', true);
+            await dictate();
+            await waitForCues(2);
+            assert.deepEqual(cues(), [path.join(root, 'assets', 'sounds', 'start.wav'), path.join(root, 'assets', 'sounds', 'stop.wav')]);
+        } finally {
+            mock.config.delete('wispr.feedback.sound');
+            process.env.PATH = savedPath;
+        }
+    });
+
     test('insertAsComment flips the insertion mode', async () => {
         mock.config.set('wispr.insertion.mode', 'text');
         await run('wispr.insertAsComment');
