@@ -35,7 +35,7 @@ const BUSY = /listening|transcribing|starting|loading|downloading|verifying|cras
 
 describe('UI: hold-to-talk (one hold, one dictation)', function () {
   let wb;
-  const tally = new Map(CASES.map((c) => [c.name, { runs: 0, splits: 0, stuck: 0, noSpeech: 0, failed: 0, maxReleaseToStopMs: 0 }]));
+  const tally = new Map(CASES.map((c) => [c.name, { runs: 0, splits: 0, cutShort: 0, stuck: 0, noSpeech: 0, failed: 0, maxReleaseToStopMs: 0 }]));
 
   before(async function () {
     wb = await openWorkbench({
@@ -129,6 +129,7 @@ describe('UI: hold-to-talk (one hold, one dictation)', function () {
         const t = tally.get(c.name);
         t.runs++;
         t.splits += Math.max(0, r.listeningEpisodes - 1);
+        t.cutShort += r.releaseToStopMs === undefined ? 1 : 0;
         t.stuck += r.stuck ? 1 : 0;
         t.noSpeech += r.noSpeech;
         t.maxReleaseToStopMs = Math.max(t.maxReleaseToStopMs, r.releaseToStopMs ?? 0);
@@ -138,6 +139,7 @@ describe('UI: hold-to-talk (one hold, one dictation)', function () {
         try {
           assert.equal(r.listeningEpisodes, 1, `one hold is one dictation (statuses: ${JSON.stringify(r.statuses)})`);
           assert.equal(r.transcribingEpisodes, 1, `one transcription (statuses: ${JSON.stringify(r.statuses)})`);
+          assert.ok(r.releaseToStopMs !== undefined, `listening lasted until the key was released, not cut short (statuses: ${JSON.stringify(r.statuses)})`);
           assert.equal(r.noSpeech, 0, `no "heard no speech" (notifications: ${JSON.stringify(r.toasts)})`);
           assert.ok(!r.stuck, `the microphone closed after the release (statuses: ${JSON.stringify(r.statuses)})`);
           const inserted = r.after.slice(r.before.trimEnd().length).trim();
