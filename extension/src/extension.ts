@@ -62,7 +62,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
                     log.warn(message);
                     void vscode.window.showWarningMessage(message);
                 },
-                debug: message => log.debug(message),
+                info: message => log.info(message),
             },
         );
     };

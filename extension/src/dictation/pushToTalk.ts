@@ -249,8 +249,8 @@ export interface DictationActions {
 export interface PushToTalkNotices {
     /** The watchdog ended a listening that outlived its trigger; `message` says so to the user. */
     watchdog?(message: string): void;
-    /** Diagnostics for the log (a hold that continued after a pause, and the threshold it grew to). */
-    debug?(message: string): void;
+    /** For the log: a hold that continued after a pause, the threshold it grew to, and the setting that governs it. */
+    info?(message: string): void;
 }
 
 /**
@@ -275,8 +275,10 @@ export class PushToTalk {
         this.detector = new PressDetector(timing, scheduler, {
             pressStart: () => this.pressStarted(),
             release: (heldMs, repeats) => this.released(heldMs, repeats),
-            resumed: pausedMs => this.notices.debug?.(
-                `Key repeats paused for ${pausedMs} ms and resumed: the same hold goes on (release threshold now ${this.detector.releaseThresholdMs()} ms).`),
+            resumed: pausedMs => this.notices.info?.(
+                `Key repeats paused for ${Math.round(pausedMs)} ms and resumed: the same hold goes on (release threshold now `
+                + `${Math.round(this.detector.releaseThresholdMs())} ms; a pause longer than it plus wispr.pushToTalk.graceMs `
+                + `(${this.timing.graceMs} ms) would end the dictation).`),
             // A press whose dictation was cancelled or ended meanwhile (another command, the source's end) is over: the
             // next call is a new press, not a late repeat of it.
             continues: () => !this.pressStartedDictation || !this.actions.isIdle(),
