@@ -17,6 +17,7 @@ export function registerTestHooks(context: vscode.ExtensionContext, log: vscode.
         return;
     }
     log.warn(`${TEST_HOOKS_ENV}=1: test-only commands are registered.`);
+    let blocks = 0;
     context.subscriptions.push(vscode.commands.registerCommand('wispr.test.blockExtensionHost', (args?: BlockArgs) => {
         const forMs = args?.forMs ?? 400;
         setTimeout(() => {
@@ -25,9 +26,10 @@ export function registerTestHooks(context: vscode.ExtensionContext, log: vscode.
             while (Date.now() < end) {
                 // spin
             }
-            log.info(`Test hook: the extension host was blocked for ${forMs} ms.`);
-            // The test waits for this message to know the block happened during its hold.
-            context.subscriptions.push(vscode.window.setStatusBarMessage(`Wispr test: blocked ${forMs} ms`, 15000));
+            blocks++;
+            log.info(`Test hook: the extension host was blocked for ${forMs} ms (#${blocks}).`);
+            // The test waits for this message (numbered, one per invocation) to know its block happened.
+            context.subscriptions.push(vscode.window.setStatusBarMessage(`Wispr test: blocked ${forMs} ms (#${blocks})`, 15000));
         }, args?.afterMs ?? 0);
     }));
 }

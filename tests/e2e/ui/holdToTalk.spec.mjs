@@ -16,10 +16,12 @@ const REPEAT_DELAY_MS = 350;
 const BLOCK = { afterMs: 900, forMs: 400 };
 const BLOCK_KEY = 'ctrl+alt+f10';
 /**
- * How long after the key-up a late repeat could still show as a second dictation: the detector's documented bound
- * (docs/extension.md, 1.5 s) with slack for a loaded machine. A negative observation (no second dictation) needs a window.
+ * How long after the key-up listening may still go on, and a late repeat could still show as a second dictation: the
+ * detector's documented bound (docs/extension.md: 1.65 s, plus up to 2 s in which the extension host itself was blocked)
+ * and the way from the extension host to the page's status bar on a loaded machine. A negative observation (no second
+ * dictation) needs a window.
  */
-const OBSERVE_AFTER_RELEASE_MS = 4000;
+const OBSERVE_AFTER_RELEASE_MS = 5000;
 /** Listening this long after the key-up is a microphone left open. */
 const STUCK_MS = OBSERVE_AFTER_RELEASE_MS;
 
@@ -79,9 +81,11 @@ describe('UI: hold-to-talk (one hold, one dictation)', function () {
     if (this.currentTest?.state === 'failed' && wb) await wb.screenshot(this.currentTest.title);
   });
 
+  // "Whisper" is what the status item said before it named the product: the same spec measured the old detector.
   function idle() {
     return wb.wisprStatus(/Whisper|Ready/).filter({ hasNotText: BUSY });
   }
+  let blocks = 0;
 
   async function hold(c) {
     const page = wb.page;
@@ -111,7 +115,8 @@ describe('UI: hold-to-talk (one hold, one dictation)', function () {
       wb.lastTap = Date.now();
     }
     if (c.block) {
-      await wb.statusBarItem(`Wispr test: blocked ${BLOCK.forMs} ms`).first().waitFor({ timeout: 30_000 });
+      blocks++;
+      await wb.statusBarItem(`Wispr test: blocked ${BLOCK.forMs} ms (#${blocks})`).first().waitFor({ timeout: 30_000 });
     }
     const after = await wb.waitForEditorText((t) => t !== before, 60_000).catch(() => before);
     await idle().waitFor({ timeout: 60_000 }).catch(() => {});
