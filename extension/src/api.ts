@@ -6,6 +6,7 @@ import { DictationHistory, HistoryEntry } from './history/dictationHistory';
 import { DictationContext } from './sidecar/protocol';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarState } from './sidecar/sidecarState';
+import { CursorIndicator } from './ui/cursorIndicator';
 
 export interface WisprApi {
     /** 'stopped' | 'starting' | 'ready' | 'crashed' */
@@ -27,9 +28,11 @@ export interface WisprApi {
     readonly lastCleanupWarning: string | undefined;
     /** The dictation history, newest first (what "Wispr: Dictation History" lists). */
     readonly history: readonly HistoryEntry[];
+    /** What the indicator at the cursors says now ("● Listening…", "◌ Transcribing…"); undefined when hidden. */
+    readonly cursorIndicator: string | undefined;
 }
 
-export function createApi(sidecar: SidecarProcess, dictation: DictationController, history: DictationHistory): WisprApi {
+export function createApi(sidecar: SidecarProcess, dictation: DictationController, history: DictationHistory, indicator: CursorIndicator): WisprApi {
     return {
         get sidecarState() { return sidecar.state.state; },
         onDidChangeSidecarState: sidecar.state.onDidChangeState,
@@ -40,5 +43,6 @@ export function createApi(sidecar: SidecarProcess, dictation: DictationControlle
         get history() { return history.entries; },
         get lastDictationContext() { return dictation.lastContext; },
         get lastCleanupWarning() { return dictation.lastCleanupWarning; },
+        get cursorIndicator() { return indicator.label; },
     };
 }

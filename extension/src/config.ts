@@ -25,6 +25,8 @@ export const Settings = {
     holdMs: 'pushToTalk.holdMs',
     repeatDelayMs: 'pushToTalk.repeatDelayMs',
     releaseMs: 'pushToTalk.releaseMs',
+    graceMs: 'pushToTalk.graceMs',
+    sound: 'feedback.sound',
     cleanupMode: 'cleanup.mode',
     cleanupProvider: 'cleanup.provider',
     cleanupBaseUrl: 'cleanup.baseUrl',
@@ -66,6 +68,8 @@ export interface WisprConfig {
     traceServer: TraceSetting;
     pushToTalkMode: PushToTalkMode;
     pressTiming: PressTimingOptions;
+    /** A short sound when listening starts and stops. */
+    sound: boolean;
     cleanup: CleanupConfig;
     /** Send identifiers near the cursor, the file's symbols and the dictionary with each dictation. */
     vocabularyEnabled: boolean;
@@ -96,7 +100,9 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
             holdMs: positive(c.get<number>(Settings.holdMs), defaultPressTiming.holdMs),
             repeatDelayMs: positive(c.get<number>(Settings.repeatDelayMs), defaultPressTiming.repeatDelayMs),
             releaseMs: positive(c.get<number>(Settings.releaseMs), defaultPressTiming.releaseMs),
+            graceMs: positive(c.get<number>(Settings.graceMs), defaultPressTiming.graceMs),
         },
+        sound: c.get<boolean>(Settings.sound, false) === true,
         cleanup: readCleanup(c),
         vocabularyEnabled: c.get<boolean>(Settings.vocabularyEnabled, true) !== false,
         dictionaryFile: c.get<string>(Settings.dictionaryFile, DEFAULT_DICTIONARY_FILE).trim(),

@@ -5,7 +5,7 @@ import { CleanupConfigurator } from './cleanup/cleanupConfigurator';
 import { affects, SECTION, Settings, readConfig } from './config';
 import { CommentSyntaxProvider } from './dictation/commentSyntax';
 import { DictationController, DictationStage } from './dictation/dictationController';
-import { PushToTalk } from './dictation/pushToTalk';
+import { PushToTalk, releaseBoundMs } from './dictation/pushToTalk';
 import { DictationHistory } from './history/dictationHistory';
 import { insertLastDictation, showHistory } from './history/historyCommands';
 import { createLog } from './log';
@@ -16,7 +16,10 @@ import { pickMicrophone } from './ui/microphonePicker';
 import { showDiagnostics } from './ui/diagnostics';
 import { showProblem } from './ui/notify';
 import { StatusBar } from './ui/statusBar';
+import { CursorIndicator } from './ui/cursorIndicator';
+import { SoundCues } from './ui/sound';
 import { createApi, WisprApi } from './api';
+import { registerTestHooks } from './testHooks';
 import { ContextCollector } from './vocabulary/contextCollector';
 
 let sidecar: SidecarProcess | undefined;
@@ -30,25 +33,41 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     const history = new DictationHistory(context.globalState);
     const dictation = new DictationController(context, sidecarProcess, comments, log, new ContextCollector(context, log), history);
     const statusBar = new StatusBar(sidecarProcess, dictation);
+    const indicator = new CursorIndicator();
+    const sounds = new SoundCues(context, log, () => readConfig(context).sound);
     const keys = new ApiKeys(context.secrets);
     // Registered before the first start below, so every sidecar process gets the cleanup settings before it is ready.
     const cleanup = new CleanupConfigurator(context, sidecarProcess, keys, log);
-    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, keys, cleanup);
+    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, indicator, keys, cleanup);
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
         context.subscriptions.push(vscode.commands.registerCommand(id, run));
     // The shortcut's auto-repeat arrives as repeated calls: PushToTalk turns them into tap-to-toggle / hold-to-talk.
-    const makePushToTalk = () => new PushToTalk(
-        {
-            isIdle: () => dictation.stage === DictationStage.Idle,
-            isListening: () => dictation.stage === DictationStage.Listening,
-            start: () => dictation.start(),
-            stop: () => dictation.stop(),
-        },
-        () => readConfig(context).pushToTalkMode,
-        readConfig(context).pressTiming,
-    );
+    const makePushToTalk = () => {
+        const timing = readConfig(context).pressTiming;
+        log.debug(`Push-to-talk: release threshold ≥ ${timing.releaseMs} ms (adaptive), grace ${timing.graceMs} ms; listening ends at most ${releaseBoundMs(timing)} ms after the last key repeat.`);
+        return new PushToTalk(
+            {
+                isIdle: () => dictation.idle,
+                isStarting: () => dictation.starting,
+                isListening: () => dictation.stage === DictationStage.Listening,
+                start: () => dictation.start(),
+                stop: () => dictation.stop(),
+            },
+            () => readConfig(context).pushToTalkMode,
+            timing,
+            undefined,
+            {
+                watchdog: message => {
+                    log.warn(message);
+                    void vscode.window.showWarningMessage(message);
+                },
+                info: message => log.info(message),
+            },
+        );
+    };
     let pushToTalk = makePushToTalk();
+    dictation.keyHeld = () => pushToTalk.keyHeld;
     context.subscriptions.push({ dispose: () => pushToTalk.dispose() });
     command('wispr.toggleDictation', () => pushToTalk.invoke());
     command('wispr.startDictation', () => dictation.start());
@@ -84,8 +103,29 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
             log.info('Settings changed; the sidecar restarts when this dictation ends.');
         }
     };
+    // Feedback follows the stage: context keys (the palette offers Stop/Cancel only while a dictation runs), the
+    // indicator at the cursors, and the optional sounds.
+    let previousStage = DictationStage.Idle;
+    const onStage = (stage: DictationStage) => {
+        void vscode.commands.executeCommand('setContext', 'wispr.dictationStage', stage);
+        void vscode.commands.executeCommand('setContext', 'wispr.dictating', stage !== DictationStage.Idle);
+        const editor = dictation.targetEditor;
+        if (stage !== DictationStage.Idle && editor) {
+            indicator.show(editor, stage === DictationStage.Listening ? 'listening' : 'transcribing');
+        } else {
+            indicator.hide();
+        }
+        if (stage === DictationStage.Listening) {
+            sounds.play('start');
+        } else if (previousStage === DictationStage.Listening) {
+            sounds.play('stop');
+        }
+        previousStage = stage;
+    };
+    onStage(dictation.stage);
     context.subscriptions.push(
         dictation.onDidChangeStage(stage => {
+            onStage(stage);
             if (restartPending && stage === DictationStage.Idle) {
                 restartWhenIdle();
             }
@@ -94,7 +134,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
             if (affects(e, Settings.sidecarPath, Settings.modelPath, Settings.parakeetModelPath)) {
                 restartWhenIdle();
             }
-            if (affects(e, Settings.holdMs, Settings.repeatDelayMs, Settings.releaseMs)) {
+            if (affects(e, Settings.holdMs, Settings.repeatDelayMs, Settings.releaseMs, Settings.graceMs)) {
                 pushToTalk.dispose();
                 pushToTalk = makePushToTalk();
             }
@@ -105,9 +145,11 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
         log.onDidChangeLogLevel(level => log.info(`Log level is now ${vscode.LogLevel[level]}; the sidecar picks it up when it next starts.`)),
     );
 
+    registerTestHooks(context, log);
+
     // Start now so the model is ready by the first dictation; failures are reported, and the next command tries again.
     void sidecarProcess.start().catch(e => showProblem(e, log));
-    return createApi(sidecarProcess, dictation, history);
+    return createApi(sidecarProcess, dictation, history, indicator);
 }
 
 export function deactivate(): Promise<void> | undefined {

@@ -42,6 +42,8 @@ export interface StartOptions {
 }
 
 const MESSAGE_PREVIEW_CHARS = 500;
+/** How long past its maximum length a recording may go on before the extension's watchdog ends it. */
+const LIMIT_WATCHDOG_SLACK_MS = 10_000;
 
 export class DictationController implements vscode.Disposable {
     private current = DictationStage.Idle;
@@ -49,6 +51,8 @@ export class DictationController implements vscode.Disposable {
     private target: Target | undefined;
     /** A start or stop request in flight; further toggles wait their turn instead of racing it. */
     private busy = false;
+    /** The start request is in flight (busy, and not for a stop or a delivery). */
+    private startInFlight = false;
     private stopRequested = false;
     /** The source ended before the start request returned (a very short file): stop as soon as it has. */
     private sourceEndedDuringStart = false;
@@ -59,10 +63,18 @@ export class DictationController implements vscode.Disposable {
     private lastWarning: string | undefined;
     /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
     private stopCancellation: CancellationTokenSource | undefined;
+    /** Ends a listening that outlives the recording limit (the sidecar's own limit should have ended it). */
+    private limitWatchdog: NodeJS.Timeout | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
     private readonly disposables: vscode.Disposable[] = [];
 
     readonly onDidChangeStage = this.stageEmitter.event;
+
+    /**
+     * True while the push-to-talk key is held: a "heard no speech" then goes to the log only, since a notification
+     * while the user is still holding the key and speaking reads as a misfire.
+     */
+    keyHeld: () => boolean = () => false;
 
     constructor(
         private readonly context: vscode.ExtensionContext,
@@ -99,6 +111,21 @@ export class DictationController implements vscode.Disposable {
 
     get stage(): DictationStage {
         return this.current;
+    }
+
+    /** No dictation runs and no request (start, stop, delivery) is in flight: a start would be taken. */
+    get idle(): boolean {
+        return this.current === DictationStage.Idle && !this.busy;
+    }
+
+    /** The start request is in flight; the stage becomes Listening when it returns. */
+    get starting(): boolean {
+        return this.startInFlight;
+    }
+
+    /** The editor the running dictation inserts into (where the cursor indicator goes); undefined for commit messages. */
+    get targetEditor(): vscode.TextEditor | undefined {
+        return this.current === DictationStage.Idle || this.target?.mode === 'commit' ? undefined : this.target?.editor;
     }
 
     /**
@@ -138,6 +165,7 @@ export class DictationController implements vscode.Disposable {
             return;
         }
         this.busy = true;
+        this.startInFlight = true;
         try {
             const config = readConfig(this.context);
             this.target = this.targetFor(options.commit ? 'commit' : undefined);
@@ -156,11 +184,13 @@ export class DictationController implements vscode.Disposable {
             const device = config.audioSource === 'microphone' ? ` ${config.device || 'default device'}` : '';
             this.log.info(`Dictation ${result.dictationId} started (source ${config.audioSource}${device}${params.vad ? ', hands-free' : ''}, ${context.mode}).`);
             this.setStage(DictationStage.Listening);
+            this.armLimitWatchdog(result.dictationId, config.maxRecordingSeconds);
         } catch (e) {
             this.reset();
             void showProblem(e, this.log); // not awaited: the notification waits for the user, `busy` must not
         } finally {
             this.busy = false;
+            this.startInFlight = false;
         }
         if (this.sourceEndedDuringStart && this.stage === DictationStage.Listening) {
             await this.stop();
@@ -245,9 +275,28 @@ export class DictationController implements vscode.Disposable {
     }
 
     dispose(): void {
+        clearTimeout(this.limitWatchdog);
         for (const d of this.disposables) {
             d.dispose();
         }
+    }
+
+    /**
+     * The sidecar stops a recording at its maximum length (`maxDurationMs`) by itself; should that ever fail, this ends a
+     * toggle-mode listening that has outlived it, and says so. Cleared whenever the stage changes.
+     */
+    private armLimitWatchdog(dictationId: string, maxRecordingSeconds: number): void {
+        clearTimeout(this.limitWatchdog);
+        const ms = maxRecordingSeconds * 1000 + LIMIT_WATCHDOG_SLACK_MS;
+        this.limitWatchdog = setTimeout(() => {
+            this.limitWatchdog = undefined;
+            if (this.current === DictationStage.Listening && this.dictationId === dictationId) {
+                this.log.warn(`Dictation ${dictationId} was still listening ${ms} ms after it started, past its maximum length; stopping it.`);
+                void vscode.window.showWarningMessage(
+                    `Wispr stopped listening: the recording passed its maximum length (${maxRecordingSeconds} s, wispr.audio.maxRecordingSeconds). What was captured is transcribed.`);
+                void this.stop();
+            }
+        }, ms);
     }
 
     private onSourceEnded(p: DictationSourceEndedNotification.Params): void {
@@ -318,7 +367,11 @@ export class DictationController implements vscode.Disposable {
         this.lastWarning = undefined;
         const text = result.text.trim();
         if (!text) {
-            void vscode.window.showInformationMessage('Wispr heard no speech; nothing was inserted.');
+            if (this.keyHeld()) {
+                this.log.info('Wispr heard no speech; nothing was inserted (no notification while the key is held).');
+            } else {
+                void vscode.window.showInformationMessage('Wispr heard no speech; nothing was inserted.');
+            }
             return;
         }
         const document = target.document;
@@ -394,6 +447,10 @@ export class DictationController implements vscode.Disposable {
 
     private setStage(stage: DictationStage): void {
         if (stage !== this.current) {
+            if (stage !== DictationStage.Listening) {
+                clearTimeout(this.limitWatchdog);
+                this.limitWatchdog = undefined;
+            }
             this.current = stage;
             this.stageEmitter.fire(stage);
         }

@@ -1,4 +1,6 @@
-// One status bar item: backend + sidecar/dictation state. `update()` is the only place that sets its look.
+// Two status bar items. "Wispr: <state>" names the product and what it is doing, and a click does the obvious next
+// thing: start dictation, stop and insert, cancel a transcription, restart a crashed sidecar. The second item shows the
+// speech backend; a click on it switches backends. `update()` is the only place that sets their look.
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from '../dictation/dictationController';
 import { AudioLevelNotification, ModelProgressNotification } from '../sidecar/protocol';
@@ -8,6 +10,7 @@ import { SidecarState } from '../sidecar/sidecarState';
 
 export class StatusBar implements vscode.Disposable {
     private readonly item = vscode.window.createStatusBarItem('wispr.status', vscode.StatusBarAlignment.Right, 100);
+    private readonly backendItem = vscode.window.createStatusBarItem('wispr.backend', vscode.StatusBarAlignment.Right, 99);
     private readonly disposables: vscode.Disposable[] = [];
     /** The latest model download/verify/load progress; cleared at "ready". */
     private progress: ModelProgressNotification.Params | undefined;
@@ -20,9 +23,11 @@ export class StatusBar implements vscode.Disposable {
 
     constructor(private readonly sidecar: SidecarProcess, private readonly dictation: DictationController) {
         this.item.name = 'Wispr';
-        this.item.command = 'wispr.switchBackend';
+        this.backendItem.name = 'Wispr speech backend';
+        this.backendItem.command = 'wispr.switchBackend';
         this.disposables.push(
             this.item,
+            this.backendItem,
             sidecar.state.onDidChangeState(() => this.update()),
             sidecar.onDidChangeStatus(() => this.update()),
             dictation.onDidChangeStage(stage => this.onStage(stage)),
@@ -44,41 +49,59 @@ export class StatusBar implements vscode.Disposable {
     update(): void {
         const backend = this.backendLabel();
         const sidecarState = this.sidecar.state.state;
+        const stage = this.dictation.stage;
         let text: string;
         let tooltip: string;
         let background: vscode.ThemeColor | undefined;
-        let command = 'wispr.switchBackend';
+        let command: string | undefined;
         if (sidecarState === SidecarState.Crashed) {
-            text = '$(error) Wispr';
-            tooltip = 'The Wispr sidecar crashed. Run "Wispr: Restart Sidecar" or see "Wispr: Show Logs".';
+            text = '$(error) Wispr: Crashed';
+            tooltip = 'The Wispr sidecar crashed. Click to restart it; "Wispr: Show Logs" says why.';
             background = new vscode.ThemeColor('statusBarItem.errorBackground');
+            command = 'wispr.restartSidecar';
         } else if (sidecarState === SidecarState.Starting) {
-            text = '$(loading~spin) Wispr';
+            text = '$(loading~spin) Wispr: Starting';
             tooltip = 'The Wispr sidecar is starting.';
         } else if (sidecarState !== SidecarState.Ready) {
-            text = '$(debug-disconnect) Wispr';
-            tooltip = 'Wispr: the sidecar is not running; it starts on the next dictation.';
-        } else if (this.dictation.stage === DictationStage.Listening) {
+            text = '$(debug-disconnect) Wispr: Off';
+            tooltip = 'The Wispr sidecar is not running; it starts with the next dictation. Click to start dictation.';
+            command = 'wispr.startDictation';
+        } else if (stage === DictationStage.Listening) {
             const now = Date.now();
             const level = describeLevel(this.level, now - (this.level ? this.levelAt : this.listeningSince));
-            text = level.silent ? `$(warning) ${backend}: listening, no sound` : `$(mic-filled) ${backend}: listening ${level.meter}`.trimEnd();
-            tooltip = `Wispr is listening. Run "Wispr: Toggle Dictation" again (or release the key) to stop and insert.\n${level.tooltip}`;
+            text = level.silent ? '$(warning) Wispr: Listening, no sound' : `$(mic-filled) Wispr: Listening ${level.meter}`.trimEnd();
+            tooltip = level.silent
+                ? `${level.tooltip}\nClick to choose the microphone; "Wispr: Stop Dictation and Insert" or "Wispr: Cancel Dictation" ends the dictation.`
+                : 'Wispr is listening. Click (or run "Wispr: Toggle Dictation", or release the held key) to stop and insert; '
+                    + `"Wispr: Cancel Dictation" discards it.\n${level.tooltip}`;
             background = new vscode.ThemeColor(level.silent ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
-            command = level.silent ? 'wispr.chooseMicrophone' : command;
+            // Silence is a fault to fix (a muted or wrong microphone), like a crash: the click goes to the fix.
+            command = level.silent ? 'wispr.chooseMicrophone' : 'wispr.stopDictation';
+        } else if (stage === DictationStage.Transcribing) {
+            text = '$(sync~spin) Wispr: Transcribing';
+            tooltip = 'Wispr is transcribing. Click to cancel (nothing is inserted).';
+            command = 'wispr.cancelDictation';
         } else if (this.progress) {
-            text = `$(cloud-download) ${backend}: ${describeProgress(this.progress)}`;
+            text = `$(cloud-download) Wispr: ${describeProgress(this.progress)}`;
             tooltip = `Wispr is preparing the model ${this.progress.file}.`;
-        } else if (this.dictation.stage === DictationStage.Transcribing) {
-            text = `$(sync~spin) ${backend}: transcribing`;
-            tooltip = 'Wispr is transcribing.';
         } else {
-            text = `$(mic) ${backend}`;
-            tooltip = 'Wispr is idle.';
+            text = '$(mic) Wispr: Ready';
+            tooltip = 'Wispr is ready. Click to start dictation; click again to stop and insert. '
+                + 'Or hold Ctrl+Alt+Space (Cmd+Alt+Space on macOS) while you speak.';
+            command = 'wispr.startDictation';
         }
         this.item.text = text;
-        this.item.tooltip = `${tooltip}\nBackend: ${backend}. Click to switch backends.`;
+        this.item.tooltip = tooltip;
         this.item.backgroundColor = background;
         this.item.command = command;
+
+        if (backend) {
+            this.backendItem.text = `$(server-process) ${backend}`;
+            this.backendItem.tooltip = `Speech backend: ${backend}. Click to switch backends.`;
+            this.backendItem.show();
+        } else {
+            this.backendItem.hide();
+        }
     }
 
     private onStage(stage: DictationStage): void {
@@ -98,10 +121,11 @@ export class StatusBar implements vscode.Disposable {
         }
     }
 
-    private backendLabel(): string {
+    /** The backend's label (e.g. "Whisper"); undefined before the sidecar reported one. */
+    private backendLabel(): string | undefined {
         const id = this.sidecar.status?.backend;
         if (!id) {
-            return 'Wispr';
+            return undefined;
         }
         const info = this.sidecar.initializeResult?.capabilities.backends.find(b => b.id === id);
         return info?.label ?? id;

@@ -45,10 +45,11 @@ function setCursors(editor, positions) {
 }
 
 /**
- * Toggle Dictation is also the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs (600 ms by default)
- * of the previous one reads as the key's auto-repeat (a hold), not as a new tap. Taps are spaced accordingly.
+ * Toggle Dictation is also the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs + graceMs (600 + 650 ms
+ * by default) of a lone key-down reads as the key's late first auto-repeat (a hold), not as a new tap. Taps are spaced
+ * accordingly.
  */
-const TAP_GAP_MS = Number(process.env.WISPR_E2E_TAP_GAP_MS || 800);
+const TAP_GAP_MS = Number(process.env.WISPR_E2E_TAP_GAP_MS || 1500);
 let lastToggle = 0;
 async function toggle() {
   const wait = lastToggle + TAP_GAP_MS - Date.now();

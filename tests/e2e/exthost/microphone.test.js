@@ -36,6 +36,10 @@ describe('microphone', function () {
     const editor = await openEditor('spoken: \n', 'plaintext');
     setCursors(editor, [[0, 8]]);
     const before = editor.document.version;
+    const historyBefore = api.history.length;
+    // every stage the dictation passes through: one hold must be one listening, one transcription
+    const stages = [];
+    const watch = api.onDidChangeDictationStage((s) => stages.push(s));
     // Key-down (through the helpers' toggle, which keeps clear of the previous test's last tap: a call within
     // wispr.pushToTalk.repeatDelayMs of it would read as that press still being held), then the OS auto-repeat every
     // 40 ms for as long as the speech plays: a held key.
@@ -56,7 +60,10 @@ describe('microphone', function () {
     }
     await waitFor(() => api.dictationStage === 'idle' && editor.document.version !== before,
       { timeoutMs: 120000, what: `the transcript after the release (stage ${api.dictationStage})` });
+    watch.dispose();
     const line = editor.document.getText().split('\n')[0];
     assert.ok(line.startsWith('spoken: ') && line.slice('spoken: '.length).trim().length > 0, `a transcript was inserted: ${JSON.stringify(line)}`);
+    assert.deepStrictEqual(stages, ['listening', 'transcribing', 'idle'], 'one hold, one dictation');
+    assert.strictEqual(api.history.length, Math.min(historyBefore + 1, 50), 'one transcript, inserted once (the history keeps 50)');
   });
 });

@@ -84,6 +84,7 @@ function httpStatus(url, timeoutMs = 2000) {
  * @param {Record<string,string>} [o.files] workspace files (relative path → content)
  * @param {string} [o.extensionsDir] extensions folder (default: a fresh temp one)
  * @param {Record<string,string>} [o.env] extra environment for code-server and so for the extension host
+ * @param {object[]} [o.keybindings] user keybindings (keybindings.json entries), e.g. for test-only commands
  * @param {number} [o.readyTimeoutMs]
  */
 export async function startCodeServer(o = {}) {
@@ -104,6 +105,7 @@ export async function startCodeServer(o = {}) {
   // wispr.sidecar.path, ...) count only from the remote ("Machine") settings once the extension's schema is known;
   // in User settings they are dropped at the next reload of that file. So per-test settings go to both.
   writeJson(path.join(userDataDir, 'Machine', 'settings.json'), { ...(o.settings ?? {}) });
+  if (o.keybindings) writeJson(path.join(userDataDir, 'User', 'keybindings.json'), o.keybindings);
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'auth: none\ncert: false\n');
 

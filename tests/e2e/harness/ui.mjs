@@ -56,10 +56,11 @@ export class Workbench {
   }
 
   /**
-   * Toggle Dictation doubles as the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs (600 ms) of the
-   * previous one reads as a held key. Call this before each press or palette run of it, so every one is a new tap.
+   * Toggle Dictation doubles as the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs + graceMs
+   * (1250 ms) of a lone key-down reads as a held key. Call this before each press or palette run of it, so every one is
+   * a new tap.
    */
-  async tapGap(ms = Number(process.env.WISPR_E2E_TAP_GAP_MS || 800)) {
+  async tapGap(ms = Number(process.env.WISPR_E2E_TAP_GAP_MS || 1500)) {
     const wait = (this.lastTap ?? 0) + ms - Date.now();
     if (wait > 0) await this.page.waitForTimeout(wait);
     this.lastTap = Date.now();
@@ -87,7 +88,7 @@ export class Workbench {
     await this.gotoEnd();
     const before = await this.editorText();
     await this.runCommand('Wispr: Toggle Dictation');
-    await this.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
+    await this.wisprStatus(/listening/i).waitFor({ timeout: 20_000 });
     await this.page.waitForTimeout(listenMs);
     await this.runCommand('Wispr: Toggle Dictation');
     const after = await this.waitForEditorText((t) => t !== before, 60_000);
@@ -104,6 +105,17 @@ export class Workbench {
     });
   }
 
+  /**
+   * Texts drawn after the cursors by decorations (CSS ::after content of spans in the view lines), e.g. Wispr's
+   * "● Listening…" indicator: what the user sees, though it is no part of the document's text.
+   */
+  async decorationTexts() {
+    return this.page.evaluate(() => [...document.querySelectorAll('.editor-instance .monaco-editor .view-lines span')]
+      .map((el) => getComputedStyle(el, '::after').content)
+      .filter((c) => c && c !== 'none' && c !== 'normal')
+      .map((c) => c.replace(/^"|"$/g, '')));
+  }
+
   /** Waits until the editor text satisfies a predicate; returns that text. */
   async waitForEditorText(pred, timeoutMs = 30_000) {
     const t0 = Date.now();
@@ -118,10 +130,21 @@ export class Workbench {
 
   statusBarItem(textOrRe) { return this.page.locator('.statusbar-item', { hasText: textOrRe }); }
 
-  /** The Wispr status bar item, optionally narrowed to one showing some text. */
+  /** The Wispr status bar item ("Wispr: Ready", "Wispr: Listening", ...), optionally narrowed to one showing some text. */
   wisprStatus(textOrRe) {
     const item = this.page.locator('.statusbar-item[id$="wispr.status"]');
     return textOrRe ? item.filter({ hasText: textOrRe }) : item;
+  }
+
+  /** The speech backend's status bar item ("Whisper"; a click switches backends). */
+  wisprBackend(textOrRe) {
+    const item = this.page.locator('.statusbar-item[id$="wispr.backend"]');
+    return textOrRe ? item.filter({ hasText: textOrRe }) : item;
+  }
+
+  /** Wispr is ready for a dictation: the status item says "Ready" (and the backend item names the backend). */
+  wisprReady() {
+    return this.wisprStatus(/Wispr: Ready/);
   }
 
   /** Moves the cursor to the end of the active editor. */

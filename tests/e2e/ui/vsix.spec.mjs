@@ -89,7 +89,7 @@ describe('packaged extension (.vsix)', function () {
       });
       try {
         await wb.openFile('notes.md');
-        await wb.wisprStatus(/Whisper/).waitFor({ timeout: 90_000 });
+        await wb.wisprBackend(/Whisper/).waitFor({ timeout: 90_000 });
       } catch (e) {
         await wb.screenshot('vsix startup');
         throw e;

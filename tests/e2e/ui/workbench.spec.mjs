@@ -15,8 +15,9 @@ describe('UI: dictation in the workbench', function () {
       files: { 'hello.py': ORIGINAL },
     });
     await wb.openFile('hello.py');
-    // the status bar item names the backend once the sidecar is ready
-    await wb.wisprStatus(/Whisper/).waitFor({ timeout: 90_000 });
+    // the backend item names the backend once the sidecar is ready
+    await wb.wisprBackend(/Whisper/).waitFor({ timeout: 90_000 });
+    await wb.wisprReady().waitFor({ timeout: 90_000 });
   });
   after(async function () {
     if (wb) await wb.close();
@@ -29,7 +30,7 @@ describe('UI: dictation in the workbench', function () {
     const { before, after } = await wb.dictateFromPalette(config.listenMs);
     assert.ok(after.startsWith(ORIGINAL.trimEnd()), `the file keeps its text: ${JSON.stringify(after)}`);
     assert.ok(after.length > before.length && after.slice(before.trimEnd().length).trim(), `text inserted: ${JSON.stringify(after)}`);
-    await wb.wisprStatus(/Whisper/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
+    await wb.wisprReady().waitFor();
   });
 
   it('tapping Ctrl+Alt+Space starts dictation, tapping it again stops and inserts', async function () {
@@ -37,7 +38,7 @@ describe('UI: dictation in the workbench', function () {
     const before = await wb.editorText();
     await wb.tapGap();
     await wb.page.keyboard.press('Control+Alt+Space');
-    await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
+    await wb.wisprStatus(/Listening/).waitFor({ timeout: 20_000 });
     await wb.page.waitForTimeout(config.listenMs);
     await wb.tapGap();
     await wb.page.keyboard.press('Control+Alt+Space');
@@ -58,10 +59,10 @@ describe('UI: dictation in the workbench', function () {
       let sawListening = false;
       while (Date.now() < until) {
         await kb.down('Space');
-        if (!sawListening) sawListening = (await wb.wisprStatus(/listening/).count()) > 0;
+        if (!sawListening) sawListening = (await wb.wisprStatus(/Listening/).count()) > 0;
         await wb.page.waitForTimeout(33);
       }
-      assert.ok(sawListening || (await wb.wisprStatus(/listening/).count()) > 0, 'listening while the key is held');
+      assert.ok(sawListening || (await wb.wisprStatus(/Listening/).count()) > 0, 'listening while the key is held');
     } finally {
       wb.lastTap = Date.now();
       await kb.up('Space');
@@ -70,24 +71,46 @@ describe('UI: dictation in the workbench', function () {
     }
     const after = await wb.waitForEditorText((t) => t !== before, 60_000);
     assert.ok(after.length > before.length, `text inserted after the release: ${JSON.stringify(after)}`);
-    await wb.wisprStatus(/Whisper/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
+    await wb.wisprReady().waitFor();
   });
 
-  it('the status bar item opens the backend quick pick; picking Whisper keeps it', async function () {
-    await wb.wisprStatus(/Whisper/).click();
+  it('the status item names the product and its state, and a click starts and stops dictation', async function () {
+    await wb.gotoEnd();
+    const before = await wb.editorText();
+    await wb.wisprReady().click();
+    await wb.wisprStatus(/Wispr: Listening/).waitFor({ timeout: 20_000 });
+    // the indicator at the cursor: drawn by the editor, not part of the text
+    const t0 = Date.now();
+    let shown = [];
+    while (!shown.includes('● Listening…') && Date.now() - t0 < 10_000) shown = await wb.decorationTexts();
+    assert.ok(shown.includes('● Listening…'), `"● Listening…" at the cursor: ${JSON.stringify(shown)}`);
+    assert.equal(await wb.editorText(), before, 'the indicator is not in the document');
+    await wb.page.waitForTimeout(config.listenMs); // speak (the WAV source plays meanwhile)
+    await wb.wisprStatus(/Wispr: Listening/).click();
+    const after = await wb.waitForEditorText((t) => t !== before, 60_000);
+    assert.ok(after.length > before.length, `text inserted: ${JSON.stringify(after)}`);
+    await wb.wisprReady().waitFor();
+    const t1 = Date.now();
+    while ((await wb.decorationTexts()).some((t) => /Listening|Transcribing/.test(t)) && Date.now() - t1 < 10_000);
+    assert.deepEqual((await wb.decorationTexts()).filter((t) => /Listening|Transcribing/.test(t)), [], 'the indicator is gone');
+  });
+
+  it('the backend item opens the backend quick pick; picking Whisper keeps it', async function () {
+    await wb.wisprBackend(/Whisper/).click();
     const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
     await rows.first().waitFor();
     const labels = await rows.allTextContents();
     assert.ok(labels.some((l) => /Whisper/.test(l)), `Whisper is offered: ${JSON.stringify(labels)}`);
     await rows.filter({ hasText: 'Whisper' }).first().click();
     await wb.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-    await wb.wisprStatus(/Whisper/).waitFor();
+    await wb.wisprBackend(/Whisper/).waitFor();
+    await wb.wisprReady().waitFor();
   });
 
-  it('the status bar switches Whisper → Parakeet → Whisper, and each backend dictates', async function () {
+  it('the backend item switches Whisper → Parakeet → Whisper, and each backend dictates', async function () {
     if (!config.parakeetModelPath) this.skip(); // run.sh builds the tiny Parakeet model when python3-onnx is there
     const pick = async (label) => {
-      await wb.wisprStatus().click();
+      await wb.wisprBackend().click();
       const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
       await rows.first().waitFor();
       const labels = await rows.allTextContents();
@@ -101,13 +124,15 @@ describe('UI: dictation in the workbench', function () {
     };
 
     await pick('Parakeet');
-    await wb.wisprStatus(/Parakeet/).filter({ hasNotText: /loading|listening|transcribing/ }).waitFor({ timeout: 60_000 });
+    await wb.wisprBackend(/Parakeet/).waitFor({ timeout: 60_000 });
+    await wb.wisprReady().waitFor({ timeout: 60_000 });
     // the tiny model's weights spell this sentence for any input over 1.1 s
     assert.match(await dictate(), /wispr talks to vs code/);
-    await wb.wisprStatus(/Parakeet/).filter({ hasNotText: /listening|transcribing/ }).waitFor();
+    await wb.wisprReady().waitFor();
 
     await pick('Whisper');
-    await wb.wisprStatus(/Whisper/).filter({ hasNotText: /loading|listening|transcribing/ }).waitFor({ timeout: 60_000 });
+    await wb.wisprBackend(/Whisper/).waitFor({ timeout: 60_000 });
+    await wb.wisprReady().waitFor({ timeout: 60_000 });
     const whisperText = await dictate();
     assert.ok(whisperText.trim() && !/wispr talks to vs code/.test(whisperText), `Whisper inserted its own text: ${JSON.stringify(whisperText)}`);
   });

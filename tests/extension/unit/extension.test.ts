@@ -51,12 +51,28 @@ function waitForStatus(predicate: (text: string) => boolean, what: string, timeo
     ).finally(() => subscription?.dispose());
 }
 
-const isIdle = (t: string) => t.startsWith('$(mic) ');
+/** Waits until the backend's status item shows `label` and the main item is ready. */
+async function waitForBackend(label: string, what: string): Promise<void> {
+    const shows = () => mock.statusItems.get('wispr.backend')?.text === `$(server-process) ${label}`;
+    if (!shows()) {
+        let subscription: { dispose(): unknown } | undefined;
+        await withTimeout(
+            new Promise<void>(resolve => {
+                subscription = mock.statusItemChanges.event(() => shows() && resolve());
+            }),
+            10_000,
+            () => `the backend item never showed ${what}; it shows "${mock.statusItems.get('wispr.backend')?.text}". Log:\n${mock.log.join('\n')}`,
+        ).finally(() => subscription?.dispose());
+    }
+    await waitForStatus(isIdle, `ready with ${label}`);
+}
+
+const isIdle = (t: string) => t === '$(mic) Wispr: Ready';
 const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(id, ...args);
 
 async function dictate(): Promise<void> {
     await run('wispr.startDictation');
-    assert.match(mock.statusBarText, /listening/);
+    assert.match(mock.statusBarText, /Listening/);
     await run('wispr.stopDictation');
 }
 
@@ -100,7 +116,10 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
 
     test('registers every command and shows the backend once the sidecar is ready', () => {
         assert.ok(mock.commands.has('wispr.toggleDictation'));
-        assert.equal(mock.statusBarText, '$(mic) Whisper');
+        assert.equal(mock.statusBarText, '$(mic) Wispr: Ready', 'the status item names the product and its state');
+        assert.equal(mock.statusBarCommand, 'wispr.startDictation', 'a click starts dictation');
+        assert.deepEqual(mock.statusItems.get('wispr.backend'), { text: '$(server-process) Whisper', command: 'wispr.switchBackend', visible: true },
+            'the backend has its own item, whose click switches backends');
         assert.ok(mock.log.some(l => /Sidecar 0\.0\.0-fake ready/.test(l)), 'logs the ready line');
         assert.ok(mock.log.some(l => /\[sidecar\] info: Fake\.Sidecar\[0\]/.test(l)), 'forwards the sidecar stderr');
     });
@@ -197,7 +216,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             mock.messages = [];
             await run('wispr.startDictation');
             const stopping = run('wispr.stopDictation');
-            await waitForStatus(t => /transcribing/.test(t), 'transcribing');
+            await waitForStatus(t => /Transcribing/.test(t), 'transcribing');
             await run('wispr.cancelDictation');
             await withTimeout(stopping, 5_000, () => `the stop request was not cancelled. Log:\n${mock.log.slice(-15).join('\n')}`);
             assert.deepEqual(mock.messages, []);
@@ -208,9 +227,44 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         }
     });
 
+    test('while a dictation runs: the indicator at each cursor, the context keys, and a status item that stops or cancels', async () => {
+        mock.config.set('wispr.insertion.mode', 'text');
+        const editor = new MockEditor(new MockDocument(['one ', 'two '], 'plaintext'), [cursor(0, 4), cursor(1, 4)]);
+        mock.setEditor(editor);
+        process.env.FAKE_SIDECAR_SLOW_STOP = '1'; // the stop's transcription lasts until cancelled
+        try {
+            await run('wispr.restartSidecar');
+            await waitForStatus(isIdle, 'ready');
+            assert.equal(mock.contextKeys.get('wispr.dictating'), false);
+            await run('wispr.startDictation');
+            const shown = () => [...editor.decorations.values()].flat();
+            assert.deepEqual(shown().map(d => [d.range.start, d.contentText]),
+                [[{ line: 0, character: 4 }, '● Listening…'], [{ line: 1, character: 4 }, '● Listening…']], 'one indicator per cursor');
+            assert.deepEqual(editor.document.lines, ['one ', 'two '], 'the indicator is not in the document');
+            assert.equal(mock.contextKeys.get('wispr.dictationStage'), 'listening');
+            assert.equal(mock.contextKeys.get('wispr.dictating'), true);
+            assert.equal(mock.statusBarCommand, 'wispr.stopDictation', 'a click on "Wispr: Listening" stops and inserts');
+            const stopping = run('wispr.stopDictation');
+            await waitForStatus(t => t === '$(sync~spin) Wispr: Transcribing', 'transcribing');
+            assert.deepEqual(shown().map(d => d.contentText), ['◌ Transcribing…', '◌ Transcribing…']);
+            assert.equal(mock.contextKeys.get('wispr.dictationStage'), 'transcribing');
+            assert.equal(mock.statusBarCommand, 'wispr.cancelDictation', 'a click while transcribing cancels');
+            await run(mock.statusBarCommand);
+            await stopping;
+            await waitForStatus(isIdle, 'ready after cancel');
+            assert.deepEqual(shown(), [], 'the indicator is gone');
+            assert.deepEqual(editor.document.lines, ['one ', 'two '], 'cancelled: nothing inserted');
+            assert.equal(mock.contextKeys.get('wispr.dictating'), false);
+        } finally {
+            delete process.env.FAKE_SIDECAR_SLOW_STOP;
+            await run('wispr.restartSidecar');
+            await waitForStatus(isIdle, 'ready after the restart');
+        }
+    });
+
     test('the toggle shortcut starts at the first key-down', async () => {
         await run('wispr.toggleDictation');
-        await waitForStatus(t => /listening/.test(t), 'listening after toggle');
+        await waitForStatus(t => /Listening/.test(t), 'listening after toggle');
         await run('wispr.cancelDictation');
     });
 
@@ -237,7 +291,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             mock.config.delete('wispr.audio.source');
             try {
                 await run('wispr.startDictation');
-                await waitForStatus(t => /listening/.test(t), 'listening');
+                await waitForStatus(t => /Listening/.test(t), 'listening');
                 const { context, ...params } = lastStartParams();
                 assert.deepEqual(params, { source: { kind: 'microphone' }, maxDurationMs: 600_000 });
                 assert.equal(context.mode, 'prose');
@@ -253,8 +307,8 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             mock.setEditor(editor);
             await run('wispr.startDictation');
             assert.deepEqual(lastStartParams().source, { kind: 'microphone', device: 'alsa_input.usb' });
-            const text = await waitForStatus(t => /listening [▁▂▃▄▅▆▇█]{3}$/.test(t), 'a level meter');
-            assert.match(text, /^\$\(mic-filled\) Whisper: listening/);
+            const text = await waitForStatus(t => /Listening [▁▂▃▄▅▆▇█]{3}$/.test(t), 'a level meter');
+            assert.match(text, /^\$\(mic-filled\) Wispr: Listening/);
             await run('wispr.stopDictation');
             assert.deepEqual(editor.document.lines, [`m ${TEXT}`]);
         });
@@ -263,11 +317,11 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             mock.config.set('wispr.audio.device', 'silent-mic');
             await run('wispr.startDictation');
             const text = await waitForStatus(t => /no sound/.test(t), 'the silence warning');
-            assert.match(text, /^\$\(warning\) Whisper: listening, no sound/);
+            assert.match(text, /^\$\(warning\) Wispr: Listening, no sound/);
             assert.equal(mock.statusBarCommand, 'wispr.chooseMicrophone');
             await run('wispr.cancelDictation');
             await waitForStatus(isIdle, 'idle after cancel');
-            assert.equal(mock.statusBarCommand, 'wispr.switchBackend');
+            assert.equal(mock.statusBarCommand, 'wispr.startDictation');
         });
 
         test('a missing microphone is a clear error offering the chooser; the sidecar keeps serving', async () => {
@@ -331,7 +385,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
                 await new Promise(r => setTimeout(r, 30));
                 await run('wispr.toggleDictation');
             }
-            assert.match(mock.statusBarText, /listening/);
+            assert.match(mock.statusBarText, /Listening/);
             await waitForInsertion(editor, 'after the key was released');
             assert.deepEqual(editor.document.lines, [`p ${TEXT}`]);
             await waitForStatus(isIdle, 'idle after push-to-talk');
@@ -353,6 +407,33 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
                 mock.pick = undefined;
             }
         });
+    });
+
+    test('wispr.feedback.sound: a rising tone when listening starts, a falling one when it stops (off by default)', { skip: process.platform !== 'linux' }, async () => {
+        // A stand-in for paplay on the PATH records which cue it was asked to play.
+        const bin = path.join(tmp, 'bin');
+        const played = path.join(tmp, 'played.txt');
+        fs.mkdirSync(bin, { recursive: true });
+        fs.writeFileSync(path.join(bin, 'paplay'), `#!/bin/sh\necho "$1" >> "${played}"\n`, { mode: 0o755 });
+        const savedPath = process.env.PATH;
+        process.env.PATH = `${bin}${path.delimiter}${savedPath ?? ''}`;
+        const cues = () => (fs.existsSync(played) ? fs.readFileSync(played, 'utf8').trim().split('\n').filter(Boolean) : []);
+        const waitForCues = (n: number) => withTimeout(new Promise<void>(resolve => {
+            const poll = setInterval(() => { if (cues().length >= n) { clearInterval(poll); resolve(); } }, 10);
+        }), 10_000, () => `${n} cues expected; played: ${JSON.stringify(cues())}`);
+        try {
+            mock.setEditor(new MockEditor(new MockDocument(['s '], 'plaintext'), [cursor(0, 2)]));
+            await dictate();
+            await waitForStatus(isIdle, 'ready');
+            assert.deepEqual(cues(), [], 'off by default');
+            mock.config.set('wispr.feedback.sound', true);
+            await dictate();
+            await waitForCues(2);
+            assert.deepEqual(cues(), [path.join(root, 'assets', 'sounds', 'start.wav'), path.join(root, 'assets', 'sounds', 'stop.wav')]);
+        } finally {
+            mock.config.delete('wispr.feedback.sound');
+            process.env.PATH = savedPath;
+        }
     });
 
     test('insertAsComment flips the insertion mode', async () => {
@@ -411,12 +492,12 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         assert.equal(describeProgress({ stage: 'load', file: 'm.bin' }), 'loading model');
     });
 
-    test('the status bar switches Whisper → Parakeet → Whisper; diagnostics show the resident backend; recycling restarts the sidecar', async () => {
+    test('the backend item switches Whisper → Parakeet → Whisper; diagnostics show the resident backend; recycling restarts the sidecar', async () => {
         const choose = (id: string) => (items: readonly unknown[]) => items.find(i => (i as { backend?: { id: string } }).backend?.id === id);
         try {
             mock.pick = choose('parakeet');
-            await run('wispr.switchBackend'); // the status bar item's command
-            await waitForStatus(t => t === '$(mic) Parakeet TDT 0.6B', 'Parakeet after the switch');
+            await run('wispr.switchBackend'); // the backend item's command
+            await waitForBackend('Parakeet TDT 0.6B', 'Parakeet after the switch');
 
             await run('wispr.showDiagnostics');
             const shown = mock.messages.filter(m => m.text === 'Wispr diagnostics').at(-1);
@@ -428,17 +509,17 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
 
             mock.pick = choose('whisper');
             await run('wispr.switchBackend');
-            await waitForStatus(t => t === '$(mic) Whisper', 'Whisper again');
+            await waitForBackend('Whisper', 'Whisper again');
 
             mock.config.set('wispr.backend.recycleProcessOnSwitch', true);
             mock.pick = choose('parakeet');
             await run('wispr.switchBackend');
-            await waitForStatus(t => t === '$(mic) Parakeet TDT 0.6B', 'Parakeet in a fresh sidecar');
+            await waitForBackend('Parakeet TDT 0.6B', 'Parakeet in a fresh sidecar');
             assert.ok(mock.log.some(l => /Restarting the sidecar to switch to parakeet/.test(l)), mock.log.join('\n'));
             mock.config.delete('wispr.backend.recycleProcessOnSwitch');
             mock.pick = choose('whisper');
             await run('wispr.switchBackend');
-            await waitForStatus(t => t === '$(mic) Whisper', 'Whisper at the end');
+            await waitForBackend('Whisper', 'Whisper at the end');
         } finally {
             mock.pick = undefined;
             mock.config.delete('wispr.backend.recycleProcessOnSwitch');

@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { defaultPressTiming, PressDetector, PushToTalk, PushToTalkMode, Scheduler } from '../../../extension/src/dictation/pushToTalk';
+import {
+    defaultPressTiming,
+    MAX_RELEASE_MS,
+    PressDetector,
+    PushToTalk,
+    PushToTalkMode,
+    Scheduler,
+    WATCHDOG_MS,
+} from '../../../extension/src/dictation/pushToTalk';
 
 /** A clock that only moves when the test says so; timers fire as it passes them. */
 class FakeScheduler implements Scheduler {
@@ -19,6 +27,10 @@ class FakeScheduler implements Scheduler {
     clearTimeout(handle: unknown): void {
         this.timers.delete(handle as number);
     }
+    /** The host is blocked for `ms`: time passes, no timer runs (they run late, at the next advance). */
+    block(ms: number): void {
+        this.time += ms;
+    }
     advance(ms: number): void {
         const end = this.time + ms;
         for (;;) {
@@ -27,7 +39,7 @@ class FakeScheduler implements Scheduler {
                 break;
             }
             this.timers.delete(due[0]);
-            this.time = due[1].at;
+            this.time = Math.max(this.time, due[1].at);
             due[1].callback();
         }
         this.time = end;
@@ -51,16 +63,23 @@ function hold(scheduler: FakeScheduler, invoke: () => void, holdMs: number, dela
 }
 
 class FakeDictation {
-    stage: 'idle' | 'listening' = 'idle';
+    stage: 'idle' | 'starting' | 'listening' = 'idle';
     log: string[] = [];
+    refuseStops = 0;
     actions = {
         isIdle: () => this.stage === 'idle',
+        isStarting: () => this.stage === 'starting',
         isListening: () => this.stage === 'listening',
         start: async () => {
             this.log.push('start');
             this.stage = 'listening';
         },
         stop: async () => {
+            if (this.refuseStops > 0) {
+                this.refuseStops--;
+                this.log.push('stop refused');
+                return;
+            }
             this.log.push('stop');
             this.stage = 'idle';
         },
@@ -70,34 +89,95 @@ class FakeDictation {
 function setup(mode: PushToTalkMode) {
     const scheduler = new FakeScheduler();
     const dictation = new FakeDictation();
-    const ptt = new PushToTalk(dictation.actions, () => mode, defaultPressTiming, scheduler);
-    return { scheduler, dictation, ptt, invoke: () => ptt.invoke() };
+    const notices: string[] = [];
+    const ptt = new PushToTalk(dictation.actions, () => mode, defaultPressTiming, scheduler, { watchdog: m => notices.push(m) });
+    return { scheduler, dictation, ptt, notices, invoke: () => ptt.invoke() };
 }
+
+/** After the last repeat of a hold at ≤ 60 ms repeats: the 150 ms floor, then the grace period. */
+const RELEASE_AFTER_MS = defaultPressTiming.releaseMs + defaultPressTiming.graceMs;
 
 const settle = () => new Promise<void>(resolve => setImmediate(resolve));
 
 describe('PressDetector', () => {
-    test('a single call is a tap, released after the repeat delay', () => {
+    function detector() {
         const scheduler = new FakeScheduler();
         const events: string[] = [];
-        const d = new PressDetector(defaultPressTiming, scheduler, () => events.push('down'), (held, repeats) => events.push(`up ${held} ${repeats}`));
+        const d = new PressDetector(defaultPressTiming, scheduler, {
+            pressStart: () => events.push('down'),
+            release: (held, repeats) => events.push(`up ${held} ${repeats}`),
+            resumed: paused => events.push(`resumed after ${paused}`),
+        });
+        return { scheduler, events, d };
+    }
+
+    test('a single call is a tap, released after the repeat delay and the grace period', () => {
+        const { scheduler, events, d } = detector();
         d.invoke();
         scheduler.advance(599);
+        assert.equal(d.state, 'awaitingRepeat');
+        scheduler.advance(1);
+        assert.equal(d.state, 'tapGrace', 'presumed a tap');
+        scheduler.advance(defaultPressTiming.graceMs - 1);
         assert.deepEqual(events, ['down']);
         scheduler.advance(1);
         assert.deepEqual(events, ['down', 'up 0 0']);
     });
 
-    test('auto-repeat calls extend one press; silence releases it', () => {
-        const scheduler = new FakeScheduler();
-        const events: string[] = [];
-        const d = new PressDetector(defaultPressTiming, scheduler, () => events.push('down'), (held, repeats) => events.push(`up ${held} ${repeats}`));
+    test('auto-repeat calls extend one press; silence past the threshold and the grace period releases it', () => {
+        const { scheduler, events, d } = detector();
         hold(scheduler, () => d.invoke(), 1000, 400, 40);
         assert.deepEqual(events, ['down'], 'no second press from repeats');
-        scheduler.advance(149);
+        assert.equal(d.releaseThresholdMs(), 150, '2.5 × 40 ms is under the 150 ms floor');
+        scheduler.advance(150);
+        assert.equal(d.state, 'releasing', 'presumed released');
+        scheduler.advance(defaultPressTiming.graceMs - 1);
         assert.equal(events.length, 1);
         scheduler.advance(1);
         assert.deepEqual(events, ['down', 'up 1000 16']);
+    });
+
+    test('the threshold adapts to the repeat interval seen in this hold', () => {
+        const { scheduler, d } = detector();
+        hold(scheduler, () => d.invoke(), 2000, 400, 100);
+        assert.equal(d.releaseThresholdMs(), 250, '2.5 × 100 ms');
+        scheduler.advance(249);
+        assert.equal(d.state, 'held', 'a 150 ms gap would have released it; 100 ms repeats do not');
+    });
+
+    test('a repeat after a presumed release, within the grace period, continues the same press', () => {
+        const { scheduler, events, d } = detector();
+        hold(scheduler, () => d.invoke(), 1000, 400, 33);
+        scheduler.advance(550); // a 550 ms stall: presumed released at 150 ms
+        assert.equal(d.state, 'releasing');
+        d.invoke();
+        assert.deepEqual(events, ['down', 'resumed after 550']);
+        assert.equal(d.state, 'held');
+        assert.equal(d.releaseThresholdMs(), MAX_RELEASE_MS, 'the stall raised the threshold (2.5 × 550 ms, capped)');
+        scheduler.advance(MAX_RELEASE_MS + defaultPressTiming.graceMs);
+        assert.deepEqual(events, ['down', 'resumed after 550', 'up 1544 20']);
+    });
+
+    test('a first repeat later than the repeat delay, within the grace period, makes the tap a hold', () => {
+        const { scheduler, events, d } = detector();
+        d.invoke();
+        scheduler.advance(900);
+        d.invoke();
+        assert.deepEqual(events, ['down', 'resumed after 900']);
+        scheduler.advance(RELEASE_AFTER_MS);
+        assert.deepEqual(events, ['down', 'resumed after 900', 'up 900 1']);
+    });
+
+    test('when the extension host was blocked, a late timer looks again instead of releasing', () => {
+        const { scheduler, events, d } = detector();
+        hold(scheduler, () => d.invoke(), 1000, 400, 33);
+        scheduler.block(400); // the release and lag timers are overdue; the repeats sent meanwhile wait in the queue
+        scheduler.advance(0); // timers run first (the worst order)
+        assert.equal(d.state, 'held', 'no release decided on a silence nobody could hear');
+        d.invoke(); // the queued repeats arrive
+        d.invoke();
+        scheduler.advance(MAX_RELEASE_MS + defaultPressTiming.graceMs);
+        assert.deepEqual(events, ['down', 'up 1394 21']);
     });
 });
 
@@ -107,7 +187,7 @@ describe('PushToTalk', () => {
         invoke();
         await settle();
         assert.deepEqual(dictation.log, ['start'], 'starts at key-down');
-        scheduler.advance(1000);
+        scheduler.advance(2000);
         await settle();
         assert.equal(dictation.stage, 'listening', 'a tap leaves it on');
         invoke();
@@ -120,7 +200,9 @@ describe('PushToTalk', () => {
         hold(scheduler, invoke, 2000);
         await settle();
         assert.deepEqual(dictation.log, ['start'], 'repeats while held do nothing');
-        scheduler.advance(200);
+        scheduler.advance(RELEASE_AFTER_MS - 1);
+        assert.deepEqual(dictation.log, ['start'], 'still listening through the grace period');
+        scheduler.advance(1);
         await settle();
         assert.deepEqual(dictation.log, ['start', 'stop']);
     });
@@ -137,10 +219,10 @@ describe('PushToTalk', () => {
     test('auto: holding the key to stop does not restart it', async () => {
         const { scheduler, dictation, invoke } = setup('auto');
         invoke();
-        scheduler.advance(1000);
+        scheduler.advance(2000);
         await settle();
         hold(scheduler, invoke, 1500);
-        scheduler.advance(1000);
+        scheduler.advance(2000);
         await settle();
         assert.deepEqual(dictation.log, ['start', 'stop']);
         assert.equal(dictation.stage, 'idle');
@@ -148,12 +230,13 @@ describe('PushToTalk', () => {
 
     test('pushToTalk: any held press stops on release; without repeats it falls back to toggle', async () => {
         const { scheduler, dictation, invoke } = setup('pushToTalk');
-        hold(scheduler, invoke, 420, 400, 33);
-        scheduler.advance(500);
+        hold(scheduler, invoke, 450, 400, 33);
+        scheduler.advance(RELEASE_AFTER_MS);
         await settle();
         assert.deepEqual(dictation.log, ['start', 'stop'], 'short hold still push-to-talk');
-        invoke(); // a press whose repeats were dropped
         scheduler.advance(1000);
+        invoke(); // a press whose repeats were dropped
+        scheduler.advance(2000);
         await settle();
         assert.equal(dictation.stage, 'listening');
     });
@@ -164,5 +247,67 @@ describe('PushToTalk', () => {
         scheduler.advance(1000);
         await settle();
         assert.deepEqual(dictation.log, ['start']);
+    });
+
+    test('a hold never splits: repeats that stall for 600 ms continue the same dictation, with no stop while held', async () => {
+        const { scheduler, dictation, ptt, invoke } = setup('auto');
+        hold(scheduler, invoke, 1500);
+        assert.ok(ptt.keyHeld);
+        scheduler.advance(600); // the renderer or the remote link held the repeats back
+        hold(scheduler, invoke, 1500, 33, 33);
+        await settle();
+        assert.deepEqual(dictation.log, ['start'], 'one dictation, still listening');
+        scheduler.advance(MAX_RELEASE_MS + defaultPressTiming.graceMs);
+        await settle();
+        assert.deepEqual(dictation.log, ['start', 'stop']);
+        assert.equal(ptt.keyHeld, false);
+    });
+
+    test('a hold released while its dictation is still starting stops it as soon as it listens', async () => {
+        const { scheduler, dictation, invoke } = setup('auto');
+        let listen: () => void = () => undefined;
+        dictation.actions.start = async () => {
+            dictation.log.push('start');
+            dictation.stage = 'starting';
+            await new Promise<void>(resolve => (listen = resolve));
+            dictation.stage = 'listening';
+        };
+        hold(scheduler, invoke, 1000);
+        scheduler.advance(RELEASE_AFTER_MS);
+        await settle();
+        assert.deepEqual(dictation.log, ['start'], 'nothing to stop yet');
+        listen();
+        await settle();
+        scheduler.advance(100);
+        await settle();
+        assert.deepEqual(dictation.log, ['start', 'stop'], 'the microphone is not left open');
+    });
+
+    test('the watchdog ends a listening that outlived its released key, and says so', async () => {
+        const { scheduler, dictation, notices, invoke } = setup('pushToTalk');
+        dictation.refuseStops = 1;
+        hold(scheduler, invoke, 1000);
+        scheduler.advance(RELEASE_AFTER_MS);
+        await settle();
+        assert.deepEqual(dictation.log, ['start', 'stop refused']);
+        assert.equal(dictation.stage, 'listening');
+        scheduler.advance(WATCHDOG_MS);
+        await settle();
+        assert.deepEqual(dictation.log, ['start', 'stop refused', 'stop']);
+        assert.equal(dictation.stage, 'idle');
+        assert.equal(notices.length, 1);
+        assert.match(notices[0], /stopped listening: the shortcut was released 1\.0 s ago/);
+    });
+
+    test('a press soon after a dictation was cancelled elsewhere is a new press, not a late repeat', async () => {
+        const { scheduler, dictation, invoke } = setup('auto');
+        invoke(); // tap: starts
+        scheduler.advance(300);
+        dictation.stage = 'idle'; // "Wispr: Cancel Dictation" from the palette
+        scheduler.advance(400); // within repeatDelayMs + graceMs of the tap
+        invoke();
+        await settle();
+        assert.deepEqual(dictation.log, ['start', 'start'], 'the second tap starts a new dictation');
+        assert.equal(dictation.stage, 'listening');
     });
 });
