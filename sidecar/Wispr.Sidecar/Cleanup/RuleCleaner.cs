@@ -206,15 +206,32 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
     /// <summary>Words repeated for emphasis or as an idiom ("very very", "no no no", "so so so so"): every copy stays.</summary>
     private static readonly HashSet<string> EmphasisRepeats = ["very", "no", "yes", "bye", "ha", "so", "really", "knock", "blah"];
 
-    /// <summary>
-    /// Whether the word at <paramref name="k"/> is part of a spoken symbol phrase ("equals", "new line", "close paren").
-    /// Such a word is never collapsed as a stutter: "equals equals" is <c>==</c>, "close paren close paren" is <c>))</c>.
-    /// Matched on the words alone (the symbol pass's context checks come later), so a doubt keeps the words.
-    /// </summary>
-    private static bool IsSymbolWord(List<Token> t, int k)
+    /// <summary>Words that link a repeated word into an idiom of emphasis: "again and again and again", "day after day after day".</summary>
+    private static readonly HashSet<string> LinkedRepeats = ["and", "or", "nor", "by", "after", "upon", "to", "on"];
+
+    /// <summary>"again and again and again", "day after day after day": a word linked to itself three times is emphasis, not "again and" said twice.</summary>
+    private static bool IsLinkedRepeat(List<Token> t, int i, int length, int next)
     {
+        if (length != 2)
+            return false;
+        var (p, q) = (t[i].Lower, t[i + 1].Lower);
+        return (LinkedRepeats.Contains(q) && IsWord(t, next + 2) && t[next + 2].Lower == p)
+            || (LinkedRepeats.Contains(p) && IsWord(t, i - 1) && t[i - 1].Lower == q);
+    }
+
+    /// <summary>
+    /// Whether the word at <paramref name="k"/> becomes (part of) a symbol: it starts one in its context ("x equals equals",
+    /// "comma comma") or sits inside a spoken phrase of several words ("new line new line", "close paren close paren").
+    /// Such a word is never collapsed as a stutter: "equals equals" is <c>==</c>, not "=". A noun stays a word and its
+    /// stutter collapses ("the period period is short").
+    /// </summary>
+    private static bool IsSymbolWord(State s, int k)
+    {
+        var t = s.Tokens;
+        if (SymbolAt(s, k) is not null)
+            return true;
         foreach (var sym in Symbols)
-            for (int j = Math.Max(0, k - sym.Phrase.Length + 1); j <= k; j++)
+            for (int j = Math.Max(0, k - sym.Phrase.Length + 1); j < k; j++)
                 if (WordsAt(t, j, sym.Phrase))
                     return true;
         return false;
@@ -244,16 +261,16 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
                 t.RemoveAt(i--);
                 continue;
             }
-            if (CollapseRepeat(t, i, 1, w) || CollapseLongestPhrase(t, i))
+            if (CollapseRepeat(s, i, 1, w) || CollapseLongestPhrase(s, i))
                 i--;
         }
     }
 
     /// <summary>"we should we should" → "we should": a repeated run of two to four words, longest first.</summary>
-    private static bool CollapseLongestPhrase(List<Token> t, int i)
+    private static bool CollapseLongestPhrase(State s, int i)
     {
         for (int length = 4; length >= 2; length--)
-            if (CollapseRepeat(t, i, length, null))
+            if (CollapseRepeat(s, i, length, null))
                 return true;
         return false;
     }
@@ -262,8 +279,9 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
     /// Drops the earlier copy of a repeated word or phrase at <paramref name="i"/> ("the the", "I, I think") and keeps the
     /// later, which carries the sentence on. Never for numbers, code, symbol words, or an allowed repeat.
     /// </summary>
-    private static bool CollapseRepeat(List<Token> t, int i, int length, string? word)
+    private static bool CollapseRepeat(State s, int i, int length, string? word)
     {
+        var t = s.Tokens;
         for (int k = i; k < i + length; k++)
             if (!IsWord(t, k) || t[k].Code || IsNumber(t[k]))
                 return false;
@@ -271,7 +289,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
         if (next < 0)
             return false;
         for (int k = 0; k < length; k++)
-            if (IsSymbolWord(t, i + k) || IsSymbolWord(t, next + k))
+            if (IsSymbolWord(s, i + k))
                 return false;
         if (word is not null)
         {
@@ -281,7 +299,8 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             if (GrammarDoubles.Contains(word) && RepeatAt(t, next, 1) < 0)
                 return false;
         }
-        else if (Enumerable.Range(i, length).All(k => EmphasisRepeats.Contains(t[k].Lower) || GrammarDoubles.Contains(t[k].Lower)))
+        else if (Enumerable.Range(i, length).All(k => EmphasisRepeats.Contains(t[k].Lower) || GrammarDoubles.Contains(t[k].Lower))
+                 || IsLinkedRepeat(t, i, length, next))
             return false; // "so so so so" is "so so" twice: emphasis, kept
         t[next].SpaceBefore = t[i].SpaceBefore;
         if (i == 0 || t[i - 1].Terminal || t[i - 1].Kind == Kind.Break)
@@ -425,7 +444,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             S("hash sign", "#", Sym.Hash, true), S("hash mark", "#", Sym.Hash, true), S("hash symbol", "#", Sym.Hash, true), S("pound sign", "#", Sym.Hash, true),
             S("number sign", "#", Sym.Hash, true), S("hashtag", "#", Sym.Hash, true), S("hash", "#", Sym.Hash, true), S("pound", "#", Sym.Hash, true),
             S("equals equals equals", "===", Sym.StrongOp), S("equals equals", "==", Sym.StrongOp),
-            S("plus plus", "++", Sym.Step), S("minus minus", "--", Sym.Step), S("plus", "+", Sym.Operator, true), S("minus", "-", Sym.Operator, true),
+            S("plus plus", "++", Sym.Step), S("minus minus", "--", Sym.Step), S("plus", "+", Sym.Operator), S("minus", "-", Sym.Operator),
             S("triple equals", "===", Sym.StrongOp), S("double equals", "==", Sym.StrongOp), S("not equals", "!=", Sym.StrongOp),
             S("not equal to", "!=", Sym.StrongOp), S("plus equals", "+=", Sym.StrongOp), S("minus equals", "-=", Sym.StrongOp),
             S("fat arrow", "=>", Sym.StrongOp), S("equals sign", "=", Sym.StrongOp), S("equal sign", "=", Sym.StrongOp),
@@ -485,7 +504,12 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
         return k >= 0 && t[k].Kind != Kind.Break;
     }
 
-    private static bool HasSomethingAfter(List<Token> t, int end) => end < t.Count && t[end].Kind != Kind.Break;
+    private static bool HasSomethingAfter(List<Token> t, int end, bool skipPunctuation = false)
+    {
+        while (skipPunctuation && end < t.Count && t[end].Kind == Kind.Punct && !t[end].Produced && t[end].Text is "," or "." or ";" or ":" or "?" or "!")
+            end++;
+        return end < t.Count && t[end].Kind != Kind.Break;
+    }
 
     private static bool QuoteCloses(List<Token> t, int from)
     {
@@ -530,8 +554,12 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             {
                 case Sym.Clause when !HasSomethingBefore(t, i):
                     continue; // nothing to attach to: "Period" or "Comma" opening a dictation is the word
-                case Sym.Spaced or Sym.Hash when !HasSomethingAfter(t, end):
+                case Sym.Spaced when !HasSomethingBefore(t, i) || !HasSomethingAfter(t, end):
+                    continue; // "Dash it all": a dash between nothing and words is the word
+                case Sym.Hash when !HasSomethingAfter(t, end):
                     continue;
+                case Sym.Open or Sym.Close when !s.CodeTarget && !HasSomethingBefore(t, i) && !HasSomethingAfter(t, end, skipPunctuation: true):
+                    continue; // a lone "open paren" in prose is the words; in code a lone "close brace" closes a block
                 case Sym.Step when !HasSomethingBefore(t, i) && !IsWord(t, end):
                     continue;
                 case Sym.Join when !(IsWord(t, i + sym.Phrase.Length) && (IsWord(t, i - 1) || (sym.Text == "." && (i == 0 || t[i - 1].Kind != Kind.Word)) || (i > 0 && t[i - 1].Text is ")" or "]"))):
@@ -554,6 +582,14 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
         var prev = s.Tokens[i - 1];
         return prev.Code || (prev.Kind == Kind.Punct && prev.Text is ")" or "]") ||
                (prev.Kind == Kind.Word && (IsCodeLike(prev.Text) || (prev.Text.Length == 1 && char.IsLetter(prev.Text[0]) && prev.Lower is not ("a" or "i"))));
+    }
+
+    /// <summary>Whether only "#"s made from speech stand before <paramref name="i"/> on its line ("## Heading" in a "#"-comment language).</summary>
+    private static bool StartsLine(List<Token> t, int i)
+    {
+        while (i > 0 && t[i - 1].Produced && t[i - 1].Text == "#")
+            i--;
+        return i == 0 || t[i - 1].Kind == Kind.Break;
     }
 
     /// <summary>Whether an operand ends right before <paramref name="i"/> (a word, a closing bracket), for ++/-- and unary signs.</summary>
@@ -599,7 +635,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
                 Sym.Break => Made(text, glueLeft: true, glueRight: true, kind: Kind.Break),
                 Sym.Step => Made(text, glueLeft: AttachesLeft(t, i), glueRight: !AttachesLeft(t, i), code: true),
                 Sym.Hash => Made(text, glueLeft: !spaceBefore, code: true,
-                    glueRight: !(HashCommentLanguages.Contains(s.LanguageId) && (i == 0 || t[i - 1].Kind == Kind.Break) && !(i < t.Count && t[i].Lower is "hash" or "pound"))),
+                    glueRight: !(HashCommentLanguages.Contains(s.LanguageId) && StartsLine(t, i) && !(i < t.Count && t[i].Lower is "hash" or "pound"))),
                 _ when text == "->" && GluedArrowLanguages.Contains(s.LanguageId) => Made(text, glueLeft: true, glueRight: true, code: true),
                 // A sign with no operand before it is unary: "equals minus one" → "= -1".
                 _ when text is "+" or "-" && !AttachesLeft(t, i) => Made(text, glueLeft: false, glueRight: true, code: true),
@@ -649,7 +685,7 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
     private static bool NumberWordAt(List<Token> t, int i, out int value)
     {
         value = 0;
-        return IsWord(t, i) && !t[i].Code && NumberWords.TryGetValue(t[i].Lower, out value);
+        return IsWord(t, i) && NumberWords.TryGetValue(t[i].Lower, out value); // a "one" marked code by "one dot two" too
     }
 
     /// <summary>"seven", "twenty three", "three hundred and five": a number below a thousand at <paramref name="i"/>; the count of words read.</summary>
@@ -741,7 +777,10 @@ public sealed partial class RuleCleaner : ITranscriptCleaner
             var before = i > 0 ? t[i - 1] : null;
             var after = i + n < t.Count ? t[i + n] : null;
             bool operatorBefore = before is { Produced: true, Code: true, Kind: Kind.Punct } && before.Text is not ("." or "_" or "/" or "\\" or "@" or "::");
-            bool literal = s.CodeTarget
+            // "version one dot two": numbers on both sides of a spoken dot are a decimal or a version, in any mode.
+            bool dotted = (before is { Produced: true, Text: "." } && !before.Terminal && i > 1 && IsNumber(t[i - 2]))
+                          || (after is { Produced: true, Text: "." } && !after.Terminal && i + n + 1 < t.Count && IsNumber(t[i + n + 1]));
+            bool literal = dotted || s.CodeTarget
                 ? !(after is { Kind: Kind.Word } && after.Lower == "of")
                   && (before is null || before.Kind != Kind.Word || before.Code || LiteralKeywords.Contains(before.Lower)
                       || after is null || after.Kind != Kind.Word || after.Code)

@@ -176,6 +176,18 @@ public sealed class RuleCleanerTests
         { "one of the reasons", Prose, "python", "one of the reasons" },
         { "I have two cats", Prose, "markdown", "I have two cats." },
         { "it has one point of failure", Prose, null, "It has one point of failure." },
+        { "version one dot two", Prose, "markdown", "Version 1.2." },
+        { "the period period is short", Prose, null, "The period is short." },
+        { "hash hash title", Prose, "python", "## title" },
+        { "Dash it all.", Prose, null, "Dash it all." },
+        { "ampersand", Prose, null, "Ampersand." },
+        { "Period. The end.", Prose, null, "Period. The end." },
+        { "Open paren.", Prose, null, "Open paren." },
+        { "close brace", Prose, "javascript", "}" },
+        { "a minus b", Prose, "python", "a - b" },
+        { "say it again and again and again", Prose, null, "Say it again and again and again." },
+        { "day after day after day", Prose, null, "Day after day after day." },
+        { "go to go to the store", Prose, null, "Go to the store." },
         // Sentence ends in any script: no "." after a full-width or ideographic terminator.
         { "你好。", Prose, null, "你好。" },
         { "你好", Prose, null, "你好。" },
@@ -316,6 +328,13 @@ public sealed class RuleCleanerTests
             var heardIncrement = postfix ? $"{a} {inc}" : $"{inc} {a}";
             var incremented = cleaner.Clean(heardIncrement, new DictationContext(Prose, languages[2 + random.Next(4)]));
             Assert.Equal(postfix ? a + glued : glued + a, incremented);
+
+            // A spoken bracket or line break said k times is k of them, never one.
+            int k = random.Next(1, 5);
+            var closed = cleaner.Clean($"{a} open paren {b}" + string.Concat(Enumerable.Repeat(" close paren", k)), new DictationContext(Prose, languages[2 + random.Next(4)]));
+            Assert.Equal(k, closed.Count(c => c == ')'));
+            var broken = cleaner.Clean($"{a}" + string.Concat(Enumerable.Repeat(" new line", k)) + $" {b}", new DictationContext(Prose, language));
+            Assert.Equal(k, broken.Count(c => c == '\n'));
         }
     }
 
