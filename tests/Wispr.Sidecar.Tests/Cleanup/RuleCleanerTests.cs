@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Wispr.Sidecar.Cleanup;
 
 namespace Wispr.Sidecar.Tests.Cleanup;
@@ -60,7 +61,7 @@ public sealed class RuleCleanerTests
         { "he said open quote hello close quote", Prose, null, "He said \"hello\"." },
         { "He said, quote, no, unquote.", Prose, null, "He said, \"no\"." },
         { "The quote unquote expert.", Prose, null, "The quote unquote expert." },
-        { "a plus equals one semicolon", Prose, "javascript", "a += one;" },
+        { "a plus equals one semicolon", Prose, "javascript", "a += 1;" },
         { "well hyphen known", Prose, null, "Well-known." },
         { "fast dash really fast", Prose, null, "Fast - really fast." },
         // Non-changes: the noun, not the mark.
@@ -81,13 +82,13 @@ public sealed class RuleCleanerTests
         { "screaming snake case max retries", Prose, "typescript", "MAX_RETRIES" },
         { "constant case max retries", Prose, "typescript", "MAX_RETRIES" },
         { "camel case user name end case is empty", Prose, "markdown", "userName is empty." },
-        { "set camel case user name equals five", Prose, "markdown", "Set userName = five." },
+        { "set camel case user name equals five", Prose, "markdown", "Set userName = 5." },
         { "Camel case, user name.", Prose, "markdown", "Camel case, user name." },
         // Programmer dictation: dot, operators.
         { "console dot log", Prose, "javascript", "console.log" },
         { "call console dot log open paren close paren", Prose, "javascript", "call console.log()" },
         { "x equals 5", Prose, "markdown", "X = 5." },
-        { "count equals zero", Prose, "python", "count = zero" },
+        { "count equals zero", Prose, "python", "count = 0" },
         { "a double equals b", Prose, "javascript", "a == b" },
         { "a triple equals b", Prose, "javascript", "a === b" },
         { "a not equals b", Prose, "javascript", "a != b" },
@@ -99,6 +100,102 @@ public sealed class RuleCleanerTests
         { "Git push double dash force.", Prose, "shellscript", "Git push --force" },
         { "user at sign example dot com", Prose, "markdown", "user@example.com." },
         { "open the dot env file", Prose, "markdown", "Open the dot env file." },
+        // Doubled spoken operators are operators, never a stutter (issue 11).
+        { "left equals equals right", Prose, null, "Left == right." },
+        { "left equals equals right", Prose, "python", "left == right" },
+        { "a equals equals equals b", Prose, "javascript", "a === b" },
+        { "i plus plus", Prose, "c", "i++" },
+        { "plus plus i", Prose, "cpp", "++i" },
+        { "I write C plus plus", Prose, null, "I write C++." },
+        { "count minus minus", Prose, "java", "count--" },
+        { "x plus one", Prose, "python", "x + 1" },
+        { "std colon colon vector", Prose, "cpp", "std::vector" },
+        { "a ampersand ampersand b", Prose, "javascript", "a && b" },
+        { "x slash slash y", Prose, "python", "x // y" },
+        { "git push dash dash force", Prose, "shellscript", "git push --force" },
+        { "http colon slash slash example dot com", Prose, "markdown", "http://example.com." },
+        { "first line new line new line second line", Prose, null, "First line\n\nSecond line." },
+        { "https://example.com is down", Prose, null, "https://example.com is down." },
+        { "call foo open paren bar open paren close paren close paren", Prose, "javascript", "call foo(bar())" },
+        { "end comma comma then", Prose, null, "End, then." },
+        { "wait what question mark question mark", Prose, null, "Wait what??" },
+        // Units and other content words are never fillers.
+        { "a 3 mm gap", Prose, null, "A 3 mm gap." },
+        { "a three mm gap", Prose, null, "A three mm gap." },
+        { "It draws 5 ah at peak.", Prose, null, "It draws 5 ah at peak." },
+        { "Ask the UM team.", Prose, null, "Ask the UM team." },
+        { "We need 3 uh servers.", Prose, null, "We need 3 servers." },
+        { "A 2 um film.", Prose, null, "A 2 um film." },
+        // Arithmetic words stay words in prose unless they follow code.
+        { "Plan B plus extras.", Prose, null, "Plan B plus extras." },
+        { "Five minus three is two.", Prose, null, "Five minus three is two." },
+        { "count plus one", Prose, "python", "count + 1" },
+        { "x equals minus one", Prose, "python", "x = -1" },
+        { "Type the hash sign here.", Prose, null, "Type the hash sign here." },
+        // A punctuation word with nothing to attach to stays a word; quotes pair up.
+        { "period the end", Prose, null, "Period the end." },
+        { "comma is a punctuation mark", Prose, null, "Comma is a punctuation mark." },
+        { "Colon, I think.", Prose, null, "Colon, I think." },
+        { "new line comma here", Prose, null, "\nComma here." },
+        { "semicolon", Prose, "javascript", "semicolon" },
+        { "quote hello unquote", Prose, null, "\"Hello\"." },
+        { "quote hello unquote she said", Prose, null, "\"Hello\" she said." },
+        { "quote hello", Prose, null, "Quote hello." },
+        { "hello unquote", Prose, null, "Hello unquote." },
+        { "quote a unquote and b unquote", Prose, null, "\"A\" and b unquote." },
+        // Repeats: emphasis stays whatever its length, a grammar double keeps two, a repeated phrase is a stutter.
+        { "It was so so so so good.", Prose, null, "It was so so so so good." },
+        { "no no no no", Prose, null, "No no no no." },
+        { "bye bye bye bye", Prose, null, "Bye bye bye bye." },
+        { "I know that that that works.", Prose, null, "I know that that works." },
+        { "She had had had enough.", Prose, null, "She had had enough." },
+        { "we should we should fix it", Prose, null, "We should fix it." },
+        { "We should, we should fix it.", Prose, null, "We should fix it." },
+        { "I think that I think that it works", Prose, null, "I think that it works." },
+        { "it is it is it is broken", Prose, null, "It is broken." },
+        { "call 1 2 1 2", Prose, null, "Call 1 2 1 2." },
+        { "one two one two", Prose, null, "One two one two." },
+        // Hash / pound: "#" where the text is code; the named sign anywhere.
+        { "hash include stdio dot h", Prose, "c", "#include stdio.h" },
+        { "pound define max 10", Prose, "cpp", "#define max 10" },
+        { "hash todo fix this", Prose, "python", "# todo fix this" },
+        { "the hash of the file", Prose, "python", "the hash of the file" },
+        { "use a hash map", Prose, "java", "use a hash map" },
+        { "hash map of users", Prose, "java", "hash map of users" },
+        { "fix issue hash sign 42", Prose, null, "Fix issue #42." },
+        { "It costs a pound.", Prose, null, "It costs a pound." },
+        { "Compare the hash first.", Prose, "markdown", "Compare the hash first." },
+        // Number words become digits where the text is code (indexes, literals), not in prose.
+        { "items open bracket zero close bracket", Prose, "python", "items[0]" },
+        { "return twenty three", Prose, "python", "return 23" },
+        { "x equals three point one four", Prose, "python", "x = 3.14" },
+        { "timeout equals two thousand five hundred", Prose, "typescript", "timeout = 2500" },
+        { "foo open paren one comma two close paren", Prose, "javascript", "foo(1, 2)" },
+        { "limit equals one hundred and five", Prose, "go", "limit = 105" },
+        { "one of the reasons is speed", Prose, null, "One of the reasons is speed." },
+        { "one of the reasons", Prose, "python", "one of the reasons" },
+        { "I have two cats", Prose, "markdown", "I have two cats." },
+        { "it has one point of failure", Prose, null, "It has one point of failure." },
+        { "version one dot two", Prose, "markdown", "Version 1.2." },
+        { "the period period is short", Prose, null, "The period is short." },
+        { "hash hash title", Prose, "python", "## title" },
+        { "Dash it all.", Prose, null, "Dash it all." },
+        { "ampersand", Prose, null, "Ampersand." },
+        { "Period. The end.", Prose, null, "Period. The end." },
+        { "Open paren.", Prose, null, "Open paren." },
+        { "close brace", Prose, "javascript", "}" },
+        { "a minus b", Prose, "python", "a - b" },
+        { "say it again and again and again", Prose, null, "Say it again and again and again." },
+        { "day after day after day", Prose, null, "Day after day after day." },
+        { "go to go to the store", Prose, null, "Go to the store." },
+        // Sentence ends in any script: no "." after a full-width or ideographic terminator.
+        { "你好。", Prose, null, "你好。" },
+        { "你好", Prose, null, "你好。" },
+        { "你好！", Prose, null, "你好！" },
+        { "本当？", Prose, null, "本当？" },
+        { "「你好。」", Prose, null, "「你好。」" },
+        { "你好。hello", Prose, null, "你好。Hello." },
+        { "क्या हाल है।", Prose, null, "क्या हाल है।" },
         // Comment mode: sentence case; a short label keeps no period, sentences get one.
         { "fallback for old servers.", Comment, "typescript", "Fallback for old servers" },
         { "this retries because the server drops the first request", Comment, "typescript", "This retries because the server drops the first request." },
@@ -125,7 +222,8 @@ public sealed class RuleCleanerTests
     public void Any_mix_of_command_words_and_punctuation_cleans_without_throwing_or_stray_spaces()
     {
         string[] parts = ["camel", "case", "end", "dot", "period", "comma", "open", "close", "paren", "quote", "new", "line", "equals",
-            "arrow", "um", "the", "the", "i", "you", "know", "'", ",", ".", "?", "(", ")", "-", "w-", "getUserById", "\n", "x", "a", "double"];
+            "arrow", "um", "the", "the", "i", "you", "know", "'", ",", ".", "?", "(", ")", "-", "w-", "getUserById", "\n", "x", "a", "double",
+            "hash", "pound", "plus", "minus", "colon", "slash", "unquote", "3", "mm", "zero", "one", "twenty", "point", "hundred", "and", "你好", "。", "so"];
         var random = new Random(7);
         var cleaner = new RuleCleaner();
         string[] modes = [Prose, Comment, Commit];
@@ -135,6 +233,108 @@ public sealed class RuleCleanerTests
             var text = string.Join(random.Next(4) == 0 ? "" : " ", Enumerable.Range(0, random.Next(1, 12)).Select(_ => parts[random.Next(parts.Length)]));
             var cleaned = cleaner.Clean(text, new DictationContext(modes[n % 3], languages[n % 4], new VocabularySpec(["getUserById"], [new("GitHub")])));
             Assert.False(cleaned.StartsWith(' ') || cleaned.EndsWith(' ') || cleaned.Contains("  "), $"{text} → \"{cleaned}\"");
+        }
+    }
+
+    /// <summary>Content words (no fillers, no spoken symbols, no number words, no case commands), all different: nothing here may be dropped.</summary>
+    private static readonly string[] ContentWords =
+    [
+        "like", "so", "well", "actually", "very", "that", "had", "you", "I", "we", "the", "a", "cache", "build", "server", "is", "was",
+        "slow", "fast", "really", "think", "should", "ship", "it", "gap", "wide", "then", "now", "because", "request", "drops",
+        "first", "only", "retry", "after", "timeout", "fails", "green", "red", "test", "on", "start",
+        "sum", "point", "case", "end", "line", "open", "close", "left", "right", "do", "no", "yes", "ha",
+    ];
+    private static readonly string[] FillerWords = ["um", "uh", "er", "ah", "hmm", "mm", "erm", "uhm"];
+    private static readonly string[] Numbers = ["3", "12", "0", "2.5", "100"];
+    private static readonly string[] UnitLookalikes = ["mm", "um", "ah"];
+
+    private static Dictionary<string, int> WordCounts(string text)
+    {
+        var counts = new Dictionary<string, int>();
+        foreach (Match m in Regex.Matches(text.ToLowerInvariant(), @"[\p{L}\p{N}_']+(?:\.[\p{N}]+)?"))
+            counts[m.Value] = counts.GetValueOrDefault(m.Value) + 1;
+        return counts;
+    }
+
+    [Fact]
+    public void Random_dictations_lose_no_word_but_fillers()
+    {
+        var random = new Random(11);
+        var cleaner = new RuleCleaner();
+        string[] modes = [Prose, Comment, Commit];
+        string?[] languages = [null, "markdown", "typescript", "python", "plaintext"];
+        string[] punctuation = [",", ".", "?", "!", ""];
+        for (int n = 0; n < 3000; n++)
+        {
+            // Distinct content words, so a stutter cannot arise; fillers and number + unit-like words mixed in.
+            var content = ContentWords.OrderBy(_ => random.Next()).Take(random.Next(1, 14)).ToList();
+            var spoken = new List<string>();
+            var kept = new List<string>();
+            foreach (var word in content)
+            {
+                if (random.Next(4) == 0)
+                    spoken.Add(FillerWords[random.Next(FillerWords.Length)]); // a filler where fillers go: removed
+                if (random.Next(6) == 0)
+                {
+                    // A number followed by a unit that looks like a filler ("3 mm", "5 ah", "2 um" micrometres), kept.
+                    var number = Numbers[random.Next(Numbers.Length)];
+                    var unit = UnitLookalikes[random.Next(UnitLookalikes.Length)];
+                    spoken.Add(number);
+                    spoken.Add(unit);
+                    kept.Add(number);
+                    kept.Add(unit);
+                }
+                spoken.Add(word + punctuation[random.Next(punctuation.Length)]);
+                kept.Add(word);
+            }
+            var heard = string.Join(' ', spoken);
+            var cleaned = cleaner.Clean(heard, new DictationContext(modes[n % 3], languages[n % 5]));
+            var expected = WordCounts(string.Join(' ', kept));
+            var actual = WordCounts(cleaned);
+            Assert.True(expected.Count == actual.Count && expected.All(e => actual.GetValueOrDefault(e.Key) == e.Value),
+                $"{modes[n % 3]}/{languages[n % 5]}: \"{heard}\" → \"{cleaned}\"");
+        }
+    }
+
+    /// <summary>Spoken operator → what it must become, whatever the target; doubling a word changes the operator, never collapses.</summary>
+    private static readonly (string Spoken, string Written)[] SpacedOperators =
+    [
+        ("equals equals", "=="), ("equals equals equals", "==="), ("double equals", "=="), ("triple equals", "==="), ("not equals", "!="),
+        ("plus equals", "+="), ("minus equals", "-="), ("ampersand ampersand", "&&"), ("slash slash", "//"), ("fat arrow", "=>"),
+    ];
+
+    [Fact]
+    public void Random_doubled_operators_keep_their_meaning()
+    {
+        var random = new Random(5);
+        var cleaner = new RuleCleaner();
+        string[] left = ["left", "count", "x", "user", "total", "value"];
+        string[] right = ["right", "limit", "y", "other", "max", "result"];
+        string?[] languages = [null, "markdown", "typescript", "python", "csharp", "go"];
+        string[] stutters = ["", "the the ", "we should we should ", "so so so "];
+        for (int n = 0; n < 2000; n++)
+        {
+            var (spoken, written) = SpacedOperators[random.Next(SpacedOperators.Length)];
+            var (a, b) = (left[random.Next(left.Length)], right[random.Next(right.Length)]);
+            var language = languages[random.Next(languages.Length)];
+            var heard = $"{stutters[random.Next(stutters.Length)]}{a} {spoken} {b}";
+            var cleaned = cleaner.Clean(heard, new DictationContext(Prose, language));
+            Assert.Contains($" {written} ", " " + cleaned.ToLowerInvariant().TrimEnd('.') + " ", StringComparison.Ordinal);
+            Assert.Contains($"{a} {written} {b}", cleaned, StringComparison.OrdinalIgnoreCase);
+
+            // Increment and decrement glue to their operand on the side they are said.
+            var (inc, glued) = random.Next(2) == 0 ? ("plus plus", "++") : ("minus minus", "--");
+            var postfix = random.Next(2) == 0;
+            var heardIncrement = postfix ? $"{a} {inc}" : $"{inc} {a}";
+            var incremented = cleaner.Clean(heardIncrement, new DictationContext(Prose, languages[2 + random.Next(4)]));
+            Assert.Equal(postfix ? a + glued : glued + a, incremented);
+
+            // A spoken bracket or line break said k times is k of them, never one.
+            int k = random.Next(1, 5);
+            var closed = cleaner.Clean($"{a} open paren {b}" + string.Concat(Enumerable.Repeat(" close paren", k)), new DictationContext(Prose, languages[2 + random.Next(4)]));
+            Assert.Equal(k, closed.Count(c => c == ')'));
+            var broken = cleaner.Clean($"{a}" + string.Concat(Enumerable.Repeat(" new line", k)) + $" {b}", new DictationContext(Prose, language));
+            Assert.Equal(k, broken.Count(c => c == '\n'));
         }
     }
 

@@ -476,7 +476,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         const provider = new CommentSyntaxProvider(log as unknown as ConstructorParameters<typeof CommentSyntaxModule.CommentSyntaxProvider>[0]);
         try {
             assert.deepEqual(provider.get('wisprlang'), { lineComment: ';;;', blockComment: ['#|', '|#'] });
-            assert.deepEqual(provider.get('python'), { lineComment: '#' }, 'an unreadable configuration falls back to the table');
+            assert.deepEqual(provider.get('python'), { lineComment: '#', blockComment: ['"""', '"""'] }, 'an unreadable configuration falls back to the table');
             assert.equal(provider.get('plaintext'), undefined);
         } finally {
             all.length = 0;
