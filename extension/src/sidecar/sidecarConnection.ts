@@ -209,8 +209,20 @@ export function describeExit(exit: SidecarExit): string {
     if (exit.error) {
         return `could not start: ${exit.error.message}`;
     }
-    return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
+    if (exit.signal) {
+        return `killed by ${exit.signal}`;
+    }
+    const meaning = exit.code === null ? undefined : sidecarExitMeanings[exit.code];
+    return meaning ? `exit code ${exit.code}: ${meaning}` : `exit code ${exit.code}`;
 }
+
+/** The sidecar's documented exit codes (docs/protocol.md, "Launching"), so a crash report says what happened. */
+export const sidecarExitMeanings: Readonly<Record<number, string>> = {
+    1: 'the client process it watches exited',
+    2: 'bad command-line arguments',
+    3: 'the sidecar failed; see Wispr: Show Logs',
+    4: 'protocol error: the JSON-RPC stream could not be read any more (the reason is in Wispr: Show Logs)',
+};
 
 export type StderrLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 

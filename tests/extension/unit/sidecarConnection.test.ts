@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CleanupConfigureRequest, DictationStartRequest, DictationStateChangedNotification } from '../../../extension/src/sidecar/protocol';
-import { classifyStderrLine, LineSplitter, redactSecrets, SidecarConnection, sidecarArguments, sidecarEnvironment } from '../../../extension/src/sidecar/sidecarConnection';
+import { classifyStderrLine, describeExit, LineSplitter, redactSecrets, SidecarConnection, sidecarArguments, sidecarEnvironment } from '../../../extension/src/sidecar/sidecarConnection';
 import { Recorder, withTimeout } from '../waitFor';
 import { writeSilentWav } from '../wav';
 
@@ -138,4 +138,13 @@ describe('redactSecrets', () => {
             await sidecar.stop(5_000);
         });
     }
+});
+
+describe('describeExit', () => {
+    test('names the documented exit codes, so a protocol error is reported as one', () => {
+        assert.match(describeExit({ code: 4, signal: null }), /^exit code 4: protocol error/);
+        assert.match(describeExit({ code: 1, signal: null }), /client process/);
+        assert.equal(describeExit({ code: 77, signal: null }), 'exit code 77');
+        assert.equal(describeExit({ code: null, signal: 'SIGKILL' }), 'killed by SIGKILL');
+    });
 });
