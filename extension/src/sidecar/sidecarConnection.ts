@@ -209,20 +209,21 @@ export function describeExit(exit: SidecarExit): string {
     if (exit.error) {
         return `could not start: ${exit.error.message}`;
     }
-    if (exit.signal) {
-        return `killed by ${exit.signal}`;
-    }
-    const meaning = exit.code === null ? undefined : sidecarExitMeanings[exit.code];
-    return meaning ? `exit code ${exit.code}: ${meaning}` : `exit code ${exit.code}`;
+    return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
-/** The sidecar's documented exit codes (docs/protocol.md, "Launching"), so a crash report says what happened. */
-export const sidecarExitMeanings: Readonly<Record<number, string>> = {
-    1: 'the client process it watches exited',
-    2: 'bad command-line arguments',
-    3: 'the sidecar failed; see Wispr: Show Logs',
-    4: 'protocol error: the JSON-RPC stream could not be read any more (the reason is in Wispr: Show Logs)',
-};
+/** The sidecar's exit code for a JSON-RPC stream it could not read any more (docs/protocol.md, "Launching"). */
+export const ProtocolErrorExitCode = 4;
+
+/** What a documented exit code means, for the crash report; undefined for codes that need no explanation. */
+export function explainExit(exit: SidecarExit): string | undefined {
+    switch (exit.error || exit.signal ? undefined : exit.code) {
+        case 1: return 'the client process it watches exited';
+        case 2: return 'bad command-line arguments';
+        case ProtocolErrorExitCode: return 'protocol error: it could not read the extension\'s JSON-RPC messages any more (the reason is in its log)';
+        default: return undefined;
+    }
+}
 
 export type StderrLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
