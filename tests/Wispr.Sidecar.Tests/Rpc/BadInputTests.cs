@@ -324,3 +324,35 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Contains("exceeds the message size limit", stderr, StringComparison.Ordinal);
     }
 }
+
+/// <summary>A failure nobody planned for (a bug) still reaches the client as a documented code and one line, without a stack trace.</summary>
+public sealed class UnexpectedFailureTests
+{
+    private sealed class ThrowingProvider : Wispr.Sidecar.Recognition.ISpeechBackendProvider
+    {
+        public string Id => "whisper";
+        public string Label => "Whisper (throws)";
+        public string? UnavailableReason => null;
+
+        public Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<Wispr.Sidecar.Models.ModelProgress>? progress,
+            CancellationToken cancellationToken) => throw new InvalidOperationException("the provider broke\nsecond line of the message");
+
+        public Task<Wispr.Sidecar.Recognition.ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task An_unexpected_exception_is_InternalError_with_one_line_and_no_data()
+    {
+        await using var sidecar = await RawWireSidecar.StartAsync(new SidecarOptions(), new ThrowingProvider());
+        var answer = await sidecar.RequestAsync(1, M.ModelPrepare);
+        var error = answer.GetProperty("error");
+        Assert.False(error.TryGetProperty("data", out _), $"error.data is not part of the protocol: {error}");
+        var message = error.GetProperty("message").GetString()!;
+        Assert.DoesNotContain('\n', message);
+        Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
+        Assert.Contains("the provider broke", message, StringComparison.Ordinal);
+        Assert.Equal(WisprErrorCodes.InternalError, error.GetProperty("code").GetInt32());
+        var status = await sidecar.RequestAsync(2, M.Status);
+        Assert.Equal("idle", status.GetProperty("result").GetProperty("state").GetString());
+    }
+}
