@@ -344,7 +344,7 @@ public sealed class UnexpectedFailureTests
     public async Task An_unexpected_exception_is_InternalError_with_one_line_and_no_data()
     {
         await using var sidecar = await RawWireSidecar.StartAsync(new SidecarOptions(), new ThrowingProvider());
-        var answer = await sidecar.RequestAsync(1, M.ModelPrepare);
+        var answer = await sidecar.RequestAsync(1, M.ModelPrepare, "{}");
         var error = answer.GetProperty("error");
         Assert.False(error.TryGetProperty("data", out _), $"error.data is not part of the protocol: {error}");
         var message = error.GetProperty("message").GetString()!;
