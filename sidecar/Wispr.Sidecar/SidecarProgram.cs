@@ -132,10 +132,11 @@ public static class SidecarProgram
         log.LogInformation("Wispr sidecar {Version} ({Runtime}) at {Path}, pid {Pid}, backend {Backend}, model {Model}",
             SidecarRpcTarget.SidecarVersion, System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
             Environment.ProcessPath, Environment.ProcessId, options.Backend, options.ModelPath ?? "(default)");
+        var exit = host.Services.GetRequiredService<SidecarExit>(); // RunAsync disposes the services
         try
         {
             await host.RunAsync().ConfigureAwait(false);
-            return Environment.ExitCode;
+            return exit.Code;
         }
         catch (Exception ex)
         {

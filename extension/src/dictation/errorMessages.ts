@@ -52,8 +52,14 @@ export function describeRpcError(code: number, message: string): UserMessage {
             return { severity: 'error', text: withDetail('Wispr: transcription failed'), actions: ['showLogs'] };
         case ErrorCodes.CleanupConfigInvalid:
             return { severity: 'error', text: withDetail('Wispr: the cleanup settings are invalid'), actions: ['openCleanupSettings'] };
+        case ErrorCodes.AudioTooLong:
+            return { severity: 'error', text: withDetail('Wispr: the audio file is longer than the recording limit'), actions: ['openAudioSetting'] };
         case ErrorCodes.InvalidParams:
+        case ErrorCodes.InvalidRequest:
+        case ErrorCodes.ParseError:
             return { severity: 'error', text: withDetail('Wispr: the sidecar rejected the request (a bug; please report it)'), actions: ['showLogs'] };
+        case ErrorCodes.InternalError:
+            return { severity: 'error', text: withDetail('Wispr: the sidecar failed unexpectedly (a bug; please report it)'), actions: ['showLogs'] };
         default:
             return { severity: 'error', text: withDetail(`Wispr: sidecar error ${code}`), actions: ['showLogs'] };
     }

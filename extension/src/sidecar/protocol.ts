@@ -9,7 +9,10 @@ export enum MessageDirection {
 
 /** Error codes carried in JSON-RPC errors; branch on these, never on messages. */
 export const ErrorCodes = {
+    ParseError: -32700,
+    InvalidRequest: -32600,
     InvalidParams: -32602,
+    InternalError: -32603,
     RequestCanceled: -32800,
     AudioFileNotFound: 1001,
     AudioFormatUnsupported: 1002,
@@ -19,6 +22,7 @@ export const ErrorCodes = {
     RecorderMissing: 1006,
     PermissionDenied: 1007,
     VadUnavailable: 1008,
+    AudioTooLong: 1009,
     ModelNotFound: 2001,
     ModelInvalid: 2002,
     ModelDownloadFailed: 2003,
@@ -339,8 +343,8 @@ export namespace DictationStateChangedNotification {
         dictationId: string | null;
         state: DictationState;
         previousState: DictationState;
-        /** "cancelled" when the dictation was cancelled; otherwise absent or null. */
-        reason?: string | null;
+        /** "cancelled" when the dictation was cancelled; otherwise absent. */
+        reason?: string;
     }
     export const type = new NotificationType<Params>(method);
 }
@@ -356,8 +360,10 @@ export namespace DictationSourceEndedNotification {
         dictationId: string;
         capturedMs: number;
         reason: SourceEndReason;
+        /** Why the source failed (reason "error"), for the user; null otherwise. */
         error: string | null;
-        errorCode?: number | null;
+        /** The numeric code of that failure (e.g. 1005, MicrophoneUnavailable); null when reason is not "error". */
+        errorCode: number | null;
     }
     export const type = new NotificationType<Params>(method);
 }

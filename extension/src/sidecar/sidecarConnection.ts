@@ -212,6 +212,19 @@ export function describeExit(exit: SidecarExit): string {
     return exit.signal ? `killed by ${exit.signal}` : `exit code ${exit.code}`;
 }
 
+/** The sidecar's exit code for a JSON-RPC stream it could not read any more (docs/protocol.md, "Launching"). */
+export const ProtocolErrorExitCode = 4;
+
+/** What a documented exit code means, for the crash report; undefined for codes that need no explanation. */
+export function explainExit(exit: SidecarExit): string | undefined {
+    switch (exit.error || exit.signal ? undefined : exit.code) {
+        case 1: return 'the client process it watches exited';
+        case 2: return 'bad command-line arguments';
+        case ProtocolErrorExitCode: return 'protocol error: it could not read the extension\'s JSON-RPC messages any more (the reason is in its log)';
+        default: return undefined;
+    }
+}
+
 export type StderrLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /**

@@ -17,7 +17,7 @@ import {
     ModelProgressNotification,
     Status,
 } from './protocol';
-import { describeExit, SidecarConnection, SidecarExit } from './sidecarConnection';
+import { describeExit, explainExit, ProtocolErrorExitCode, SidecarConnection, SidecarExit } from './sidecarConnection';
 import { SidecarState, SidecarStateEvents } from './sidecarState';
 
 const STOP_TIMEOUT_MS = 3_000;
@@ -31,6 +31,7 @@ export class SidecarProcess implements vscode.Disposable {
     private crashTimes: number[] = [];
     private gaveUp = false;
     private gaveUpNotified = false;
+    private protocolErrorNotified = false;
     private initResult: InitializeRequest.Result | undefined;
     private latestStatus: Status | undefined;
     /** The backend the user picked this session; re-selected after a restart (initialize takes no backend). */
@@ -315,7 +316,12 @@ export class SidecarProcess implements vscode.Disposable {
         }
         this.current = undefined;
         this.state.set(SidecarState.Crashed);
-        this.log.error(`The sidecar exited unexpectedly (${describeExit(exit)}).`);
+        const why = explainExit(exit);
+        this.log.error(`The sidecar exited unexpectedly (${describeExit(exit)})${why ? `: ${why}` : ''}.`);
+        if (exit.code === ProtocolErrorExitCode) {
+            // Not a crash of the sidecar but a fault on this side of the wire: say so, once, even though a restart follows.
+            this.notifyProtocolError();
+        }
 
         if (exit.error) {
             // The program could not be started at all (e.g. `dotnet` missing): retrying cannot help.
@@ -337,6 +343,21 @@ export class SidecarProcess implements vscode.Disposable {
             this.restartTimer = undefined;
             this.start().catch(e => this.log.error(`Automatic restart failed: ${errorText(e)}`));
         }, decision.delayMs);
+    }
+
+    private notifyProtocolError(): void {
+        if (this.protocolErrorNotified) {
+            return;
+        }
+        this.protocolErrorNotified = true;
+        void vscode.window.showErrorMessage(
+            'Wispr: the sidecar stopped because it could not read the extension\'s messages (protocol error). It is restarted; the reason is in the log.',
+            'Show logs',
+        ).then(choice => {
+            if (choice === 'Show logs') {
+                this.log.show();
+            }
+        });
     }
 
     private giveUp(message: string): void {

@@ -67,7 +67,7 @@ public sealed record CleanupSettings(
 
     /// <summary>Never prints the key, so a settings object that reaches a log or an exception message cannot leak it.</summary>
     public override string ToString() =>
-        $"CleanupSettings {{ Mode = {Mode}, Provider = {Provider}, BaseUrl = {BaseUrl}, Model = {Model}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(none)" : "(set)")}, TimeoutMs = {TimeoutMs} }}";
+        $"CleanupSettings {{ Mode = {Mode}, Provider = {Provider}, BaseUrl = {(BaseUrl is null ? null : CleanupPipeline.MaskUrl(BaseUrl))}, Model = {Model}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(none)" : "(set)")}, TimeoutMs = {TimeoutMs} }}";
 }
 
 /// <summary>The effective cleanup settings (the <c>cleanup/configure</c> result), without the key.</summary>

@@ -71,7 +71,26 @@ public sealed class CleanupPipeline
     };
 
     public static CleanupSettingsResult ToResult(CleanupSettings s) =>
-        new(s.Mode!, s.Provider, s.BaseUrl, s.Model, !string.IsNullOrEmpty(s.ApiKey), s.TimeoutMs ?? CleanupSettings.DefaultTimeoutMs);
+        new(s.Mode!, s.Provider, s.BaseUrl is null ? null : MaskUrl(s.BaseUrl), s.Model, !string.IsNullOrEmpty(s.ApiKey), s.TimeoutMs ?? CleanupSettings.DefaultTimeoutMs);
+
+    /// <summary>
+    /// A base address as it may be shown or echoed: a key can sit in its user info (https://KEY@host) or its query (Azure's
+    /// ?api-key=KEY), so both are replaced by ***; scheme, host, port and path stay, so the user still sees which server is used.
+    /// </summary>
+    public static string MaskUrl(string url)
+    {
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            return "***";
+        var sb = new System.Text.StringBuilder(uri.Scheme).Append("://");
+        if (uri.UserInfo.Length > 0)
+            sb.Append("***@");
+        sb.Append(uri.Authority).Append(uri.AbsolutePath);
+        if (uri.Query.Length > 1)
+            sb.Append('?').AppendJoin('&', uri.Query[1..].Split('&').Select(pair => pair.Split('=', 2)[0] + "=***"));
+        if (uri.Fragment.Length > 1)
+            sb.Append("#***");
+        return sb.ToString();
+    }
 
     /// <summary>Cleans <paramref name="rawText"/> with the current settings. Throws only <see cref="OperationCanceledException"/> for the caller's token.</summary>
     public async Task<CleanupOutcome> CleanAsync(string rawText, DictationContext? context, CancellationToken cancellationToken)
@@ -84,7 +103,8 @@ public sealed class CleanupPipeline
 
         var ruled = _rules.Clean(rawText, context);
         long rulesMs = clock.ElapsedMilliseconds;
-        _logger.LogDebug("Rule cleanup in {Ms} ms: \"{Raw}\" → \"{Text}\"", rulesMs, rawText, ruled);
+        // Transcript text only at Trace (the README's promise): Debug logs are shared in bug reports.
+        _logger.LogTrace("Rule cleanup in {Ms} ms: \"{Raw}\" → \"{Text}\"", rulesMs, rawText, ruled);
         if (settings.Mode != CleanupModes.Llm)
             return new CleanupOutcome(ruled, new CleanupInfo(CleanupModes.Rules, CleanupPaths.Rules, null, null, rulesMs, null), clock.ElapsedMilliseconds);
 

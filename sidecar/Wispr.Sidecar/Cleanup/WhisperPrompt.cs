@@ -14,7 +14,16 @@ public static class WhisperPrompt
 
     public static string? Build(string? prompt, VocabularySpec? vocabulary, int maxChars = MaxChars)
     {
-        var sb = new StringBuilder(string.IsNullOrWhiteSpace(prompt) ? "" : prompt.Trim());
+        prompt = prompt?.Trim();
+        // Whisper keeps only the last 224 tokens of a prompt, but tokenizes all of it first (a 1 MB prompt held the backend for
+        // 153 s): only the tail it would read goes on, cut at a word boundary.
+        if (prompt is { Length: > 0 } && prompt.Length > maxChars)
+        {
+            var tail = prompt[^maxChars..];
+            int space = tail.IndexOf(' ', StringComparison.Ordinal);
+            prompt = (space >= 0 && space < tail.Length - 1 ? tail[(space + 1)..] : tail).Trim();
+        }
+        var sb = new StringBuilder(string.IsNullOrWhiteSpace(prompt) ? "" : prompt);
         if (vocabulary is null || sb.Length >= maxChars)
             return sb.Length == 0 ? null : sb.ToString();
         var seen = new HashSet<string>(StringComparer.Ordinal);

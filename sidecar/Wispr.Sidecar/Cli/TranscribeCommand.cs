@@ -26,5 +26,11 @@ public static class TranscribeCommand
             Console.Error.WriteLine($"error {ex.Code}: {ex.Message}");
             return ServerExitCodes.Failed;
         }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One line, like the server's -32603: a bug should still not end the CLI with an unhandled-exception dump.
+            Console.Error.WriteLine($"error {WisprErrorCodes.InternalError}: {ex.GetType().Name}: {ex.Message.ReplaceLineEndings(" ")}");
+            return ServerExitCodes.Failed;
+        }
     }
 }

@@ -207,7 +207,7 @@ public sealed class DictationService : IAsyncDisposable
         CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var audio = await Task.Run(() => WavDecoder.ReadMono16k(path), cancellationToken).ConfigureAwait(false);
+        var audio = await Task.Run(() => WavDecoder.ReadMono16k(path, (int)(_buffer.MaxSamples / WavDecoder.SampleRate)), cancellationToken).ConfigureAwait(false);
         return await TranscribeAsync(audio, DictationWire.ToOptions(language, prompt, context), context, null, clock, saveOnFailure: false, cancellationToken).ConfigureAwait(false);
     }
 

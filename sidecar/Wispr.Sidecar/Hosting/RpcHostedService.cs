@@ -15,6 +15,7 @@ public sealed class RpcHostedService(
     SidecarRpcTarget target,
     SidecarEvents events,
     SidecarOptions options,
+    SidecarExit exit,
     IHostApplicationLifetime lifetime,
     ILogger<RpcHostedService> logger) : IHostedService, IAsyncDisposable
 {
@@ -22,7 +23,8 @@ public sealed class RpcHostedService(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var rpc = RpcConnection.Create(streams.Output, streams.Input);
+        var rpc = RpcConnection.CreateServer(streams.Output, streams.Input, logger);
+        rpc.Disconnected += OnDisconnected;
         // Targets go in before StartListening, or early requests find no method.
         rpc.AddLocalRpcTarget(target, RpcConnection.TargetOptions);
         events.DictationStateChanged += OnStateChanged;
@@ -34,6 +36,8 @@ public sealed class RpcHostedService(
         _rpc = rpc;
         _ = rpc.Completion.ContinueWith(t =>
         {
+            if (t.Exception?.GetBaseException() is JsonRpcFramingException)
+                exit.Fail(ServerExitCodes.ProtocolError);
             logger.LogInformation("JSON-RPC connection closed{Why}; stopping", t.IsFaulted ? $" ({t.Exception?.GetBaseException().Message})" : "");
             lifetime.StopApplication();
         }, TaskScheduler.Default);
@@ -52,8 +56,18 @@ public sealed class RpcHostedService(
         catch (OperationCanceledException) { return; }
         catch (ArgumentException) { /* already gone */ }
         logger.LogWarning("Client process {Pid} exited; shutting down", pid);
-        Environment.ExitCode = ServerExitCodes.ClientProcessExited;
+        exit.Fail(ServerExitCodes.ClientProcessExited);
         lifetime.StopApplication();
+    }
+
+    /// <summary>A clean end of input is an orderly shutdown; a stream that cannot be read as JSON-RPC any more is a protocol error.</summary>
+    private void OnDisconnected(object? sender, JsonRpcDisconnectedEventArgs e)
+    {
+        if (e.Reason is DisconnectedReason.RemotePartyTerminated or DisconnectedReason.LocallyDisposed || lifetime.ApplicationStopping.IsCancellationRequested)
+            return;
+        var why = e.Exception is JsonRpcFramingException framing ? framing.Message : e.Description;
+        logger.LogError("The JSON-RPC input cannot be read any more ({Reason}): {Why}; exiting with code {Code}", e.Reason, why, ServerExitCodes.ProtocolError);
+        exit.Fail(ServerExitCodes.ProtocolError);
     }
 
     private void OnStateChanged(DictationStateChange c) =>

@@ -16,6 +16,7 @@ public static class ServiceCollectionExtensions
     public static IServiceCollection AddWisprSidecar(this IServiceCollection services, SidecarOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton<SidecarExit>();
         services.AddSingleton<SidecarEvents>();
         services.AddSingleton(_ => new HttpClient { Timeout = Timeout.InfiniteTimeSpan }); // downloads of 142 MiB must not time out mid-way
         services.AddSingleton<ModelDownloader>();

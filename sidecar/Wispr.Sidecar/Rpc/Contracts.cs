@@ -1,10 +1,16 @@
+using System.Text.Json.Serialization;
+
 namespace Wispr.Sidecar.Rpc;
 
 // Wire shapes of docs/protocol.md. Property names go camelCase through JsonSerializerDefaults.Web.
+// The null rule (docs/protocol.md, "Conventions"): a property typed `T | null` is always sent, null meaning none; a property
+// marked optional (`?`) is omitted when it has no value and is never sent as null. Optional ones carry WhenWritingNull below;
+// tests/fixtures/protocol-golden holds one example of every result and notification, checked against protocol.ts.
 
 public sealed record InitializeParams(string? ClientName = null, string? ClientVersion = null, string? ModelPath = null, string? ParakeetModelPath = null);
 
-public sealed record BackendInfo(string Id, string Label, bool Available, string? Reason);
+public sealed record BackendInfo(string Id, string Label, bool Available,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
 
 public sealed record Capabilities(IReadOnlyList<BackendInfo> Backends, IReadOnlyList<string> AudioSources, bool TranscribeFile);
 
@@ -43,7 +49,8 @@ public sealed record EmptyParams;
 public sealed record EmptyResult;
 
 // Notifications.
-public sealed record StateChangedNotification(string? DictationId, string State, string PreviousState, string? Reason);
+public sealed record StateChangedNotification(string? DictationId, string State, string PreviousState,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
 
 public sealed record SourceEndedNotification(string DictationId, long CapturedMs, string? Error, string Reason, int? ErrorCode);
 
@@ -53,4 +60,6 @@ public sealed record LimitApproachingNotification(string DictationId, long Captu
 
 public sealed record ListDevicesResult(IReadOnlyList<Audio.AudioDevice> Devices, string Recorder);
 
-public sealed record ModelProgressNotification(string Stage, string File, long? ReceivedBytes, long? TotalBytes);
+public sealed record ModelProgressNotification(string Stage, string File,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ReceivedBytes,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalBytes);

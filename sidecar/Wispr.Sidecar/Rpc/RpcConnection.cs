@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
+using StreamJsonRpc.Protocol;
 
 namespace Wispr.Sidecar.Rpc;
 
@@ -10,21 +12,63 @@ public static class RpcConnection
     /// Content-Length framing (what vscode-jsonrpc speaks) and System.Text.Json with web defaults: without them camelCase
     /// params bind silently to empty records.
     /// </summary>
-    public static JsonRpc Create(Stream sending, Stream receiving)
-    {
-        var formatter = new SystemTextJsonFormatter
-        {
-            JsonSerializerOptions = new JsonSerializerOptions(JsonSerializerDefaults.Web),
-        };
-        return new JsonRpc(new HeaderDelimitedMessageHandler(sending, receiving, formatter))
+    public static JsonRpc Create(Stream sending, Stream receiving) =>
+        new(new HeaderDelimitedMessageHandler(sending, receiving, CreateFormatter()))
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
-    }
+
+    /// <summary>
+    /// The sidecar's end: the same wire, but malformed messages are answered (-32700/-32600) instead of closing the connection,
+    /// the message size is bounded, and every failure reaches the client as a documented code with a one-line message.
+    /// </summary>
+    public static JsonRpc CreateServer(Stream sending, Stream receiving, ILogger logger, int maxMessageBytes = TolerantMessageHandler.DefaultMaxMessageBytes) =>
+        new ServerJsonRpc(new TolerantMessageHandler(sending, receiving, CreateFormatter(), logger, acceptsResponses: false, maxMessageBytes), logger)
+        {
+            CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
+        };
 
     public static JsonRpcTargetOptions TargetOptions { get; } = new()
     {
         MethodNameTransform = CommonMethodNameTransforms.CamelCase,
         UseSingleObjectParameterDeserialization = true,
     };
+
+    /// <summary>How params, results and notifications are (de)serialized; the golden protocol test writes its examples with it.</summary>
+    public static JsonSerializerOptions SerializerOptions { get; } = new(JsonSerializerDefaults.Web);
+
+    private static SystemTextJsonFormatter CreateFormatter() => new()
+    {
+        JsonSerializerOptions = SerializerOptions, // the formatter copies it
+    };
+
+    /// <summary>
+    /// Turns every exception a method throws into a documented code and one line of text: StreamJsonRpc's default sends -32000 with
+    /// the exception's type, stack trace and inner exceptions in <c>error.data</c>. Stack traces go to the log only.
+    /// </summary>
+    private sealed class ServerJsonRpc(IJsonRpcMessageHandler handler, ILogger logger) : JsonRpc(handler)
+    {
+        protected override JsonRpcError.ErrorDetail CreateErrorDetails(JsonRpcRequest request, Exception exception)
+        {
+            switch (exception)
+            {
+                case LocalRpcException local:
+                    return Detail((JsonRpcErrorCode)local.ErrorCode, local.Message);
+                case WisprException wispr:
+                    return Detail((JsonRpcErrorCode)wispr.Code, wispr.Message);
+                case RpcArgumentDeserializationException or JsonException:
+                    var json = exception as JsonException ?? exception.InnerException as JsonException;
+                    var where = json?.Path is { Length: > 1 } path ? $" at {path}" : "";
+                    logger.LogWarning("{Method}: params do not match ({Message})", request.Method, exception.Message);
+                    return Detail(JsonRpcErrorCode.InvalidParams, $"Invalid params for {request.Method}: the value{where} has the wrong type or shape.");
+                default:
+                    logger.LogError(exception, "{Method} failed unexpectedly", request.Method);
+                    return Detail(JsonRpcErrorCode.InternalError,
+                        $"{request.Method} failed: {exception.Message} (details in the sidecar log)");
+            }
+        }
+
+        private static JsonRpcError.ErrorDetail Detail(JsonRpcErrorCode code, string message) =>
+            new() { Code = code, Message = message.ReplaceLineEndings(" ") };
+    }
 }

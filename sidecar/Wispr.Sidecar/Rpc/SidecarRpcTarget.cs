@@ -7,6 +7,7 @@ using StreamJsonRpc;
 using Wispr.Sidecar.Audio;
 using Wispr.Sidecar.Cleanup;
 using Wispr.Sidecar.Dictation;
+using Wispr.Sidecar.IO;
 using Wispr.Sidecar.Recognition;
 
 namespace Wispr.Sidecar.Rpc;
@@ -48,9 +49,11 @@ public sealed class SidecarRpcTarget(
     }
 
     [JsonRpcMethod(Methods.Initialize)]
-    public Task<InitializeResult> InitializeAsync(InitializeParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<InitializeResult> InitializeAsync(InitializeParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
         logger.LogInformation("Client {Client} {Version} connected", p?.ClientName ?? "(unnamed)", p?.ClientVersion ?? "");
+        await OffDispatcher(() => { RequireReadableModelPath("whisper", p?.ModelPath); RequireReadableModelPath("parakeet", p?.ParakeetModelPath); },
+            cancellationToken).ConfigureAwait(false);
         // modelPath is the wispr.whisper.modelPath setting, parakeetModelPath the wispr.parakeet.modelPath one.
         if (!string.IsNullOrWhiteSpace(p?.ModelPath))
             await backends.SetModelPathAsync("whisper", p.ModelPath, cancellationToken).ConfigureAwait(false);
@@ -64,37 +67,45 @@ public sealed class SidecarRpcTarget(
     });
 
     [JsonRpcMethod(Methods.Status)]
-    public StatusResult Status(EmptyParams? p) => GetStatus();
+    public StatusResult Status(EmptyParams? p = null) => GetStatus();
 
     [JsonRpcMethod(Methods.DictationStart)]
-    public Task<StartResult> StartAsync(StartDictationRequest? p, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<StartResult> StartAsync(StartDictationRequest? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
+        if (p?.Source is { Kind: AudioSourceSpec.WavFile } source)
+        {
+            if (string.IsNullOrWhiteSpace(source.Path))
+                throw new WisprException(WisprErrorCodes.InvalidParams, "dictation/start with a wavFile source needs a path.");
+            // The header is checked here, off the dispatcher, so a FIFO or a broken file fails this call without holding up others.
+            await OffDispatcher(() => WavHeader.Read(source.Path), cancellationToken).ConfigureAwait(false);
+        }
         var id = await dictation.StartAsync(p ?? new StartDictationRequest(), cancellationToken).ConfigureAwait(false);
         return new StartResult(id, DictationState.Listening.ToWire());
     });
 
     [JsonRpcMethod(Methods.DictationStop)]
-    public Task<TranscriptResult> StopAsync(StopDictationParams? p, CancellationToken cancellationToken) =>
+    public Task<TranscriptResult> StopAsync(StopDictationParams? p = null, CancellationToken cancellationToken = default) =>
         Guard(() => dictation.StopAsync(p?.DictationId, p?.Context, cancellationToken));
 
     [JsonRpcMethod(Methods.DictationCancel)]
-    public Task<CancelResult> CancelAsync(DictationRef? p) =>
+    public Task<CancelResult> CancelAsync(DictationRef? p = null) =>
         Guard(async () => new CancelResult(await dictation.CancelAsync(p?.DictationId).ConfigureAwait(false)));
 
     [JsonRpcMethod(Methods.TranscribeFile)]
-    public Task<TranscriptResult> TranscribeFileAsync(TranscribeFileParams? p, CancellationToken cancellationToken) => Guard(() =>
+    public Task<TranscriptResult> TranscribeFileAsync(TranscribeFileParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
         if (string.IsNullOrWhiteSpace(p?.Path))
             throw new WisprException(WisprErrorCodes.InvalidParams, "transcribeFile needs a path.");
-        return dictation.TranscribeFileAsync(p.Path, p.Language, p.Prompt, p.Context, cancellationToken);
+        await OffDispatcher(() => WavHeader.Read(p.Path), cancellationToken).ConfigureAwait(false);
+        return await dictation.TranscribeFileAsync(p.Path, p.Language, p.Prompt, p.Context, cancellationToken).ConfigureAwait(false);
     });
 
     [JsonRpcMethod(Methods.CleanupConfigure)]
-    public Task<CleanupSettingsResult> ConfigureCleanupAsync(CleanupSettings? p) =>
+    public Task<CleanupSettingsResult> ConfigureCleanupAsync(CleanupSettings? p = null) =>
         Guard(() => Task.FromResult(cleanup.Configure(p)));
 
     [JsonRpcMethod(Methods.CleanupApply)]
-    public Task<CleanupApplyResult> ApplyCleanupAsync(CleanupApplyParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<CleanupApplyResult> ApplyCleanupAsync(CleanupApplyParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
         if (p?.Text is null)
             throw new WisprException(WisprErrorCodes.InvalidParams, "cleanup/apply needs a text.");
@@ -103,30 +114,31 @@ public sealed class SidecarRpcTarget(
     });
 
     [JsonRpcMethod(Methods.BackendSelect)]
-    public Task<StatusResult> SelectBackendAsync(SelectBackendParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<StatusResult> SelectBackendAsync(SelectBackendParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
         if (string.IsNullOrWhiteSpace(p?.Backend))
             throw new WisprException(WisprErrorCodes.InvalidParams, "backend/select needs a backend id.");
         if (dictation.State != DictationState.Idle)
             throw new WisprException(WisprErrorCodes.Busy,
                 $"A dictation is {dictation.State.ToWire()}; stop or cancel it before switching the speech backend.");
+        await OffDispatcher(() => RequireReadableModelPath(p.Backend, p.ModelPath), cancellationToken).ConfigureAwait(false);
         await backends.SelectAsync(p.Backend, p.ModelPath, cancellationToken).ConfigureAwait(false);
         return GetStatus();
     });
 
     [JsonRpcMethod(Methods.ModelPrepare)]
-    public Task<PrepareResult> PrepareAsync(EmptyParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<PrepareResult> PrepareAsync(EmptyParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
         var (path, downloaded, loadMs) = await backends.PrepareAsync(cancellationToken).ConfigureAwait(false);
         return new PrepareResult(path, downloaded, loadMs);
     });
 
     [JsonRpcMethod(Methods.AudioListDevices)]
-    public Task<ListDevicesResult> ListDevicesAsync(EmptyParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    public Task<ListDevicesResult> ListDevicesAsync(EmptyParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
         new ListDevicesResult(await microphone.ListDevicesAsync(cancellationToken).ConfigureAwait(false), microphone.Name));
 
     [JsonRpcMethod(Methods.ModelUnload)]
-    public Task<StatusResult> UnloadAsync(EmptyParams? p) => Guard(async () =>
+    public Task<StatusResult> UnloadAsync(EmptyParams? p = null) => Guard(async () =>
     {
         if (dictation.State == DictationState.Transcribing)
             throw new WisprException(WisprErrorCodes.Busy, "A dictation is being transcribed; unload once it has finished.");
@@ -135,12 +147,47 @@ public sealed class SidecarRpcTarget(
     });
 
     [JsonRpcMethod(Methods.Shutdown)]
-    public EmptyResult Shutdown(EmptyParams? p)
+    public EmptyResult Shutdown(EmptyParams? p = null)
     {
         logger.LogInformation("Shutdown requested by the client");
         // Answer first; the host unloads the backend while stopping.
         _ = Task.Run(lifetime.StopApplication, CancellationToken.None);
         return new EmptyResult();
+    }
+
+    /// <summary>
+    /// Runs file checks of client-supplied paths on the thread pool, and continues there: JSON-RPC methods start on StreamJsonRpc's
+    /// one-at-a-time dispatcher, so a blocking open or read there would hold up every later request (even <c>status</c>).
+    /// </summary>
+    private static Task OffDispatcher(Action check, CancellationToken cancellationToken) => Task.Run(check, cancellationToken);
+
+    /// <summary>
+    /// Refuses a model path that names a FIFO, a device or a socket (opening one blocks, or never ends), or a model folder holding one.
+    /// A missing path, or a file where a folder belongs, is left to the backend, whose message says what it expected.
+    /// </summary>
+    private static void RequireReadableModelPath(string backend, string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+            return;
+        var kind = FileKinds.Of(path);
+        if (kind is FileKind.Missing or FileKind.Regular)
+            return;
+        if (kind == FileKind.Directory)
+        {
+            IEnumerable<string> entries;
+            try { entries = Directory.EnumerateFileSystemEntries(path).ToList(); }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { return; }
+            foreach (var entry in entries)
+            {
+                var inner = FileKinds.Of(entry);
+                if (inner is not (FileKind.Regular or FileKind.Directory or FileKind.Missing))
+                    throw new WisprException(WisprErrorCodes.ModelInvalid,
+                        $"The {backend} model folder {path} holds {entry}, which is {FileKinds.Describe(inner)}; a model folder holds regular files only.");
+            }
+            return;
+        }
+        throw new WisprException(WisprErrorCodes.ModelInvalid,
+            $"The {backend} model path {path} is {FileKinds.Describe(kind)}; a model is a regular file (for Parakeet, a folder of them).");
     }
 
     private StatusResult GetStatus()
@@ -159,9 +206,11 @@ public sealed class SidecarRpcTarget(
     {
         try
         {
-            if (File.Exists(path))
+            // stat only: a FIFO named as a model must not block status (SniffFile in Locate would open a file).
+            var kind = FileKinds.Of(path);
+            if (kind == FileKind.Regular)
                 return new FileInfo(path).Length;
-            if (Directory.Exists(path))
+            if (kind == FileKind.Directory)
             {
                 try { return Recognition.Parakeet.ParakeetModelLayout.Locate(path).SizeBytes(); }
                 catch (WisprException) { return new DirectoryInfo(path).EnumerateFiles().Sum(f => f.Length); }
@@ -184,7 +233,7 @@ public sealed class SidecarRpcTarget(
         catch (WisprException ex)
         {
             logger.LogWarning("Request failed ({Code}): {Message}", ex.Code, ex.Message);
-            throw new LocalRpcException(ex.Message, ex) { ErrorCode = ex.Code, ErrorData = new { code = ex.Code } };
+            throw new LocalRpcException(ex.Message, ex) { ErrorCode = ex.Code };
         }
     }
 }

@@ -3,7 +3,10 @@ namespace Wispr.Sidecar.Rpc;
 /// <summary>Application error codes carried in JSON-RPC errors; clients branch on these, not on messages. Keep docs/protocol.md in step.</summary>
 public static class WisprErrorCodes
 {
+    public const int InvalidRequest = -32600;
     public const int InvalidParams = -32602;
+    public const int InternalError = -32603;
+    public const int ParseError = -32700;
     public const int AudioFileNotFound = 1001;
     public const int AudioFormatUnsupported = 1002;
     public const int NoSpeech = 1003;
@@ -12,6 +15,7 @@ public static class WisprErrorCodes
     public const int RecorderMissing = 1006;
     public const int PermissionDenied = 1007;
     public const int VadUnavailable = 1008;
+    public const int AudioTooLong = 1009;
     public const int ModelNotFound = 2001;
     public const int ModelInvalid = 2002;
     public const int ModelDownloadFailed = 2003;

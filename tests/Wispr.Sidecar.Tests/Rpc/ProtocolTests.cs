@@ -73,7 +73,7 @@ public sealed class ProtocolTests : IAsyncLifetime
         Assert.Equal(WisprErrorCodes.InvalidState, ex.ErrorCode);
         var cancelled = await _sidecar.CallAsync<JsonElement>(M.DictationCancel);
         Assert.True(cancelled.GetProperty("cancelled").GetBoolean());
-        await _sidecar.WaitForNotificationAsync(M.DictationStateChanged, p => p.GetProperty("reason").GetString() == "cancelled");
+        await _sidecar.WaitForNotificationAsync(M.DictationStateChanged, p => p.TryGetProperty("reason", out var r) && r.GetString() == "cancelled");
     }
 
     [Theory]

@@ -461,6 +461,22 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         await waitForStatus(isIdle, 'idle after restart');
     });
 
+    test('a sidecar that exits with the protocol-error code is reported as such, and restarted', async () => {
+        process.env.FAKE_SIDECAR_MODE = 'protocolErrorOnStart';
+        await run('wispr.restartSidecar');
+        await waitForStatus(isIdle, 'idle after restart');
+        mock.messages = [];
+        const crashed = waitForStatus(t => t.startsWith('$(error)'), 'the crashed state');
+        await run('wispr.startDictation');
+        await crashed;
+        assert.ok(mock.messages.some(m => /protocol error/.test(m.text)), JSON.stringify(mock.messages));
+        assert.ok(mock.log.some(l => /exited unexpectedly \(exit code 4\): protocol error/.test(l)), mock.log.join('\n'));
+        await waitForStatus(isIdle, 'ready again after the automatic restart');
+        delete process.env.FAKE_SIDECAR_MODE;
+        await run('wispr.restartSidecar');
+        await waitForStatus(isIdle, 'idle after restart');
+    });
+
     test('comment tokens come from installed extensions\' language configurations, then the built-in table', () => {
         const { CommentSyntaxProvider } = require('../../../extension/src/dictation/commentSyntax') as typeof CommentSyntaxModule;
         const extDir = path.join(tmp, 'some-extension');

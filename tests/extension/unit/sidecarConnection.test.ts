@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, describe, test } from 'node:test';
 import { CleanupConfigureRequest, DictationStartRequest, DictationStateChangedNotification } from '../../../extension/src/sidecar/protocol';
-import { classifyStderrLine, LineSplitter, redactSecrets, SidecarConnection, sidecarArguments, sidecarEnvironment } from '../../../extension/src/sidecar/sidecarConnection';
+import { classifyStderrLine, explainExit, LineSplitter, redactSecrets, SidecarConnection, sidecarArguments, sidecarEnvironment } from '../../../extension/src/sidecar/sidecarConnection';
 import { Recorder, withTimeout } from '../waitFor';
 import { writeSilentWav } from '../wav';
 
@@ -138,4 +138,13 @@ describe('redactSecrets', () => {
             await sidecar.stop(5_000);
         });
     }
+});
+
+describe('explainExit', () => {
+    test('names the documented exit codes, so a protocol error is reported as one', () => {
+        assert.match(explainExit({ code: 4, signal: null }) ?? '', /^protocol error/);
+        assert.match(explainExit({ code: 1, signal: null }) ?? '', /client process/);
+        assert.equal(explainExit({ code: 77, signal: null }), undefined);
+        assert.equal(explainExit({ code: null, signal: 'SIGKILL' }), undefined);
+    });
 });

@@ -57,8 +57,11 @@ public static class WhisperModelValidator
     {
         if (Directory.Exists(path))
             throw new WisprException(WisprErrorCodes.ModelInvalid, $"Invalid Whisper model '{path}': it is a directory, not a model file.");
-        if (!File.Exists(path))
+        var kind = IO.FileKinds.Of(path);
+        if (kind == IO.FileKind.Missing)
             throw new WisprException(WisprErrorCodes.ModelNotFound, $"Whisper model not found: '{path}'.");
+        if (kind != IO.FileKind.Regular) // opening a FIFO blocks until someone writes to it
+            throw new WisprException(WisprErrorCodes.ModelInvalid, $"Invalid Whisper model '{path}': it is {IO.FileKinds.Describe(kind)}, not a model file.");
         try
         {
             return new BoundedReader(path);
