@@ -32,7 +32,8 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     const statusBar = new StatusBar(sidecarProcess, dictation);
     const keys = new ApiKeys(context.secrets);
     // Registered before the first start below, so every sidecar process gets the cleanup settings before it is ready.
-    const cleanup = new CleanupConfigurator(context, sidecarProcess, keys, log);
+    const cleanup = new CleanupConfigurator(context, sidecarProcess, keys, log,
+        stage => dictation.onDidChangeStage(s => s !== DictationStage.Idle && stage(s)));
     context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, keys, cleanup);
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
