@@ -60,9 +60,14 @@ export class CleanupConfigurator implements vscode.Disposable {
 
     /** A workspace destination waiting for consent: ask (not awaited by the dictation), and apply it once allowed. */
     private async askIfPending(): Promise<void> {
-        const { pending } = this.consent.decide();
-        if (pending && await this.consent.ask(pending)) {
-            await this.reconfigure();
+        try {
+            const { pending } = this.consent.decide();
+            if (pending && await this.consent.ask(pending)) {
+                await this.reconfigure();
+            }
+        } catch (e) {
+            // No dialog (e.g. VS Code refuses modals while extension tests run): nothing is allowed.
+            this.log.warn(`Could not ask about the workspace's cleanup settings: ${e instanceof Error ? e.message : String(e)}`);
         }
     }
 
