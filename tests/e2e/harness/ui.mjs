@@ -1,18 +1,20 @@
 // Helpers for driving the VS Code workbench UI (code-server) with Playwright.
 import { startCodeServer } from './codeServer.mjs';
-import { launchBrowser } from './browser.mjs';
+import { launchBrowser, trustFolders } from './browser.mjs';
 
 /**
  * Starts code-server + chromium and opens the workbench on the temp workspace.
- * @param {object} o startCodeServer options plus extensionDevelopmentPath (optional)
+ * @param {object} o startCodeServer options plus extensionDevelopmentPath (optional); `trust: 'untrusted'|'trusted'`
+ *   opens the folder in the workspace-trust profile, untrusted (Restricted Mode) or trusted
  */
 export async function openWorkbench(o = {}) {
-  const cs = await startCodeServer(o);
+  const cs = await startCodeServer({ ...o, trust: !!o.trust });
   let browser;
   try {
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     const payload = o.extensionDevelopmentPath ? [['extensionDevelopmentPath', cs.remoteUri(o.extensionDevelopmentPath)]] : undefined;
+    if (o.trust === 'trusted') await trustFolders(page, cs, [cs.workspace]);
     await page.goto(cs.workbenchUrl(payload));
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.statusbar').waitFor({ timeout: 60_000 });
