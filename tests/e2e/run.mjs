@@ -2,7 +2,7 @@
 // Runs the end-to-end suites and prints one closing line: "N passed, N failed[, N skipped]".
 //   node run.mjs [--suite exthost|ui] ...      (default: all)
 // Environment (run.sh sets these): WISPR_E2E_MODEL, WISPR_E2E_VSIX, WISPR_E2E_EXTENSION_PATH, WISPR_E2E_FAKE_LLM_DLL,
-// WISPR_E2E_ARTIFACTS, WISPR_E2E_TIMEOUT_S (global limit, default 480), WISPR_E2E_GREP (filter tests by title).
+// WISPR_E2E_ARTIFACTS, WISPR_E2E_TIMEOUT_S (global limit, default 720), WISPR_E2E_GREP (filter tests by title).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,7 +19,7 @@ const failures = [];
 const t0 = Date.now();
 
 // Global limit: whatever hangs, the process exits and its exit hook kills every code-server process group.
-const limitS = Number(process.env.WISPR_E2E_TIMEOUT_S || 480);
+const limitS = Number(process.env.WISPR_E2E_TIMEOUT_S || 720);
 setTimeout(() => {
   console.error(`e2e: global timeout of ${limitS} s reached; killing everything`);
   console.log(`${totals.passed} passed, ${totals.failed + 1} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);

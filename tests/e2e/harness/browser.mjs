@@ -32,7 +32,7 @@ export async function launchBrowser() {
  * to the server's origin first, so the workbench opened next reads the same database.
  */
 export async function trustFolders(page, cs, folders) {
-  await page.goto(`${cs.url}healthz`);
+  await page.goto(`${cs.url}healthz`, { timeout: 120_000 });
   const value = JSON.stringify({
     uriTrustInfo: folders.map((p) => ({ uri: { $mid: 1, scheme: 'vscode-remote', authority: cs.remoteAuthority, path: p }, trusted: true })),
   });

@@ -53,7 +53,7 @@ export async function runExtensionHostTests(o) {
       ['extensionTestsPath', cs.remoteUri(path.join(E2E_ROOT, 'exthost', 'index.js'))],
     ]);
     if (o.trust === 'trusted') await trustFolders(page, cs, [cs.workspace]);
-    await page.goto(url);
+    await page.goto(url, { timeout: 120_000 }); // a loaded machine can take more than the default 30 s
     const timeout = new Promise((r) => { timer = setTimeout(() => r('timeout'), Math.max(1000, timeoutMs - (Date.now() - started))); });
     const code = await Promise.race([exited, timeout]);
     let report = { passed: 0, failed: 0, skipped: 0, tests: [] };

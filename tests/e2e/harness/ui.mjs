@@ -15,7 +15,7 @@ export async function openWorkbench(o = {}) {
     const page = await browser.context.newPage();
     const payload = o.extensionDevelopmentPath ? [['extensionDevelopmentPath', cs.remoteUri(o.extensionDevelopmentPath)]] : undefined;
     if (o.trust === 'trusted') await trustFolders(page, cs, [cs.workspace]);
-    await page.goto(cs.workbenchUrl(payload));
+    await page.goto(cs.workbenchUrl(payload), { timeout: 120_000 }); // a loaded machine can take more than the default 30 s
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.statusbar').waitFor({ timeout: 60_000 });
     // the explorer shows the folder once the remote connection is up

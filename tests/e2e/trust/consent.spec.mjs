@@ -42,9 +42,16 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
   /** Opens the notes with the sidecar ready and the key stored (again after a reload: it costs nothing). */
   async function prepareWindow() {
     await wb.wisprStatus(/Whisper/).waitFor({ timeout: 90_000 });
-    await wb.runCommand('Wispr: Set OpenAI API Key');
+    // The palette's quick input gives way to the key's password box in the same widget.
+    await wb.focusWorkbench();
+    await wb.page.keyboard.press('F1');
     const input = wb.page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
+    await input.fill('>Wispr: Set OpenAI API Key');
+    await wb.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Set OpenAI API Key' }).first().waitFor();
+    await wb.page.keyboard.press('Enter');
+    await wb.page.locator('.quick-input-widget', { hasText: 'OpenAI API key' }).waitFor({ timeout: 20_000 });
+    await wb.page.locator('.quick-input-widget input[type="password"]').waitFor();
     await input.fill(KEY);
     await wb.page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden' });
