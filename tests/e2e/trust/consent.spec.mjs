@@ -130,6 +130,7 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
     assert.ok(after.length > before.length, `text inserted: ${JSON.stringify(after)}`);
     const got = await theirs.requests();
     assert.equal(got.length, 1, 'one LLM request');
-    assert.equal(got[0].Headers.authorization, `Bearer ${KEY}`, 'with the user\'s key, now that the user allowed it');
+    const auth = Object.entries(got[0].Headers).find(([k]) => k.toLowerCase() === 'authorization');
+    assert.equal(auth?.[1], `Bearer ${KEY}`, 'with the user\'s key, now that the user allowed it');
   });
 });
