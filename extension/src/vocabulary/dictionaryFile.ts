@@ -29,6 +29,17 @@ const isInside = (child: string, parent: string) => {
     return rel === '' ? false : !rel.startsWith('..') && !path.isAbsolute(rel);
 };
 
+/** Workspace folders' real paths; a folder's does not change while it is open. */
+const folderRealPaths = new Map<string, Promise<string>>();
+function realFolder(folder: string): Promise<string> {
+    let p = folderRealPaths.get(folder);
+    if (!p) {
+        p = fs.promises.realpath(folder).catch(() => folder);
+        folderRealPaths.set(folder, p);
+    }
+    return p;
+}
+
 /** Decides which file (if any) the dictionary setting may read. Never throws. */
 export async function resolveDictionaryFile(inputs: DictionaryFileInputs): Promise<DictionaryFileResult> {
     const setting = inputs.setting.trim();
@@ -54,14 +65,15 @@ export async function resolveDictionaryFile(inputs: DictionaryFileInputs): Promi
         candidate = path.join(folder, setting);
         mustStayIn = [...inputs.folders];
     }
-    let realPath: string;
-    try {
-        realPath = await fs.promises.realpath(candidate);
-    } catch {
+    // One round trip: the dictionary is read within the dictation's context budget.
+    const [realPath, realFolders] = await Promise.all([
+        fs.promises.realpath(candidate).catch(() => undefined),
+        Promise.all((mustStayIn ?? []).map(realFolder)),
+    ]);
+    if (realPath === undefined) {
         return { kind: 'none' }; // most often there simply is no dictionary file
     }
     if (mustStayIn) {
-        const realFolders = await Promise.all(mustStayIn.map(f => fs.promises.realpath(f).catch(() => f)));
         if (!realFolders.some(f => isInside(realPath, f))) {
             return { kind: 'ignored', reason: `${what} is ignored: it resolves to ${realPath}, outside the workspace folders.` };
         }
