@@ -80,16 +80,17 @@ fi
 
 export WISPR_E2E_EXTENSION_PATH="$ROOT"
 cd "$E2E"
-# Two VS Code versions: 1.100.3 (code-server 4.100.3, the oldest supported) runs everything; 1.139.1 (code-server
-# 4.139.1 on Node 24) runs WISPR_E2E_LATEST_SUITES (default: the UI and workspace-trust suites; "all" for every suite,
-# "none" or WISPR_E2E_SKIP_LATEST=1 to skip it). Arguments (--suite ...) apply to both. One summary line closes.
+# VS Code 1.100.3 (code-server 4.100.3, the oldest supported) runs everything. VS Code 1.139.1 (code-server 4.139.1 on
+# Node 24) runs WISPR_E2E_LATEST_SUITES ("ui trust", "all", ...) only when it is set: its built web workbench honours the
+# extensionDevelopmentPath/extensionTestsPath payload only with enableSmokeTestDriver, which code-server's CLI does not
+# accept (tests/e2e/README.md), so the suites cannot load the development build there yet. Arguments apply to both.
 set +e
 node run.mjs "$@" | tee "$CACHE/run-1.100.log"
 rc=${PIPESTATUS[0]}
 # A run that failed without a failure count (it crashed) counts as one failure.
 last_line() { local l; l=$(tail -1 "$1"); if (($2 != 0)) && ! grep -qE '[1-9][0-9]* failed' <<<"$l"; then l="0 passed, 1 failed"; fi; echo "$l"; }
 summary=$(last_line "$CACHE/run-1.100.log" "$rc")
-latest="${WISPR_E2E_LATEST_SUITES:-ui trust}"
+latest="${WISPR_E2E_LATEST_SUITES:-none}"
 if [[ "${WISPR_E2E_SKIP_LATEST:-}" != 1 && "$latest" != none ]]; then
   phase "VS Code 1.100.3 done (exit $rc); now VS Code 1.139.1"
   largs=("$@")
