@@ -73,8 +73,10 @@ export interface WisprConfig {
     cleanup: CleanupConfig;
     /** Send identifiers near the cursor, the file's symbols and the dictionary with each dictation. */
     vocabularyEnabled: boolean;
-    /** Workspace-relative (or absolute) path of the dictionary file. */
+    /** Workspace-relative (or, from user settings, absolute) path of the dictionary file. */
     dictionaryFile: string;
+    /** The dictionary setting comes from a workspace or folder settings file: it may only name a file inside the workspace. */
+    dictionaryFileFromWorkspace: boolean;
 }
 
 export function readConfig(context: vscode.ExtensionContext): WisprConfig {
@@ -106,7 +108,44 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
         cleanup: readCleanup(c),
         vocabularyEnabled: c.get<boolean>(Settings.vocabularyEnabled, true) !== false,
         dictionaryFile: c.get<string>(Settings.dictionaryFile, DEFAULT_DICTIONARY_FILE).trim(),
+        dictionaryFileFromWorkspace: fromWorkspace(c, Settings.dictionaryFile),
     };
+}
+
+/** A workspace or folder settings file (that is, the repository) sets this key. */
+export function fromWorkspace(c: vscode.WorkspaceConfiguration, key: string): boolean {
+    const i = c.inspect(key);
+    return i !== undefined && (i.workspaceValue !== undefined || i.workspaceFolderValue !== undefined);
+}
+
+/** The cleanup settings that decide where a transcript (and an API key) goes. */
+export const cleanupDestinationSettings = [Settings.cleanupMode, Settings.cleanupProvider, Settings.cleanupBaseUrl] as const;
+
+export interface CleanupLayers {
+    /** All layers merged, as VS Code resolves them. */
+    merged: CleanupConfig;
+    /** The user's own: mode, provider and address from user settings or the defaults, never from the workspace. */
+    user: CleanupConfig;
+    /** Which of mode, provider and address a workspace or folder settings file sets. */
+    workspaceKeys: string[];
+}
+
+/** The merged cleanup settings and the user's own, so a workspace's destination can wait for the user's consent. */
+export function readCleanupLayers(): CleanupLayers {
+    const c = vscode.workspace.getConfiguration(SECTION);
+    const merged = readCleanup(c);
+    const userValue = <T>(key: string): T | undefined => {
+        const i = c.inspect<T>(key);
+        return i?.globalValue ?? i?.defaultValue;
+    };
+    const userBaseUrl = (userValue<string>(Settings.cleanupBaseUrl) ?? '').trim();
+    const user: CleanupConfig = {
+        ...merged,
+        mode: (userValue<string>(Settings.cleanupMode) ?? 'rules') as CleanupMode,
+        provider: (userValue<string>(Settings.cleanupProvider) ?? 'openai') as LlmProvider,
+        baseUrl: userBaseUrl || null,
+    };
+    return { merged, user, workspaceKeys: cleanupDestinationSettings.filter(k => fromWorkspace(c, k)) };
 }
 
 export const DEFAULT_DICTIONARY_FILE = '.vscode/wispr-dictionary.txt';

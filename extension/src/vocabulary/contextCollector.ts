@@ -1,10 +1,10 @@
 // Builds the `context` of dictation/start and transcribeFile: prompt mode, language, identifiers near the cursor, the
 // file's symbols and the workspace dictionary. Bounded in time: a dictation never waits long for a slow symbol provider.
-import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { readConfig } from '../config';
 import { DictationContext, DictionaryEntry, PromptMode } from '../sidecar/protocol';
 import { parseDictionary } from './dictionary';
+import { readDictionaryText, resolveDictionaryFile } from './dictionaryFile';
 import { collectNearbyIdentifiers, flattenSymbols, mergeIdentifiers, settleWithin, SymbolLike } from './identifiers';
 
 /** The longest a dictation start waits for symbols and the dictionary. */
@@ -19,6 +19,7 @@ interface CachedDictionary {
 
 export class ContextCollector {
     private cache: CachedDictionary | undefined;
+    private lastIgnored: string | undefined;
 
     constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {}
 
@@ -36,7 +37,7 @@ export class ContextCollector {
             : [];
         const [symbols, dictionary] = await Promise.all([
             document ? settleWithin(this.symbols(document.uri), CONTEXT_BUDGET_MS) : Promise.resolve(undefined),
-            settleWithin(this.dictionary(config.dictionaryFile, document?.uri), CONTEXT_BUDGET_MS),
+            settleWithin(this.dictionary(config.dictionaryFile, config.dictionaryFileFromWorkspace, document?.uri), CONTEXT_BUDGET_MS),
         ]);
         const identifiers = mergeIdentifiers(nearby, document ? flattenSymbols(symbols, document.languageId) : []);
         const vocabulary: NonNullable<DictationContext['vocabulary']> = {};
@@ -61,44 +62,55 @@ export class ContextCollector {
     }
 
     /** The dictionary's entries; re-read only when its modification time or size changed. Never fails a dictation. */
-    private async dictionary(setting: string, near: vscode.Uri | undefined): Promise<DictionaryEntry[]> {
-        const file = this.resolve(setting, near);
-        if (!file) {
+    private async dictionary(setting: string, fromWorkspace: boolean, near: vscode.Uri | undefined): Promise<DictionaryEntry[]> {
+        const target = await resolveDictionaryFile({ setting, fromWorkspace, folders: this.folders(near) });
+        if (target.kind !== 'file') {
+            if (target.kind === 'ignored') {
+                this.ignored(target.reason);
+            } else if (this.cache) {
+                this.log.debug(`Dictionary ${this.cache.file} is gone.`);
+            }
+            this.cache = undefined;
             return [];
         }
+        const file = target.realPath;
+        if (this.cache && this.cache.file === file && this.cache.mtime === target.mtime && this.cache.size === target.size) {
+            return this.cache.entries;
+        }
         try {
-            const uri = vscode.Uri.file(file);
-            const stat = await vscode.workspace.fs.stat(uri);
-            if (this.cache && this.cache.file === file && this.cache.mtime === stat.mtime && this.cache.size === stat.size) {
-                return this.cache.entries;
+            const read = await readDictionaryText(file);
+            if ('reason' in read) {
+                this.ignored(`wispr.vocabulary.dictionaryFile is ignored: ${read.reason}`);
+                this.cache = undefined;
+                return [];
             }
-            const text = new TextDecoder('utf-8').decode(await vscode.workspace.fs.readFile(uri));
-            const parsed = parseDictionary(text);
+            const parsed = parseDictionary(read.text);
             for (const p of parsed.problems) {
                 this.log.warn(`${file}:${p.line}: ${p.message}; line ignored.`);
             }
             this.log.info(`Dictionary ${file}: ${parsed.entries.length} entries.`);
-            this.cache = { file, mtime: stat.mtime, size: stat.size, entries: parsed.entries };
+            this.lastIgnored = undefined;
+            this.cache = { file, mtime: target.mtime, size: target.size, entries: parsed.entries };
             return parsed.entries;
         } catch (e) {
-            // Most often there simply is no dictionary file; that is fine.
-            if (this.cache?.file === file) {
-                this.log.debug(`Dictionary ${file} is gone (${e instanceof Error ? e.message : String(e)}).`);
-            }
+            this.log.debug(`Dictionary ${file} could not be read (${e instanceof Error ? e.message : String(e)}).`);
             this.cache = undefined;
             return [];
         }
     }
 
-    /** An absolute setting as it is; a relative one against the workspace folder of the target file, else the first folder. */
-    private resolve(setting: string, near: vscode.Uri | undefined): string | undefined {
-        if (!setting) {
-            return undefined;
+    /** One log line per reason, not one per dictation. */
+    private ignored(reason: string): void {
+        if (this.lastIgnored !== reason) {
+            this.lastIgnored = reason;
+            this.log.warn(reason);
         }
-        if (path.isAbsolute(setting)) {
-            return setting;
-        }
-        const folder = (near && vscode.workspace.getWorkspaceFolder(near)) || vscode.workspace.workspaceFolders?.[0];
-        return folder ? path.join(folder.uri.fsPath, setting) : undefined;
+    }
+
+    /** Workspace folders as paths, the target file's folder first (a relative setting resolves against it). */
+    private folders(near: vscode.Uri | undefined): string[] {
+        const all = (vscode.workspace.workspaceFolders ?? []).filter(f => f.uri.scheme === 'file').map(f => f.uri.fsPath);
+        const first = near && vscode.workspace.getWorkspaceFolder(near);
+        return first && first.uri.scheme === 'file' ? [first.uri.fsPath, ...all.filter(f => f !== first.uri.fsPath)] : all;
     }
 }

@@ -10,7 +10,22 @@ import { fileURLToPath } from 'node:url';
 
 export const E2E_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const REPO_ROOT = path.resolve(E2E_ROOT, '..', '..');
-export const CODE_SERVER_ENTRY = path.join(E2E_ROOT, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+/** The folder whose node_modules holds code-server: 4.100.3 here, 4.139.1 in cs-4.139/ (WISPR_E2E_CODE_SERVER_DIR). */
+export const CODE_SERVER_DIR = process.env.WISPR_E2E_CODE_SERVER_DIR || E2E_ROOT;
+export const CODE_SERVER_ENTRY = path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+/** The Node that runs code-server (4.139.1 needs Node 24: WISPR_E2E_NODE); the tests' own Node by default. */
+export const CODE_SERVER_NODE = process.env.WISPR_E2E_NODE || process.execPath;
+/** code-server's version (e.g. 4.100.3), from its package.json. */
+export function codeServerVersion() {
+  try { return JSON.parse(fs.readFileSync(path.join(CODE_SERVER_DIR, 'node_modules', 'code-server', 'package.json'), 'utf8')).version; } catch { return '?'; }
+}
+
+/** Settings of the workspace-trust profile: trust on, no startup dialog (an untrusted folder opens in Restricted Mode). */
+export const TRUST_SETTINGS = {
+  'security.workspace.trust.enabled': true,
+  'security.workspace.trust.startupPrompt': 'never',
+  'security.workspace.trust.untrustedFiles': 'open',
+};
 
 /** Asks the kernel for a free TCP port on 127.0.0.1. */
 export function freePort() {
@@ -81,7 +96,10 @@ function httpStatus(url, timeoutMs = 2000) {
  * Starts code-server.
  * @param {object} o
  * @param {object} [o.settings] user settings merged over BASE_SETTINGS
- * @param {Record<string,string>} [o.files] workspace files (relative path → content)
+ * @param {Record<string,string|{content:string,mode:number}>|((workspace:string)=>Record<string,string|{content:string,mode:number}>)} [o.files]
+ *   workspace files (relative path → content, or content and mode), or a function of the workspace's absolute path giving them
+ * @param {boolean} [o.trust] the workspace-trust profile: trust on (TRUST_SETTINGS), the folder untrusted unless the page
+ *   trusts it (trustFolders in browser.mjs); by default trust is off, as for most of the suite
  * @param {string} [o.extensionsDir] extensions folder (default: a fresh temp one)
  * @param {Record<string,string>} [o.env] extra environment for code-server and so for the extension host
  * @param {object[]} [o.keybindings] user keybindings (keybindings.json entries), e.g. for test-only commands
@@ -96,11 +114,13 @@ export async function startCodeServer(o = {}) {
   const logFile = path.join(root, 'code-server.log');
   fs.mkdirSync(extensionsDir, { recursive: true });
   fs.mkdirSync(workspace, { recursive: true });
-  for (const [rel, content] of Object.entries(o.files ?? {})) {
+  const files = typeof o.files === 'function' ? o.files(workspace) : o.files;
+  for (const [rel, file] of Object.entries(files ?? {})) {
     fs.mkdirSync(path.dirname(path.join(workspace, rel)), { recursive: true });
-    fs.writeFileSync(path.join(workspace, rel), content);
+    const { content, mode } = typeof file === 'string' ? { content: file } : file;
+    fs.writeFileSync(path.join(workspace, rel), content, mode ? { mode } : undefined);
   }
-  writeJson(path.join(userDataDir, 'User', 'settings.json'), { ...BASE_SETTINGS, ...(o.settings ?? {}) });
+  writeJson(path.join(userDataDir, 'User', 'settings.json'), { ...BASE_SETTINGS, ...(o.trust ? TRUST_SETTINGS : {}), ...(o.settings ?? {}) });
   // code-server windows are remote windows: settings of scope machine / machine-overridable (wispr.whisper.modelPath,
   // wispr.sidecar.path, ...) count only from the remote ("Machine") settings once the extension's schema is known;
   // in User settings they are dropped at the next reload of that file. So per-test settings go to both.
@@ -132,7 +152,7 @@ async function launch(port, dirs, o) {
     '--config', configFile,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(o.trust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--ignore-last-opened',
     '--user-data-dir', userDataDir,
@@ -140,7 +160,7 @@ async function launch(port, dirs, o) {
     workspace,
   ];
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, args, {
+  const child = spawn(CODE_SERVER_NODE, args, {
     cwd: root,
     detached: true, // own process group: the extension host and the sidecar die with it
     stdio: ['ignore', out, out],
@@ -206,7 +226,7 @@ export function groupAlive(pgid) {
 /** Installs a .vsix into an extensions folder with code-server's CLI (no server started). */
 export function installVsix(vsix, extensionsDir, userDataDir) {
   return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [CODE_SERVER_ENTRY, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
+    const p = spawn(CODE_SERVER_NODE, [CODE_SERVER_ENTRY, '--extensions-dir', extensionsDir, '--user-data-dir', userDataDir,
       '--install-extension', vsix, '--force'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true,
       env: { ...process.env, EXTENSIONS_GALLERY: '{}' } });
     let out = '';

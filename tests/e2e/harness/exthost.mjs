@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import util from 'node:util';
 import { startCodeServer, E2E_ROOT } from './codeServer.mjs';
-import { launchBrowser } from './browser.mjs';
+import { launchBrowser, trustFolders } from './browser.mjs';
 
 /**
  * @param {object} o
@@ -19,6 +19,8 @@ import { launchBrowser } from './browser.mjs';
  * @param {Record<string,string>} [o.env]
  * @param {string} [o.extensionsDir]
  * @param {number} [o.timeoutMs] global timeout for the whole run
+ * @param {'untrusted'|'trusted'} [o.trust] the workspace-trust profile (trust on), the folder untrusted or trusted;
+ *   omitted: trust off (--disable-workspace-trust)
  * @returns {Promise<{passed:number, failed:number, skipped:number, tests:object[], exitCode:number|null}>}
  */
 export async function runExtensionHostTests(o) {
@@ -26,7 +28,7 @@ export async function runExtensionHostTests(o) {
   const started = Date.now();
   const resultsFile = path.join(fs.mkdtempSync(path.join(process.env.TMPDIR || '/tmp', 'wispr-e2e-results-')), 'results.json');
   const cs = await startCodeServer({
-    settings: o.settings, files: o.files, extensionsDir: o.extensionsDir,
+    settings: o.settings, files: o.files, extensionsDir: o.extensionsDir, trust: !!o.trust,
     env: {
       WISPR_E2E_RESULTS: resultsFile,
       WISPR_E2E_SPEC_DIR: o.specDir ?? path.join(E2E_ROOT, 'exthost'),
@@ -50,7 +52,8 @@ export async function runExtensionHostTests(o) {
       ['extensionDevelopmentPath', cs.remoteUri(o.extensionDevelopmentPath)],
       ['extensionTestsPath', cs.remoteUri(path.join(E2E_ROOT, 'exthost', 'index.js'))],
     ]);
-    await page.goto(url);
+    if (o.trust === 'trusted') await trustFolders(page, cs, [cs.workspace]);
+    await page.goto(url, { timeout: 120_000 }); // a loaded machine can take more than the default 30 s
     const timeout = new Promise((r) => { timer = setTimeout(() => r('timeout'), Math.max(1000, timeoutMs - (Date.now() - started))); });
     const code = await Promise.race([exited, timeout]);
     let report = { passed: 0, failed: 0, skipped: 0, tests: [] };

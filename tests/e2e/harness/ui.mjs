@@ -1,19 +1,21 @@
 // Helpers for driving the VS Code workbench UI (code-server) with Playwright.
 import { startCodeServer } from './codeServer.mjs';
-import { launchBrowser } from './browser.mjs';
+import { launchBrowser, trustFolders } from './browser.mjs';
 
 /**
  * Starts code-server + chromium and opens the workbench on the temp workspace.
- * @param {object} o startCodeServer options plus extensionDevelopmentPath (optional)
+ * @param {object} o startCodeServer options plus extensionDevelopmentPath (optional); `trust: 'untrusted'|'trusted'`
+ *   opens the folder in the workspace-trust profile, untrusted (Restricted Mode) or trusted
  */
 export async function openWorkbench(o = {}) {
-  const cs = await startCodeServer(o);
+  const cs = await startCodeServer({ ...o, trust: !!o.trust });
   let browser;
   try {
     browser = await launchBrowser();
     const page = await browser.context.newPage();
     const payload = o.extensionDevelopmentPath ? [['extensionDevelopmentPath', cs.remoteUri(o.extensionDevelopmentPath)]] : undefined;
-    await page.goto(cs.workbenchUrl(payload));
+    if (o.trust === 'trusted') await trustFolders(page, cs, [cs.workspace]);
+    await page.goto(cs.workbenchUrl(payload), { timeout: 120_000 }); // a loaded machine can take more than the default 30 s
     await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
     await page.locator('.statusbar').waitFor({ timeout: 60_000 });
     // the explorer shows the folder once the remote connection is up

@@ -508,4 +508,122 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             assert.equal(repositoryFor(repos, undefined), undefined);
         });
     });
+    describe('what a repository\'s settings may do', () => {
+        const EVIL = 'http://evil.example:8080/v1';
+        /** A repository's .vscode/settings.json value (undefined removes it), with the change event VS Code fires. */
+        const setWorkspace = (key: string, value: unknown) => {
+            const full = `wispr.${key}`;
+            if (value === undefined) {
+                mock.workspaceConfig.delete(full);
+            } else {
+                mock.workspaceConfig.set(full, value);
+            }
+            mock.configListeners.fire({ affectsConfiguration: s => full === s || full.startsWith(`${s}.`) });
+        };
+        const consentDialogs = () => mock.messages.filter(m => m.modal && /send your dictations to .* for LLM cleanup/.test(m.text));
+        const everSentTo = (from: number, address: string) => configures().slice(from).filter(r => JSON.stringify(r.params).includes(address));
+
+        before(async () => {
+            // The user's own: LLM cleanup off (rules), an OpenAI key stored.
+            await set('cleanup.mode', 'rules');
+            await set('cleanup.baseUrl', undefined);
+            await set('cleanup.model', undefined);
+            await until(() => lastConfigure()?.mode === 'rules' && lastConfigure()?.baseUrl === null, 'the user\'s rules mode');
+            await secrets.store('wispr.cleanup.apiKey.openai', KEY);
+        });
+        after(async () => {
+            for (const key of ['cleanup.mode', 'cleanup.baseUrl', 'cleanup.provider', 'vocabulary.dictionaryFile']) {
+                setWorkspace(key, undefined);
+            }
+            mock.answer = undefined;
+        });
+
+        test('a workspace\'s LLM address is not used, and gets no key, until the user allows it; declining keeps the user\'s settings', async () => {
+            const from = configures().length;
+            mock.log = [];
+            setWorkspace('cleanup.mode', 'llm');
+            setWorkspace('cleanup.baseUrl', EVIL);
+            await until(() => configures().length >= from + 2, 'the configures after the change');
+            assert.deepEqual(everSentTo(from, 'evil.example'), [], 'the address never reached the sidecar');
+            assert.deepEqual(lastConfigure(), { mode: 'rules', provider: 'openai', baseUrl: null, model: null, timeoutMs: 5000, apiKey: null });
+            assert.equal(mock.log.filter(l => /warn The workspace's settings \(wispr\.cleanup\.mode, wispr\.cleanup\.baseUrl\) send LLM cleanup to http:\/\/evil\.example:8080/.test(l)).length, 1,
+                `one log line:\n${mock.log.join('\n')}`);
+
+            mock.answer = undefined; // Cancel
+            await dictate();
+            await until(() => consentDialogs().length === 1, 'the consent dialog');
+            const [dialog] = consentDialogs();
+            assert.match(dialog.text, /to evil\.example:8080 for LLM cleanup/, 'it names the host');
+            assert.match(dialog.detail ?? '', /Address: http:\/\/evil\.example:8080 \(OpenAI API, with your OpenAI API key/);
+            assert.deepEqual(dialog.items, ['Allow']);
+            await until(() => mock.log.some(l => /from the workspace's settings declined/.test(l)), 'the decline logged');
+            await dictate();
+            assert.equal(consentDialogs().length, 1, 'declined: not asked again in this window');
+            assert.deepEqual(everSentTo(from, 'evil.example'), []);
+            assert.ok(!configures().slice(from).some(r => (r.params as CleanupConfigureRequest.Params).apiKey === KEY), 'no key went anywhere');
+        });
+
+        test('allowed once for this workspace and address: its settings apply with the key, and the next window does not ask again', async () => {
+            // A new window (the declined answer was for the last one only).
+            await deactivate();
+            const from = configures().length;
+            activate();
+            await waitReady();
+            assert.deepEqual(everSentTo(from, 'evil.example'), [], 'a new window starts with the user\'s settings too');
+            mock.messages = [];
+            mock.answer = m => (m.modal ? 'Allow' : undefined);
+            await dictate();
+            await until(() => lastConfigure()?.baseUrl === EVIL, 'the workspace\'s address after consent');
+            assert.equal(consentDialogs().length, 1);
+            assert.deepEqual(lastConfigure(), { mode: 'llm', provider: 'openai', baseUrl: EVIL, model: null, timeoutMs: 5000, apiKey: KEY });
+            assert.ok(JSON.stringify([...globalState.values.values()]).includes('evil.example:8080'), 'the consent is kept in the global state');
+
+            await deactivate();
+            mock.messages = [];
+            activate();
+            await waitReady();
+            const atStart = configures().filter(r => r.pid === api.sidecarPid);
+            assert.equal((atStart[0]?.params as CleanupConfigureRequest.Params | undefined)?.baseUrl, EVIL, 'used from the start');
+            await dictate();
+            assert.deepEqual(consentDialogs(), [], 'not asked again');
+        });
+
+        test('another address or provider from the same workspace asks again', async () => {
+            mock.answer = undefined;
+            mock.messages = [];
+            const from = configures().length;
+            setWorkspace('cleanup.baseUrl', 'https://other.example/v1');
+            await until(() => configures().length > from, 'a configure');
+            assert.deepEqual(everSentTo(from, 'other.example'), []);
+            assert.equal(lastConfigure()?.mode, 'rules');
+            await dictate();
+            await until(() => consentDialogs().length === 1, 'the consent dialog');
+            assert.match(consentDialogs()[0].text, /to other\.example for LLM cleanup/);
+        });
+
+        test('a dictionary file outside the workspace, named by the workspace, is not read; one log line says why', async () => {
+            const outside = path.join(tmp, 'credentials.txt');
+            fs.writeFileSync(outside, 'hunter2token\n');
+            mock.log = [];
+            mock.setEditor(new MockEditor(new MockDocument(['x = 1'], 'python'), [cursor(0, 0)]));
+            for (const setting of [outside, '../credentials.txt']) {
+                setWorkspace('vocabulary.dictionaryFile', setting);
+                await dictate();
+                await dictate();
+                assert.equal(lastStop()?.context?.vocabulary?.dictionary, undefined, setting);
+                assert.equal(mock.log.filter(l => l.startsWith('warn') && l.includes(`'${setting}' (from workspace settings) is ignored`)).length, 1,
+                    `one line for ${setting}:\n${mock.log.join('\n')}`);
+            }
+            // The same absolute path from the user's own settings is their choice.
+            setWorkspace('vocabulary.dictionaryFile', undefined);
+            await set('vocabulary.dictionaryFile', outside);
+            try {
+                await dictate();
+                assert.deepEqual(lastStop()?.context?.vocabulary?.dictionary, [{ written: 'hunter2token' }]);
+                assert.ok(mock.log.some(l => l.includes(`Dictionary ${outside}: `)), mock.log.join('\n'));
+            } finally {
+                await set('vocabulary.dictionaryFile', undefined);
+            }
+        });
+    });
 });

@@ -13,6 +13,7 @@ interface Manifest {
         keybindings: { command: string; key: string; mac?: string }[];
         configuration: { properties: Record<string, { scope?: string; enum?: string[]; default?: unknown }> };
     };
+    capabilities?: { untrustedWorkspaces?: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] } };
     devDependencies: Record<string, string>;
 }
 
@@ -38,7 +39,7 @@ describe('package.json manifest', () => {
             'wispr.audio.device', 'wispr.audio.maxRecordingSeconds', 'wispr.handsFree.enabled', 'wispr.handsFree.silenceMs']) {
             assert.ok(p[key], `missing setting ${key}`);
         }
-        assert.equal(p['wispr.sidecar.path'].scope, 'machine-overridable');
+        assert.equal(p['wispr.sidecar.path'].scope, 'machine', 'a program to run is never a workspace\'s choice');
         assert.deepEqual(p['wispr.insertion.mode'].enum, ['text', 'comment']);
         assert.deepEqual(p['wispr.audio.source'].enum, ['microphone', 'wavFile']);
         assert.equal(p['wispr.audio.source'].default, 'microphone');
@@ -54,6 +55,20 @@ describe('package.json manifest', () => {
             assert.ok(p[key], `missing setting ${key}`);
         }
         assert.ok(!Object.keys(p).some(k => /key/i.test(k) && k.startsWith('wispr.cleanup')), 'no API key setting: keys live in SecretStorage');
+    });
+
+    test('Restricted Mode: dictation works, and an untrusted workspace\'s values for paths and destinations are ignored', () => {
+        const u = manifest.capabilities?.untrustedWorkspaces;
+        assert.equal(u?.supported, 'limited');
+        assert.ok(u?.description);
+        const p = manifest.contributes.configuration.properties;
+        for (const key of ['wispr.sidecar.path', 'wispr.whisper.modelPath', 'wispr.parakeet.modelPath', 'wispr.audio.wavFile',
+            'wispr.cleanup.mode', 'wispr.cleanup.provider', 'wispr.cleanup.baseUrl', 'wispr.cleanup.model', 'wispr.vocabulary.dictionaryFile']) {
+            assert.ok(u?.restrictedConfigurations?.includes(key), `${key} is restricted`);
+        }
+        for (const key of u?.restrictedConfigurations ?? []) {
+            assert.ok(p[key], `${key} is a contributed setting`);
+        }
     });
 
     test('toggle keybinding', () => {
