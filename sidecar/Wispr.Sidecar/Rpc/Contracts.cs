@@ -53,4 +53,12 @@ public sealed record LimitApproachingNotification(string DictationId, long Captu
 
 public sealed record ListDevicesResult(IReadOnlyList<Audio.AudioDevice> Devices, string Recorder);
 
+public sealed record RecordingUnsavedNotification(string DictationId, string Error);
+
+public sealed record RecordingsListResult(string Folder, IReadOnlyList<Audio.RecordingInfo> Recordings);
+
+public sealed record RecordingRef(string? Id = null);
+
+public sealed record RecordingDeleteResult(bool Deleted);
+
 public sealed record ModelProgressNotification(string Stage, string File, long? ReceivedBytes, long? TotalBytes);
