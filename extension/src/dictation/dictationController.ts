@@ -60,9 +60,12 @@ export class DictationController implements vscode.Disposable {
     /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
     private stopCancellation: CancellationTokenSource | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
+    private readonly interruptedEmitter = new vscode.EventEmitter<DictationStage>();
     private readonly disposables: vscode.Disposable[] = [];
 
     readonly onDidChangeStage = this.stageEmitter.event;
+    /** The sidecar went away during a dictation (its stage then); its recording is on disk, for the recovery to offer. */
+    readonly onDidInterruptDictation = this.interruptedEmitter.event;
 
     constructor(
         private readonly context: vscode.ExtensionContext,
@@ -74,6 +77,7 @@ export class DictationController implements vscode.Disposable {
     ) {
         this.disposables.push(
             this.stageEmitter,
+            this.interruptedEmitter,
             sidecar.onDictationStateChanged(p => this.onSidecarStateChanged(p)),
             sidecar.onDictationSourceEnded(p => this.onSourceEnded(p)),
             sidecar.onLimitApproaching(p => {
@@ -89,9 +93,11 @@ export class DictationController implements vscode.Disposable {
             }),
             sidecar.state.onDidChangeState(state => {
                 if (state !== SidecarState.Ready && this.current !== DictationStage.Idle && !this.busy) {
-                    // The process that held the dictation is gone; its audio went with it.
+                    // The process that held the dictation is gone; its audio is in its recording file.
                     this.log.warn(`The sidecar left the ready state (${state}) during a dictation.`);
+                    const stage = this.current;
                     this.reset();
+                    this.interruptedEmitter.fire(stage);
                 }
             }),
         );
@@ -219,15 +225,15 @@ export class DictationController implements vscode.Disposable {
         }
     }
 
-    /** Transcribes a WAV file (picked when not given) and inserts the text into the active editor. */
-    async transcribeFile(uri?: vscode.Uri): Promise<void> {
+    /** Transcribes a WAV file (picked when not given) and inserts the text into the active editor; true once the text is out. */
+    async transcribeFile(uri?: vscode.Uri): Promise<boolean> {
         const file = uri ?? (await vscode.window.showOpenDialog({
             canSelectMany: false,
             openLabel: 'Transcribe',
             filters: { 'WAV audio': ['wav', 'wave'] },
         }))?.[0];
         if (!file) {
-            return;
+            return false;
         }
         const target = this.targetFor(undefined);
         try {
@@ -239,8 +245,10 @@ export class DictationController implements vscode.Disposable {
             );
             this.logResult(result);
             await this.deliver(result, target);
+            return true;
         } catch (e) {
             await showProblem(e, this.log);
+            return false;
         }
     }
 

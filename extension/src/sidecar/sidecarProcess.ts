@@ -14,6 +14,7 @@ import {
     InitializeRequest,
     AudioLevelNotification,
     DictationLimitApproachingNotification,
+    DictationRecordingUnsavedNotification,
     ModelProgressNotification,
     Status,
 } from './protocol';
@@ -43,6 +44,7 @@ export class SidecarProcess implements vscode.Disposable {
     private readonly progressEmitter = new vscode.EventEmitter<ModelProgressNotification.Params>();
     private readonly levelEmitter = new vscode.EventEmitter<AudioLevelNotification.Params>();
     private readonly limitEmitter = new vscode.EventEmitter<DictationLimitApproachingNotification.Params>();
+    private readonly unsavedEmitter = new vscode.EventEmitter<DictationRecordingUnsavedNotification.Params>();
     private readonly statusEmitter = new vscode.EventEmitter<Status>();
 
     /** `dictation/stateChanged` from whichever sidecar process is current. */
@@ -54,6 +56,8 @@ export class SidecarProcess implements vscode.Disposable {
     readonly onAudioLevel = this.levelEmitter.event;
     /** `dictation/limitApproaching`: the recording will be cut at its maximum length soon. */
     readonly onLimitApproaching = this.limitEmitter.event;
+    /** `dictation/recordingUnsaved`: the running dictation cannot be kept on disk, so a crash would lose it. */
+    readonly onRecordingUnsaved = this.unsavedEmitter.event;
     /** A fresh `Status` (from `initialize`, `status` or `backend/select`). */
     readonly onDidChangeStatus = this.statusEmitter.event;
 
@@ -170,6 +174,7 @@ export class SidecarProcess implements vscode.Disposable {
         this.progressEmitter.dispose();
         this.levelEmitter.dispose();
         this.limitEmitter.dispose();
+        this.unsavedEmitter.dispose();
         this.statusEmitter.dispose();
     }
 
@@ -239,6 +244,7 @@ export class SidecarProcess implements vscode.Disposable {
         connection.connection.onNotification(ModelProgressNotification.type, p => this.progressEmitter.fire(p));
         connection.connection.onNotification(AudioLevelNotification.type, p => this.levelEmitter.fire(p));
         connection.connection.onNotification(DictationLimitApproachingNotification.type, p => this.limitEmitter.fire(p));
+        connection.connection.onNotification(DictationRecordingUnsavedNotification.type, p => this.unsavedEmitter.fire(p));
         void connection.exited.then(exit => this.onExit(connection, exit));
         if (config.traceServer !== 'off') {
             await connection.setTrace(config.traceServer, this.tracer);
