@@ -9,7 +9,8 @@ namespace Wispr.Sidecar.Recognition;
 /// Owns the one resident speech backend. Every use, load and switch goes through one lock, so a transcription never
 /// sees a half-switched backend and two backends are never loaded at once: a switch unloads first, then loads.
 /// Network work (a model download) never runs under that lock: it happens first, shared by every caller that needs the
-/// same model, so a stalled server holds up only the callers that need its model, never a transcription on the resident one.
+/// same model and bounded by the downloader's timeouts, so a stalled server holds up only the callers that need its model
+/// (and, for a bounded time, uses that arrive during a switch, which wait for it), never an unload or an unrelated prepare.
 /// </summary>
 public sealed class BackendHost : IAsyncDisposable
 {
@@ -25,6 +26,9 @@ public sealed class BackendHost : IAsyncDisposable
     private bool _disposed;
     private readonly object _fetchGate = new();
     private (string Key, Task<(string Path, bool Downloaded)> Task)? _fetch;
+    // The latest switch's completion: a use that arrives during a switch (even during its download) waits for it and runs
+    // on the new backend, as the protocol promises.
+    private Task _switchDone = Task.CompletedTask;
 
     public BackendHost(IEnumerable<ISpeechBackendProvider> providers, SidecarOptions options, SidecarEvents events, ILogger<BackendHost> logger)
     {
@@ -110,6 +114,14 @@ public sealed class BackendHost : IAsyncDisposable
     private async Task<(string Path, bool Downloaded)> FetchThenLockAsync(CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            await Volatile.Read(ref _switchDone).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failed switch is its caller's error; this use runs on whatever it rolled back to.
+        }
         while (true)
         {
             var selected = _selected;
@@ -174,12 +186,14 @@ public sealed class BackendHost : IAsyncDisposable
             throw new WisprException(WisprErrorCodes.BackendUnavailable, $"Backend '{provider.Label}' is not available: {reason}");
 
         Volatile.Write(ref _switching, 1);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _switchDone, done.Task);
         var previous = (Selected: _selected, ModelPath: ModelPathFor(provider.Id), Resident: Volatile.Read(ref _resident) is { } r ? (r.Name, r.ModelPath) : ((string, string)?)null);
         var wanted = string.IsNullOrWhiteSpace(modelPath) ? ModelPathFor(provider.Id) : Path.GetFullPath(modelPath);
         var locked = false;
         try
         {
-            // The download (if any) first, without the lock: the resident backend keeps serving meanwhile.
+            // The download (if any) first, without the lock; uses arriving now wait for this switch (see _switchDone).
             var (fetched, _) = await FetchAsync(provider, wanted, cancellationToken).ConfigureAwait(false);
             await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
             locked = true;
@@ -208,6 +222,7 @@ public sealed class BackendHost : IAsyncDisposable
             Volatile.Write(ref _switching, 0);
             if (locked)
                 _lock.Release();
+            done.SetResult();
         }
     }
 
