@@ -100,20 +100,50 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
     public async Task Dispose_waits_for_the_transcription_in_flight()
     {
         var backend = await WhisperBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
-        var segments = backend.TranscribeAsync(Jfk.Value, TranscribeOptions.Default, CancellationToken.None).GetAsyncEnumerator();
-        Assert.True(await segments.MoveNextAsync()); // the transcription now holds the backend
+        // Hold whisper.cpp inside its run (its encoder-begin callback blocks) so the run is certainly in flight.
+        using var hold = new ManualResetEventSlim();
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.EncoderBegan += () =>
+        {
+            inside.TrySetResult();
+            hold.Wait(TimeSpan.FromSeconds(30));
+        };
+        var transcription = TranscribeAsync(backend, Jfk.Value);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var dispose = backend.DisposeAsync().AsTask();
-        await Task.Delay(200);
+        await Task.WhenAny(dispose, Task.Delay(200)); // a negative check: it must still be waiting
         Assert.False(dispose.IsCompleted);
 
-        while (await segments.MoveNextAsync())
-        {
-        }
-
-        await segments.DisposeAsync();
+        hold.Set();
+        Assert.NotEmpty(await transcription);
         await dispose.WaitAsync(TimeSpan.FromSeconds(10));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => TranscribeAsync(backend, Jfk.Value));
+    }
+
+    [Fact]
+    public async Task A_cancelled_caller_stops_waiting_at_once_but_dispose_still_waits_for_the_native_run()
+    {
+        var backend = await WhisperBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
+        using var hold = new ManualResetEventSlim();
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.EncoderBegan += () =>
+        {
+            inside.TrySetResult();
+            hold.Wait(TimeSpan.FromSeconds(30));
+        };
+        using var cts = new CancellationTokenSource();
+        var transcription = TranscribeAsync(backend, Jfk.Value, ct: cts.Token);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transcription.WaitAsync(TimeSpan.FromSeconds(5)));
+        var dispose = backend.DisposeAsync().AsTask();
+        await Task.WhenAny(dispose, Task.Delay(200));
+        Assert.False(dispose.IsCompleted); // whisper.cpp is still inside its pass: its model must not be freed
+
+        hold.Set();
+        await dispose.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
