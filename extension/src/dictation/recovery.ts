@@ -57,6 +57,11 @@ export class RecordingRecovery implements vscode.Disposable {
         return this.checking;
     }
 
+    /** Settles when the listing and offer in progress (if any) is done (for tests). */
+    whenIdle(): Promise<void> {
+        return this.checking ?? Promise.resolve();
+    }
+
     /** Wispr: Recover Dictation Recordings… — every recording left, to transcribe or discard. */
     async pick(): Promise<void> {
         const recordings = await this.list();

@@ -17,6 +17,7 @@ import {
     DictationRecordingUnsavedNotification,
     ModelProgressNotification,
     Status,
+    StatusRequest,
 } from './protocol';
 import { describeExit, SidecarConnection, SidecarExit } from './sidecarConnection';
 import { SidecarState, SidecarStateEvents } from './sidecarState';
@@ -106,7 +107,21 @@ export class SidecarProcess implements vscode.Disposable {
             return status;
         } catch (e) {
             this.preferredBackend = previous;
+            // The sidecar rolled back to the backend resident before; show that, not the state from before the attempt.
+            void this.refreshStatus();
             throw e;
+        }
+    }
+
+    /** Asks for a fresh `status` (when a sidecar is running) and publishes it; failures only log. */
+    private async refreshStatus(): Promise<void> {
+        if (!this.current || this.state.state !== SidecarState.Ready) {
+            return;
+        }
+        try {
+            this.updateStatus(await this.current.connection.sendRequest(StatusRequest.type, {}));
+        } catch (e) {
+            this.log.debug(`status after a failed switch: ${errorText(e)}`);
         }
     }
 
