@@ -100,14 +100,8 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
     public async Task Dispose_waits_for_the_transcription_in_flight()
     {
         var backend = await WhisperBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
-        // Hold whisper.cpp inside its run (its encoder-begin callback blocks) so the run is certainly in flight.
         using var hold = new ManualResetEventSlim();
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        backend.EncoderBegan += () =>
-        {
-            inside.TrySetResult();
-            hold.Wait(TimeSpan.FromSeconds(30));
-        };
+        var inside = HoldInsideRun(backend, hold);
         var transcription = TranscribeAsync(backend, Jfk.Value);
         await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -126,12 +120,7 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
     {
         var backend = await WhisperBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
         using var hold = new ManualResetEventSlim();
-        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        backend.EncoderBegan += () =>
-        {
-            inside.TrySetResult();
-            hold.Wait(TimeSpan.FromSeconds(30));
-        };
+        var inside = HoldInsideRun(backend, hold);
         using var cts = new CancellationTokenSource();
         var transcription = TranscribeAsync(backend, Jfk.Value, ct: cts.Token);
         await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -257,6 +246,18 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
         await TranscribeAsync(backend, Jfk.Value);
         await backend.DisposeAsync();
         return new WeakReference(backend);
+    }
+
+    /// <summary>Holds whisper.cpp inside its run (its encoder-begin callback blocks on <paramref name="hold"/>) so a run is certainly in flight; the task says it got there.</summary>
+    private static TaskCompletionSource HoldInsideRun(WhisperBackend backend, ManualResetEventSlim hold)
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.EncoderBegan += () =>
+        {
+            inside.TrySetResult();
+            hold.Wait(TimeSpan.FromSeconds(30));
+        };
+        return inside;
     }
 
     private static async Task<List<TranscriptSegment>> TranscribeAsync(
