@@ -6,6 +6,7 @@ import { affects, SECTION, Settings, readConfig } from './config';
 import { CommentSyntaxProvider } from './dictation/commentSyntax';
 import { DictationController, DictationStage } from './dictation/dictationController';
 import { PushToTalk, releaseBoundMs } from './dictation/pushToTalk';
+import { RecordingRecovery } from './dictation/recovery';
 import { DictationHistory } from './history/dictationHistory';
 import { insertLastDictation, showHistory } from './history/historyCommands';
 import { createLog } from './log';
@@ -39,7 +40,9 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     // Registered before the first start below, so every sidecar process gets the cleanup settings before it is ready.
     const cleanup = new CleanupConfigurator(context, sidecarProcess, keys, log,
         stage => dictation.onDidChangeStage(s => s !== DictationStage.Idle && stage(s)));
-    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, indicator, keys, cleanup);
+    // Offers recordings a crash, kill or reload left behind each time a sidecar becomes ready.
+    const recovery = new RecordingRecovery(sidecarProcess, dictation, log);
+    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, indicator, keys, cleanup, recovery);
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
         context.subscriptions.push(vscode.commands.registerCommand(id, run));
@@ -77,6 +80,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     command('wispr.dictateCommitMessage', () => dictation.dictateCommitMessage());
     command('wispr.insertLastDictation', () => insertLastDictation(history, dictation));
     command('wispr.showHistory', () => showHistory(history, dictation));
+    command('wispr.recoverRecordings', () => recovery.pick());
     command('wispr.setOpenAiApiKey', () => keys.ask('openai'));
     command('wispr.setGeminiApiKey', () => keys.ask('gemini'));
     command('wispr.clearApiKeys', () => keys.clear());

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Logging;
 
 namespace Wispr.Sidecar;
@@ -17,6 +18,14 @@ public sealed record SidecarOptions
 
     /// <summary>The Parakeet model folder (--parakeetModel, else WISPR_PARAKEET_MODEL_PATH); null = the default folder in the user cache.</summary>
     public string? ParakeetModelPath { get; init; }
+
+    /// <summary>Where dictations are spooled and failed ones kept (--recordingsDir); null = WISPR_RECORDINGS_DIR, else recordings/ beside the model cache.</summary>
+    public string? RecordingsDirectory { get; init; }
+
+    /// <summary>A model download with no byte for this long fails (--downloadIdleTimeoutMs); the connection gets <see cref="DownloadConnectTimeout"/>.</summary>
+    public TimeSpan DownloadIdleTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    public TimeSpan DownloadConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Ask for a GPU: on by default in a GPU build (-p:WisprCuda=true), off in the CPU build unless <c>--gpu</c> is given (for a
@@ -48,6 +57,8 @@ public sealed record SidecarOptions
                 case "--maxRecordingSeconds": o = o with { MaxRecordingSeconds = int.Parse(Next(a)) }; break;
                 case "--threads": o = o with { Threads = int.Parse(Next(a)) }; break;
                 case "--parakeetModel": o = o with { ParakeetModelPath = Path.GetFullPath(Next(a)) }; break;
+                case "--recordingsDir": o = o with { RecordingsDirectory = Path.GetFullPath(Next(a)) }; break;
+                case "--downloadIdleTimeoutMs": o = o with { DownloadIdleTimeout = TimeSpan.FromMilliseconds(int.Parse(Next(a), CultureInfo.InvariantCulture) is var ms and > 0 ? ms : throw new ArgumentException("--downloadIdleTimeoutMs must be positive.")) }; break;
                 case "--cpu": o = o with { UseGpu = false }; break;
                 case "--gpu": o = o with { UseGpu = true }; break;
                 case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;

@@ -44,7 +44,14 @@ public static class WhisperModelGenerator
     /// practice about -8·sqrt(state), far below the text tokens' (about ±2). Greedy decoding then emits text tokens until
     /// the caller's token cap (whisper.cpp's max_tokens), so a benchmark can decode as many tokens as a real transcript has.
     /// </param>
-    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType, bool neverEndText)
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType, bool neverEndText) =>
+        Generate(vocabOnlyPath, outputPath, shape, seed, weightType, neverEndText, nanWeights: false);
+
+    /// <param name="nanWeights">
+    /// For tests of a broken model: the encoder's final layer norm weight is NaN, so the model loads and validates but every
+    /// encoder output is NaN and recognition yields no words (what real models with NaN weights do, slowly).
+    /// </param>
+    public static int Generate(string vocabOnlyPath, string outputPath, WhisperShape shape, int seed, GgmlType weightType, bool neverEndText, bool nanWeights)
     {
         ArgumentNullException.ThrowIfNull(shape);
         if (!BitConverter.IsLittleEndian)
@@ -76,7 +83,7 @@ public static class WhisperModelGenerator
             {
                 WriteHeader(output, h);
                 CopyFiltersAndVocabulary(vocabOnlyPath, preamble.Length, output);
-                var writer = new TensorWriter(output, seed, neverEndText ? shape.State : 0);
+                var writer = new TensorWriter(output, seed, neverEndText ? shape.State : 0, nanWeights);
                 for (var i = 0; i < tensors.Count; i++)
                     writer.Write(tensors[i], i);
             }
@@ -131,7 +138,7 @@ public static class WhisperModelGenerator
     internal static float NeverEndBias(long i) => (i & 1) == 0 ? 1f : -1f;
 
     /// <param name="neverEndState">0 for plain random weights; else the model state, and special tokens are pushed down (see Generate).</param>
-    private sealed class TensorWriter(Stream output, int seed, int neverEndState)
+    private sealed class TensorWriter(Stream output, int seed, int neverEndState, bool nanWeights)
     {
         private readonly int _parallelChunks = Math.Max(1, Environment.ProcessorCount) * 2;
         private float[][]? _floats;
@@ -147,6 +154,12 @@ public static class WhisperModelGenerator
                 for (var i = 0; i < bias.Length; i++)
                     bias[i] = NeverEndBias(i);
                 output.Write(MemoryMarshal.AsBytes(bias.AsSpan()));
+                return;
+            }
+
+            if (nanWeights && spec.Name == "encoder.ln_post.weight")
+            {
+                WriteConstant(count, float.NaN);
                 return;
             }
 

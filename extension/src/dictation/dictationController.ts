@@ -66,9 +66,12 @@ export class DictationController implements vscode.Disposable {
     /** Ends a listening that outlives the recording limit (the sidecar's own limit should have ended it). */
     private limitWatchdog: NodeJS.Timeout | undefined;
     private readonly stageEmitter = new vscode.EventEmitter<DictationStage>();
+    private readonly interruptedEmitter = new vscode.EventEmitter<DictationStage>();
     private readonly disposables: vscode.Disposable[] = [];
 
     readonly onDidChangeStage = this.stageEmitter.event;
+    /** The sidecar went away during a dictation (its stage then); its recording is on disk, for the recovery to offer. */
+    readonly onDidInterruptDictation = this.interruptedEmitter.event;
 
     /**
      * True while the push-to-talk key is held: a "heard no speech" then goes to the log only, since a notification
@@ -86,6 +89,7 @@ export class DictationController implements vscode.Disposable {
     ) {
         this.disposables.push(
             this.stageEmitter,
+            this.interruptedEmitter,
             sidecar.onDictationStateChanged(p => this.onSidecarStateChanged(p)),
             sidecar.onDictationSourceEnded(p => this.onSourceEnded(p)),
             sidecar.onLimitApproaching(p => {
@@ -101,9 +105,11 @@ export class DictationController implements vscode.Disposable {
             }),
             sidecar.state.onDidChangeState(state => {
                 if (state !== SidecarState.Ready && this.current !== DictationStage.Idle && !this.busy) {
-                    // The process that held the dictation is gone; its audio went with it.
+                    // The process that held the dictation is gone; its audio is in its recording file.
                     this.log.warn(`The sidecar left the ready state (${state}) during a dictation.`);
+                    const stage = this.current;
                     this.reset();
+                    this.interruptedEmitter.fire(stage);
                 }
             }),
         );
@@ -249,15 +255,15 @@ export class DictationController implements vscode.Disposable {
         }
     }
 
-    /** Transcribes a WAV file (picked when not given) and inserts the text into the active editor. */
-    async transcribeFile(uri?: vscode.Uri): Promise<void> {
+    /** Transcribes a WAV file (picked when not given) and inserts the text into the active editor; true once the text is out. */
+    async transcribeFile(uri?: vscode.Uri): Promise<boolean> {
         const file = uri ?? (await vscode.window.showOpenDialog({
             canSelectMany: false,
             openLabel: 'Transcribe',
             filters: { 'WAV audio': ['wav', 'wave'] },
         }))?.[0];
         if (!file) {
-            return;
+            return false;
         }
         const target = this.targetFor(undefined);
         try {
@@ -269,8 +275,10 @@ export class DictationController implements vscode.Disposable {
             );
             this.logResult(result);
             await this.deliver(result, target);
+            return true;
         } catch (e) {
             await showProblem(e, this.log);
+            return false;
         }
     }
 

@@ -50,6 +50,8 @@ export function describeRpcError(code: number, message: string): UserMessage {
             return { severity: 'error', text: withDetail('Wispr: that speech backend is not available'), actions: [] };
         case ErrorCodes.TranscriptionFailed:
             return { severity: 'error', text: withDetail('Wispr: transcription failed'), actions: ['showLogs'] };
+        case ErrorCodes.NoWordsRecognized:
+            return { severity: 'error', text: withDetail('Wispr: the speech model heard speech but produced no words'), actions: ['openModelSetting', 'showLogs'] };
         case ErrorCodes.CleanupConfigInvalid:
             return { severity: 'error', text: withDetail('Wispr: the cleanup settings are invalid'), actions: ['openCleanupSettings'] };
         case ErrorCodes.AudioTooLong:

@@ -29,6 +29,7 @@ export const ErrorCodes = {
     BackendLoadFailed: 2004,
     BackendUnavailable: 2005,
     TranscriptionFailed: 2006,
+    NoWordsRecognized: 2007,
     InvalidState: 3001,
     Busy: 3002,
     Cancelled: 3003,
@@ -289,6 +290,40 @@ export namespace ModelUnloadRequest {
     export const type = new RequestType<Params, Result, void>(method);
 }
 
+/** A recording kept on disk whose words were not delivered (the sidecar stopped mid-dictation, or recognition failed). */
+export interface RecordingInfo {
+    /** The file name; what `recordings/delete` takes. */
+    id: string;
+    path: string;
+    durationMs: number;
+    sizeBytes: number;
+    /** Last written, Unix milliseconds. */
+    createdMs: number;
+}
+
+export namespace RecordingsListRequest {
+    export const method = 'recordings/list' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export type Params = EmptyParams;
+    export interface Result {
+        folder: string;
+        recordings: RecordingInfo[];
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace RecordingsDeleteRequest {
+    export const method = 'recordings/delete' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        id: string;
+    }
+    export interface Result {
+        deleted: boolean;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
 export namespace CleanupConfigureRequest {
     export const method = 'cleanup/configure' as const;
     export const messageDirection = MessageDirection.clientToServer;
@@ -381,6 +416,17 @@ export namespace DictationLimitApproachingNotification {
     export const type = new NotificationType<Params>(method);
 }
 
+export namespace DictationRecordingUnsavedNotification {
+    export const method = 'dictation/recordingUnsaved' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    /** The running dictation cannot be kept on disk (full disk, read-only folder): a crash now would lose its words. */
+    export interface Params {
+        dictationId: string;
+        error: string;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
 export namespace AudioLevelNotification {
     export const method = 'audio/level' as const;
     export const messageDirection = MessageDirection.serverToClient;
@@ -421,9 +467,12 @@ export const allMessages = [
     CleanupConfigureRequest,
     CleanupApplyRequest,
     ShutdownRequest,
+    RecordingsListRequest,
+    RecordingsDeleteRequest,
     DictationStateChangedNotification,
     DictationSourceEndedNotification,
     DictationLimitApproachingNotification,
+    DictationRecordingUnsavedNotification,
     AudioLevelNotification,
     ModelProgressNotification,
 ] as const;

@@ -14,8 +14,10 @@ import {
     InitializeRequest,
     AudioLevelNotification,
     DictationLimitApproachingNotification,
+    DictationRecordingUnsavedNotification,
     ModelProgressNotification,
     Status,
+    StatusRequest,
 } from './protocol';
 import { describeExit, explainExit, ProtocolErrorExitCode, SidecarConnection, SidecarExit } from './sidecarConnection';
 import { SidecarState, SidecarStateEvents } from './sidecarState';
@@ -44,6 +46,7 @@ export class SidecarProcess implements vscode.Disposable {
     private readonly progressEmitter = new vscode.EventEmitter<ModelProgressNotification.Params>();
     private readonly levelEmitter = new vscode.EventEmitter<AudioLevelNotification.Params>();
     private readonly limitEmitter = new vscode.EventEmitter<DictationLimitApproachingNotification.Params>();
+    private readonly unsavedEmitter = new vscode.EventEmitter<DictationRecordingUnsavedNotification.Params>();
     private readonly statusEmitter = new vscode.EventEmitter<Status>();
 
     /** `dictation/stateChanged` from whichever sidecar process is current. */
@@ -55,6 +58,8 @@ export class SidecarProcess implements vscode.Disposable {
     readonly onAudioLevel = this.levelEmitter.event;
     /** `dictation/limitApproaching`: the recording will be cut at its maximum length soon. */
     readonly onLimitApproaching = this.limitEmitter.event;
+    /** `dictation/recordingUnsaved`: the running dictation cannot be kept on disk, so a crash would lose it. */
+    readonly onRecordingUnsaved = this.unsavedEmitter.event;
     /** A fresh `Status` (from `initialize`, `status` or `backend/select`). */
     readonly onDidChangeStatus = this.statusEmitter.event;
 
@@ -103,7 +108,21 @@ export class SidecarProcess implements vscode.Disposable {
             return status;
         } catch (e) {
             this.preferredBackend = previous;
+            // The sidecar rolled back to the backend resident before; show that, not the state from before the attempt.
+            void this.refreshStatus();
             throw e;
+        }
+    }
+
+    /** Asks for a fresh `status` (when a sidecar is running) and publishes it; failures only log. */
+    private async refreshStatus(): Promise<void> {
+        if (!this.current || this.state.state !== SidecarState.Ready) {
+            return;
+        }
+        try {
+            this.updateStatus(await this.current.connection.sendRequest(StatusRequest.type, {}));
+        } catch (e) {
+            this.log.debug(`status after a failed switch: ${errorText(e)}`);
         }
     }
 
@@ -171,6 +190,7 @@ export class SidecarProcess implements vscode.Disposable {
         this.progressEmitter.dispose();
         this.levelEmitter.dispose();
         this.limitEmitter.dispose();
+        this.unsavedEmitter.dispose();
         this.statusEmitter.dispose();
     }
 
@@ -240,6 +260,7 @@ export class SidecarProcess implements vscode.Disposable {
         connection.connection.onNotification(ModelProgressNotification.type, p => this.progressEmitter.fire(p));
         connection.connection.onNotification(AudioLevelNotification.type, p => this.levelEmitter.fire(p));
         connection.connection.onNotification(DictationLimitApproachingNotification.type, p => this.limitEmitter.fire(p));
+        connection.connection.onNotification(DictationRecordingUnsavedNotification.type, p => this.unsavedEmitter.fire(p));
         void connection.exited.then(exit => this.onExit(connection, exit));
         if (config.traceServer !== 'off') {
             await connection.setTrace(config.traceServer, this.tracer);

@@ -26,6 +26,9 @@ public sealed record SourceEnded(string DictationId, long CapturedMs, string? Er
 /// <summary>The recording will be cut at its maximum length in <see cref="RemainingMs"/>.</summary>
 public sealed record LimitApproaching(string DictationId, long CapturedMs, long MaxMs, long RemainingMs);
 
+/// <summary>The running dictation's audio cannot be kept on disk (full disk, read-only folder): it lives in memory only, and a crash would lose it.</summary>
+public sealed record RecordingUnsaved(string DictationId, string Error);
+
 /// <summary>Input level of the running dictation (at most 20 a second).</summary>
 public sealed record AudioLevelEvent(string DictationId, float Rms, float Peak, long SilentMs);
 

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using NAudio.Wave;
 using Wispr.Sidecar.Audio;
 using Wispr.Sidecar.Cleanup;
-using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Recognition;
 using Wispr.Sidecar.Rpc;
 
@@ -30,10 +28,12 @@ public sealed class DictationService : IAsyncDisposable
     private int _nextId;
 
     private readonly VadProvider _vad;
+    private readonly RecordingStore _recordings;
 
     public DictationService(BackendHost backends, IAudioSourceFactory sources, VadProvider vad, SidecarEvents events, SidecarOptions options,
-        CleanupPipeline cleanup, ILogger<DictationService> logger)
+        CleanupPipeline cleanup, RecordingStore recordings, ILogger<DictationService> logger)
     {
+        _recordings = recordings;
         _backends = backends;
         _cleanup = cleanup;
         _sources = sources;
@@ -46,6 +46,9 @@ public sealed class DictationService : IAsyncDisposable
     public DictationState State { get { lock (_gate) return _state; } }
 
     public string? CurrentDictationId { get { lock (_gate) return _session?.Id; } }
+
+    /// <summary>The running dictation's recording file, if it has one.</summary>
+    public string? CurrentRecordingPath { get { lock (_gate) return _session?.Spool?.Path; } }
 
     /// <summary>For diagnostics and tests: the capture buffer's capacity must not grow across equal recordings.</summary>
     public int CaptureCapacitySamples => _buffer.Capacity;
@@ -91,6 +94,11 @@ public sealed class DictationService : IAsyncDisposable
             _buffer.Reset();
             SetStateLocked(DictationState.Listening, session.Id);
         }
+        // Spooled to disk from the first sample, so the words survive a crash of this process; without a file the
+        // dictation still runs (in memory) and the client is told its words could not be kept on disk.
+        session.Spool = _recordings.TryStartSpool(session.Id, out var spoolError);
+        if (spoolError is not null)
+            _events.RaiseRecordingUnsaved(new RecordingUnsaved(session.Id, spoolError));
         _logger.LogInformation("Dictation {Id} listening on {Source}{HandsFree}", session.Id, source.Description,
             speech is null ? "" : $" (hands-free, ends after {speech.SilenceMs} ms of silence)");
         session.Capture = Task.Run(() => CaptureAsync(session), CancellationToken.None);
@@ -108,9 +116,13 @@ public sealed class DictationService : IAsyncDisposable
         }
     }
 
+    // A cancel detaches the session before its capture has ended (state still Listening, _session already null), so
+    // the session may be gone here: that is "still ending", never a NullReferenceException.
     private WisprException NotIdleLocked() => new(WisprErrorCodes.InvalidState,
         _state == DictationState.Listening
-            ? $"A dictation is already running ({_session!.Id}); stop or cancel it first."
+            ? _session is { } running
+                ? $"A dictation is already running ({running.Id}); stop or cancel it first."
+                : "The previous dictation is still ending; try again in a moment."
             : "The previous dictation is still being transcribed; try again when it finishes.");
 
     /// <param name="context">
@@ -147,6 +159,7 @@ public sealed class DictationService : IAsyncDisposable
                 if (keep is null)
                 {
                     _buffer.Reset();
+                    session.Spool?.Delete();
                     throw new WisprException(WisprErrorCodes.NoSpeech,
                         $"No speech was detected in {total / WavDecoder.SampleRate:0.0} s of audio; nothing to transcribe. Is the right microphone selected?");
                 }
@@ -157,11 +170,29 @@ public sealed class DictationService : IAsyncDisposable
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Cancel.Token);
             var (options, finalContext) = context is null ? (session.Options, session.Request.Context)
                 : (DictationWire.ToOptions(session.Request.Language, session.Request.Prompt, context), context);
-            return await TranscribeAsync(audio, options, finalContext, session.Id, stopClock, saveOnFailure: true, linked.Token).ConfigureAwait(false);
+            var result = await TranscribeAsync(audio, options, finalContext, session.Id, stopClock, session, linked.Token).ConfigureAwait(false);
+            // The words are in the reply; the extension records every transcript in its history before inserting it.
+            session.Spool?.Delete();
+            return result;
         }
         catch (OperationCanceledException) when (session.Cancel.IsCancellationRequested)
         {
+            if (session.KeepRecording)
+                throw new WisprException(WisprErrorCodes.Cancelled,
+                    $"Dictation {session.Id} was interrupted by the sidecar shutting down; its recording was kept at {session.Spool?.Keep()}.");
+            session.Spool?.Delete();
             throw new WisprException(WisprErrorCodes.Cancelled, $"Dictation {session.Id} was cancelled.");
+        }
+        catch (OperationCanceledException)
+        {
+            // The client gave up on this stop ($/cancelRequest): the user discarded it.
+            session.Spool?.Delete();
+            throw;
+        }
+        catch (WisprException ex) when (ex.Code == WisprErrorCodes.NoSpeech)
+        {
+            session.Spool?.Delete(); // nothing was said: nothing to keep
+            throw;
         }
         finally
         {
@@ -175,7 +206,10 @@ public sealed class DictationService : IAsyncDisposable
     }
 
     /// <summary>Discards the running dictation (listening or transcribing). Returns false when none was running.</summary>
-    public async Task<bool> CancelAsync(string? dictationId)
+    public Task<bool> CancelAsync(string? dictationId) => CancelAsync(dictationId, keepRecording: false);
+
+    /// <param name="keepRecording">Shutdown (EOF, window reload): end the dictation but keep its recording for recovery.</param>
+    private async Task<bool> CancelAsync(string? dictationId, bool keepRecording)
     {
         Session session;
         bool wasListening;
@@ -185,6 +219,7 @@ public sealed class DictationService : IAsyncDisposable
                 return false;
             session = _session;
             wasListening = _state == DictationState.Listening;
+            session.KeepRecording = keepRecording;
             session.Cancel.Cancel();
             if (wasListening)
                 _session = null;
@@ -193,12 +228,20 @@ public sealed class DictationService : IAsyncDisposable
         {
             await EndCaptureAsync(session).ConfigureAwait(false);
             _buffer.Reset();
+            if (session.KeepRecording)
+            {
+                var kept = session.Spool?.Keep();
+                _logger.LogWarning("Dictation {Id} interrupted by shutdown; its recording was kept at {Path}", session.Id, kept ?? "(nowhere: it could not be saved)");
+            }
+            else
+                session.Spool?.Delete();
             lock (_gate)
-                SetStateLocked(DictationState.Idle, session.Id, "cancelled");
+                SetStateLocked(DictationState.Idle, session.Id, session.KeepRecording ? "shutdown" : "cancelled");
             session.Dispose();
         }
         // When transcribing, StopAsync sees the cancellation, answers Cancelled and returns to idle itself.
-        _logger.LogInformation("Dictation {Id} cancelled", session.Id);
+        if (!keepRecording)
+            _logger.LogInformation("Dictation {Id} cancelled", session.Id);
         return true;
     }
 
@@ -208,13 +251,14 @@ public sealed class DictationService : IAsyncDisposable
     {
         var clock = Stopwatch.StartNew();
         var audio = await Task.Run(() => WavDecoder.ReadMono16k(path, (int)(_buffer.MaxSamples / WavDecoder.SampleRate)), cancellationToken).ConfigureAwait(false);
-        return await TranscribeAsync(audio, DictationWire.ToOptions(language, prompt, context), context, null, clock, saveOnFailure: false, cancellationToken).ConfigureAwait(false);
+        return await TranscribeAsync(audio, DictationWire.ToOptions(language, prompt, context), context, null, clock, session: null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <param name="session">The dictation whose recording is kept when recognition fails; null for a file (which is on disk already).</param>
     private async Task<TranscriptResult> TranscribeAsync(float[] audio, TranscribeOptions options, DictationContext? context, string? dictationId,
-        Stopwatch clock, bool saveOnFailure, CancellationToken cancellationToken)
+        Stopwatch clock, Session? session, CancellationToken cancellationToken)
     {
-        var raw = await RecognizeAsync(audio, options, dictationId, clock, saveOnFailure, cancellationToken).ConfigureAwait(false);
+        var raw = await RecognizeAsync(audio, options, dictationId, clock, session, cancellationToken).ConfigureAwait(false);
         // Outside the backend lock: an LLM round trip must not hold up a backend switch. Never throws but for cancellation.
         var cleaned = await _cleanup.CleanAsync(raw.RawText, context, cancellationToken).ConfigureAwait(false);
         var result = raw with
@@ -229,7 +273,7 @@ public sealed class DictationService : IAsyncDisposable
     }
 
     private async Task<TranscriptResult> RecognizeAsync(float[] audio, TranscribeOptions options, string? dictationId, Stopwatch clock,
-        bool saveOnFailure, CancellationToken cancellationToken)
+        Session? session, CancellationToken cancellationToken)
     {
         var durationMs = (long)audio.Length * 1000 / WavDecoder.SampleRate;
         if (audio.Length < MinSpeechSamples)
@@ -243,7 +287,7 @@ public sealed class DictationService : IAsyncDisposable
 
         try
         {
-            return await _backends.UseAsync(async (backend, loadMs) =>
+            var recognized = await _backends.UseAsync(async (backend, loadMs) =>
             {
                 var asrClock = Stopwatch.StartNew();
                 var segments = new List<SegmentResult>();
@@ -265,14 +309,24 @@ public sealed class DictationService : IAsyncDisposable
                     durationMs, backend.Name, result.Timings.AsrMs, result.Timings.StopToTextMs, loadMs);
                 return result;
             }, cancellationToken).ConfigureAwait(false);
+            // No words from audio with speech in it is a broken model (NaN weights give punctuation or nothing after a
+            // long decode), not silence: say so, and keep the recording, instead of "heard no speech".
+            if (!recognized.RawText.Any(char.IsLetterOrDigit)
+                && await Task.Run(() => VadHearsSpeech(audio), cancellationToken).ConfigureAwait(false))
+                throw new WisprException(WisprErrorCodes.NoWordsRecognized,
+                    $"The {recognized.Backend} model ({Path.GetFileName(recognized.ModelPath)}) produced no words " +
+                    (recognized.RawText.Length > 0 ? $"(only \"{recognized.RawText}\") " : "") +
+                    $"from {durationMs / 1000.0:0.0} s of audio that contains speech: the model file may be damaged (NaN weights) or unsuited; try another model.");
+            return recognized;
         }
-        catch (Exception ex) when (saveOnFailure && ex is not OperationCanceledException)
+        catch (Exception ex) when (session is not null && ex is not OperationCanceledException)
         {
             // The words must not be lost with the model: keep the audio on disk and say where.
-            var saved = TrySaveRecording(audio, dictationId);
+            var saved = KeepRecording(session, audio, out var saveError);
             var message = ex is WisprException w ? w.Message : $"Transcription failed: {ex.Message}";
-            if (saved is not null)
-                message += $" The recording was saved to {saved}; transcribe it with \"Wispr: Transcribe WAV File\" once fixed.";
+            message += saved is not null
+                ? $" The recording was saved to {saved}; transcribe it with \"Wispr: Transcribe WAV File\" once fixed."
+                : $" The recording could not be saved ({saveError}), so these words could not be kept.";
             throw new WisprException(ex is WisprException we ? we.Code : WisprErrorCodes.TranscriptionFailed, message, ex);
         }
         catch (Exception ex) when (ex is not WisprException and not OperationCanceledException)
@@ -281,21 +335,33 @@ public sealed class DictationService : IAsyncDisposable
         }
     }
 
-    private string? TrySaveRecording(float[] audio, string? dictationId)
+    /// <summary>The spooled file when it is whole; else a fresh save of what recognition got. Null (with why) when neither can be had.</summary>
+    private string? KeepRecording(Session session, float[] audio, out string? error)
+    {
+        if (session.Spool?.Keep() is { } spooled)
+        {
+            error = null;
+            return spooled;
+        }
+        var saved = _recordings.TrySave(audio, session.Id, out error);
+        if (saved is null && session.Spool?.Error is { } spoolError)
+            error = $"{error}; spooling had failed earlier: {spoolError}";
+        return saved;
+    }
+
+    /// <summary>Whether the Silero VAD hears at least 96 ms of speech; false when the VAD cannot run (then nothing contradicts the recogniser).</summary>
+    private bool VadHearsSpeech(float[] audio)
     {
         try
         {
-            var folder = Path.Combine(Path.GetDirectoryName(ModelCatalog.CacheDirectory())!, "recordings");
-            Directory.CreateDirectory(folder);
-            var path = Path.Combine(folder, $"dictation-{DateTime.Now:yyyyMMdd-HHmmss}-{dictationId}.wav");
-            using var writer = new WaveFileWriter(path, WaveFormat.CreateIeeeFloatWaveFormat(WavDecoder.SampleRate, 1));
-            writer.WriteSamples(audio, 0, audio.Length);
-            return path;
+            var tracker = new SpeechTracker(int.MaxValue);
+            _vad.Get().CreateStream().Accept(audio, p => tracker.Add(p));
+            return tracker.HeardSpeech;
         }
-        catch (Exception ex)
+        catch (WisprException ex)
         {
-            _logger.LogError(ex, "Could not save the recording of dictation {Id}", dictationId);
-            return null;
+            _logger.LogWarning("No speech check for an empty transcript: {Message}", ex.Message);
+            return false;
         }
     }
 
@@ -334,6 +400,16 @@ public sealed class DictationService : IAsyncDisposable
             if (session.AutoEndReason is not null)
                 return; // ended (limit or silence): nothing after the end belongs to this dictation
             owner._buffer.Write(samples);
+            if (session.Spool is { } spool)
+            {
+                var failedBefore = spool.Error is not null;
+                spool.Write(samples);
+                if (!failedBefore && spool.Error is { } error)
+                {
+                    owner._logger.LogError("Dictation {Id}: its recording can no longer be kept on disk ({Error}); it lives in memory only", session.Id, error);
+                    owner._events.RaiseRecordingUnsaved(new RecordingUnsaved(session.Id, $"{spool.Path}: {error}"));
+                }
+            }
             session.Level?.Write(samples);
             if (session.Vad is { } vad && session.Speech is { } speech)
                 vad.Accept(samples, p =>
@@ -396,8 +472,9 @@ public sealed class DictationService : IAsyncDisposable
         Session? session;
         lock (_gate)
             session = _session;
+        // Shutdown or a closed stdin mid-dictation: the dictation ends, its recording stays on disk for recovery.
         if (session is not null)
-            await CancelAsync(session.Id).ConfigureAwait(false);
+            await CancelAsync(session.Id, keepRecording: true).ConfigureAwait(false);
     }
 
     private sealed class Session(string id, IAudioSource source, StartDictationRequest request) : IDisposable
@@ -415,11 +492,16 @@ public sealed class DictationService : IAsyncDisposable
         public int LimitSamples { get; init; } = int.MaxValue;
         public int WarnAtSamples { get; init; } = int.MaxValue;
         public bool LimitWarned { get; set; }
+        /// <summary>The recording file being written as audio arrives; null when the folder could not take one.</summary>
+        public RecordingSpool? Spool { get; set; }
+        /// <summary>Set by shutdown: the dictation ends but its recording is kept for recovery.</summary>
+        public volatile bool KeepRecording;
         /// <summary>Set (once) when capture ended itself: <see cref="SourceEndReasons.Limit"/> or <see cref="SourceEndReasons.Silence"/>.</summary>
         public volatile string? AutoEndReason;
 
         public void Dispose()
         {
+            Spool?.Dispose(); // closes without deleting: whatever path got here undecided keeps the words
             StopCapture.Dispose();
             Cancel.Dispose();
         }

@@ -32,6 +32,7 @@ public sealed class RpcHostedService(
         events.ModelProgress += OnModelProgress;
         events.AudioLevel += OnAudioLevel;
         events.LimitApproaching += OnLimitApproaching;
+        events.RecordingUnsaved += OnRecordingUnsaved;
         rpc.StartListening();
         _rpc = rpc;
         _ = rpc.Completion.ContinueWith(t =>
@@ -82,6 +83,9 @@ public sealed class RpcHostedService(
     private void OnLimitApproaching(LimitApproaching w) =>
         Notify(M.DictationLimitApproaching, new LimitApproachingNotification(w.DictationId, w.CapturedMs, w.MaxMs, w.RemainingMs));
 
+    private void OnRecordingUnsaved(RecordingUnsaved r) =>
+        Notify(M.DictationRecordingUnsaved, new RecordingUnsavedNotification(r.DictationId, r.Error));
+
     private void OnModelProgress(ModelProgress p) =>
         Notify(M.ModelProgress, new ModelProgressNotification(p.Stage.ToString().ToLowerInvariant(), p.File, p.ReceivedBytes, p.TotalBytes));
 
@@ -101,6 +105,7 @@ public sealed class RpcHostedService(
         events.ModelProgress -= OnModelProgress;
         events.AudioLevel -= OnAudioLevel;
         events.LimitApproaching -= OnLimitApproaching;
+        events.RecordingUnsaved -= OnRecordingUnsaved;
         return Task.CompletedTask;
     }
 

@@ -18,8 +18,11 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton<SidecarExit>();
         services.AddSingleton<SidecarEvents>();
-        services.AddSingleton(_ => new HttpClient { Timeout = Timeout.InfiniteTimeSpan }); // downloads of 142 MiB must not time out mid-way
-        services.AddSingleton<ModelDownloader>();
+        // No overall timeout (a 142 MiB download may take long) but a bounded connect, and ModelDownloader bounds every wait
+        // for bytes, so a stalled server cannot hang a prepare or a dictation's stop.
+        services.AddSingleton(_ => new HttpClient(new SocketsHttpHandler { ConnectTimeout = options.DownloadConnectTimeout }) { Timeout = Timeout.InfiniteTimeSpan });
+        services.AddSingleton(sp => new ModelDownloader(sp.GetRequiredService<HttpClient>(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<ModelDownloader>>(), options.DownloadIdleTimeout));
         services.AddSingleton<Cleanup.ILlmCleanerFactory, Cleanup.Llm.LlmCleanerFactory>(); // LLM connectors; owns their shared HTTP handler
         services.AddSingleton<ISpeechBackendProvider, WhisperBackendProvider>();
         services.AddSingleton<ISpeechBackendProvider, ParakeetBackendProvider>();
@@ -27,6 +30,7 @@ public static class ServiceCollectionExtensions
         services.AddSingleton(_ => Microphones.ForThisPlatform());
         services.AddSingleton<IAudioSourceFactory, AudioSourceFactory>();
         services.AddSingleton<VadProvider>();
+        services.AddSingleton<RecordingStore>();
         services.AddSingleton<CleanupPipeline>(); // the LLM stage, when built in, is an ILlmCleanerFactory registered here
         services.AddSingleton<DictationService>();
         services.AddSingleton<SidecarRpcTarget>();

@@ -12,9 +12,37 @@ public sealed record ModelProgress(ModelProgressStage Stage, string File, long? 
 /// Fetches a model into the cache once. A finished file is trusted by its size plus a marker written after the checksum
 /// passed, so a second prepare neither downloads nor re-hashes 142 MiB.
 /// </summary>
-public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> logger)
+/// <remarks>
+/// A server that accepts the connection and then sends nothing (before or after the headers) must not hang a prepare, a
+/// dictation's stop or any later transcription: every wait for the headers and for each read of the body is bounded by
+/// <paramref name="idleTimeout"/>, which restarts whenever bytes arrive (a slow but moving download is never cut).
+/// Connecting is bounded by the handler's ConnectTimeout (see ServiceCollectionExtensions).
+/// </remarks>
+public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> logger, TimeSpan? idleTimeout = null)
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>No byte for this long fails the download.</summary>
+    public TimeSpan IdleTimeout { get; } = idleTimeout ?? TimeSpan.FromSeconds(20);
+
+    /// <summary>A token for one network wait: cancelled by the caller or after <see cref="IdleTimeout"/> without progress.</summary>
+    private sealed class IdleWatch(TimeSpan timeout, CancellationToken outer) : IDisposable
+    {
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+
+        public CancellationToken Restart()
+        {
+            _cts.CancelAfter(timeout);
+            return _cts.Token;
+        }
+
+        /// <summary>Turns our own timeout into an IOException that says what happened; the caller's cancellation stays one.</summary>
+        public Exception Explain(OperationCanceledException ex, Uri url) => outer.IsCancellationRequested
+            ? ex
+            : new IOException($"no data from {url.Host} for {timeout.TotalSeconds:0.#} s; the download stalled", ex);
+
+        public void Dispose() => _cts.Dispose();
+    }
 
     /// <summary>Written last into a downloaded folder: "name size" per file. Present and matching = complete, never fetched again.</summary>
     public const string CompleteMarker = ".wispr-complete";
@@ -108,19 +136,32 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
     /// <summary>Streams one file to <paramref name="target"/>; an answer shorter than its Content-Length is an IOException.</summary>
     private async Task<long> DownloadFileAsync(Uri url, string target, string name, Action<ModelProgress>? progress, CancellationToken cancellationToken)
     {
-        using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var idle = new IdleWatch(IdleTimeout, cancellationToken);
+        try
+        {
+            return await DownloadFileAsync(url, target, name, progress, idle).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex)
+        {
+            throw idle.Explain(ex, url);
+        }
+    }
+
+    private async Task<long> DownloadFileAsync(Uri url, string target, string name, Action<ModelProgress>? progress, IdleWatch idle)
+    {
+        using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, idle.Restart()).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         var total = response.Content.Headers.ContentLength;
         long received = 0;
-        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false))
+        await using (var body = await response.Content.ReadAsStreamAsync(idle.Restart()).ConfigureAwait(false))
         await using (var file = new FileStream(target, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
         {
             var buffer = new byte[1 << 16];
             var lastReport = DateTime.MinValue;
             int n;
-            while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            while ((n = await body.ReadAsync(buffer, idle.Restart()).ConfigureAwait(false)) > 0)
             {
-                await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                await file.WriteAsync(buffer.AsMemory(0, n), CancellationToken.None).ConfigureAwait(false);
                 received += n;
                 if (DateTime.UtcNow - lastReport >= ProgressInterval)
                 {
@@ -148,12 +189,16 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
         Directory.CreateDirectory(cacheDirectory);
         var partial = target + ".partial";
         logger.LogInformation("Downloading {File} from {Url} into {Folder}", model.FileName, model.Url, cacheDirectory);
+        using var idle = new IdleWatch(IdleTimeout, cancellationToken);
+        var answered = false; // before an answer: the model cannot be had (ModelNotFound); after: the download failed (ModelDownloadFailed)
         try
         {
-            using var response = await http.GetAsync(model.Url, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            using var response = await http.GetAsync(model.Url, HttpCompletionOption.ResponseHeadersRead, idle.Restart()).ConfigureAwait(false);
             response.EnsureSuccessStatusCode();
-            long? total = response.Content.Headers.ContentLength ?? model.SizeBytes;
-            await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false))
+            answered = true;
+            var announced = response.Content.Headers.ContentLength;
+            long? total = announced ?? model.SizeBytes;
+            await using (var body = await response.Content.ReadAsStreamAsync(idle.Restart()).ConfigureAwait(false))
             await using (var file = new FileStream(partial, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
                 using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
@@ -161,10 +206,10 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
                 long received = 0;
                 var lastReport = DateTime.MinValue;
                 int n;
-                while ((n = await body.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+                while ((n = await body.ReadAsync(buffer, idle.Restart()).ConfigureAwait(false)) > 0)
                 {
                     sha1.AppendData(buffer, 0, n);
-                    await file.WriteAsync(buffer.AsMemory(0, n), cancellationToken).ConfigureAwait(false);
+                    await file.WriteAsync(buffer.AsMemory(0, n), CancellationToken.None).ConfigureAwait(false);
                     received += n;
                     if (DateTime.UtcNow - lastReport >= ProgressInterval)
                     {
@@ -172,6 +217,8 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
                         progress?.Invoke(new ModelProgress(ModelProgressStage.Download, model.FileName, received, total));
                     }
                 }
+                if (announced is { } expected && received != expected)
+                    throw new IOException($"{model.FileName}: received {received} of {expected} bytes");
                 progress?.Invoke(new ModelProgress(ModelProgressStage.Verify, model.FileName, received, total));
                 var actual = Convert.ToHexStringLower(sha1.GetHashAndReset());
                 if (!string.Equals(actual, model.Sha1, StringComparison.OrdinalIgnoreCase))
@@ -182,10 +229,15 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
             await File.WriteAllTextAsync(marker, $"{model.Sha1} {new FileInfo(target).Length}", cancellationToken).ConfigureAwait(false);
             return (target, true);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            var why = ex is OperationCanceledException oce ? idle.Explain(oce, model.Url).Message : ex.Message;
+            if (answered)
+                throw new WisprException(WisprErrorCodes.ModelDownloadFailed,
+                    $"The download of {model.FileName} from {model.Url} failed ({why}); nothing of it was kept. " +
+                    $"Try again, or download it yourself and put it at {target}, or point the setting wispr.whisper.modelPath (or --model) at a local file.", ex);
             throw new WisprException(WisprErrorCodes.ModelNotFound,
-                $"Model {model.FileName} is not on this machine and could not be downloaded from {model.Url} ({ex.Message}). " +
+                $"Model {model.FileName} is not on this machine and could not be downloaded from {model.Url} ({why}). " +
                 $"Download it yourself and put it at {target}, or point the setting wispr.whisper.modelPath (or --model) at a local file.", ex);
         }
         finally

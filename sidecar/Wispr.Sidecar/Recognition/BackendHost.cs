@@ -8,6 +8,9 @@ namespace Wispr.Sidecar.Recognition;
 /// <summary>
 /// Owns the one resident speech backend. Every use, load and switch goes through one lock, so a transcription never
 /// sees a half-switched backend and two backends are never loaded at once: a switch unloads first, then loads.
+/// Network work (a model download) never runs under that lock: it happens first, shared by every caller that needs the
+/// same model and bounded by the downloader's timeouts, so a stalled server holds up only the callers that need its model
+/// (and, for a bounded time, uses that arrive during a switch, which wait for it), never an unload or an unrelated prepare.
 /// </summary>
 public sealed class BackendHost : IAsyncDisposable
 {
@@ -21,6 +24,11 @@ public sealed class BackendHost : IAsyncDisposable
     private readonly Dictionary<string, string?> _modelPaths = new(StringComparer.OrdinalIgnoreCase);
     private int _switching;
     private bool _disposed;
+    private readonly object _fetchGate = new();
+    private (string Key, Task<(string Path, bool Downloaded)> Task)? _fetch;
+    // The latest switch's completion: a use that arrives during a switch (even during its download) waits for it and runs
+    // on the new backend, as the protocol promises.
+    private Task _switchDone = Task.CompletedTask;
 
     public BackendHost(IEnumerable<ISpeechBackendProvider> providers, SidecarOptions options, SidecarEvents events, ILogger<BackendHost> logger)
     {
@@ -31,6 +39,9 @@ public sealed class BackendHost : IAsyncDisposable
             throw new ArgumentException($"Unknown backend '{options.Backend}'. Available: {string.Join(", ", _providers.Keys)}.");
         _selected = selected.Id;
         _modelPaths[_selected] = options.ModelPath; // --model belongs to the backend chosen with --backend
+        // A downloaded folder is proven by loading it once: that trial load must obey the residency rule too.
+        foreach (var provider in _providers.Values.OfType<IExclusiveLoads>())
+            provider.RunExclusive = RunExclusiveAsync;
     }
 
     public IReadOnlyCollection<ISpeechBackendProvider> Providers => _providers.Values;
@@ -75,10 +86,11 @@ public sealed class BackendHost : IAsyncDisposable
     /// <summary>Ensures the selected backend is loaded. Returns the load time (0 when it already was) and whether a download happened.</summary>
     public async Task<(string ModelPath, bool Downloaded, long LoadMs)> PrepareAsync(CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (fetched, downloaded) = await FetchThenLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await EnsureLoadedLockedAsync(cancellationToken).ConfigureAwait(false);
+            var loadMs = await LoadLockedAsync(_providers[_selected], fetched, cancellationToken).ConfigureAwait(false);
+            return (fetched, downloaded, loadMs);
         }
         finally { _lock.Release(); }
     }
@@ -86,16 +98,85 @@ public sealed class BackendHost : IAsyncDisposable
     /// <summary>Runs <paramref name="work"/> against the resident backend, loading it first if needed, holding off switches meanwhile.</summary>
     public async Task<T> UseAsync<T>(Func<ISpeechBackend, long, Task<T>> work, CancellationToken cancellationToken)
     {
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (fetched, _) = await FetchThenLockAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var (_, _, loadMs) = await EnsureLoadedLockedAsync(cancellationToken).ConfigureAwait(false);
+            var loadMs = await LoadLockedAsync(_providers[_selected], fetched, cancellationToken).ConfigureAwait(false);
             return await work(_resident!, loadMs).ConfigureAwait(false);
         }
         finally { _lock.Release(); }
     }
 
-    /// <summary>Switches backend: unload the current one, swap the selection, then load the new one.</summary>
+    /// <summary>
+    /// Makes sure the selected backend's model is on disk (outside the lock), then takes the lock. If the selection changed
+    /// meanwhile (a switch ran), it fetches again for the new one. Returns holding the lock.
+    /// </summary>
+    private async Task<(string Path, bool Downloaded)> FetchThenLockAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        try
+        {
+            await Volatile.Read(ref _switchDone).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A failed switch is its caller's error; this use runs on whatever it rolled back to.
+        }
+        while (true)
+        {
+            var selected = _selected;
+            var modelPath = ModelPathFor(selected);
+            var fetched = await FetchAsync(_providers[selected], modelPath, cancellationToken).ConfigureAwait(false);
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (string.Equals(selected, _selected, StringComparison.Ordinal) && modelPath == ModelPathFor(selected))
+                return fetched;
+            _lock.Release();
+        }
+    }
+
+    /// <summary>
+    /// The provider's model on disk, downloading it if needed. One download per model at a time, shared by every caller
+    /// (the prepare started with a dictation and that dictation's stop wait for the same one). The download itself is not
+    /// cancelled by any one caller, who only stops waiting; it ends by itself, bounded by the downloader's timeouts.
+    /// </summary>
+    private Task<(string Path, bool Downloaded)> FetchAsync(ISpeechBackendProvider provider, string? modelPath, CancellationToken cancellationToken)
+    {
+        var key = $"{provider.Id}|{modelPath}";
+        Task<(string, bool)> task;
+        lock (_fetchGate)
+        {
+            if (_fetch is { } running && running.Key == key && !running.Task.IsCompleted)
+                task = running.Task;
+            else
+            {
+                task = Task.Run(() => provider.EnsureModelAsync(modelPath, _events.RaiseModelProgress, CancellationToken.None), CancellationToken.None);
+                _fetch = (key, task);
+            }
+        }
+        return task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Runs <paramref name="step"/> under the lock with nothing resident (a trial load of a downloaded model).</summary>
+    private async Task RunExclusiveAsync(Func<CancellationToken, Task> step, CancellationToken cancellationToken)
+    {
+        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_resident is not null)
+            {
+                await UnloadLockedAsync().ConfigureAwait(false);
+                ReleaseMemory();
+            }
+            await step(cancellationToken).ConfigureAwait(false);
+        }
+        finally { _lock.Release(); }
+    }
+
+    /// <summary>
+    /// Switches backend: fetch the new model (outside the lock), then unload the current one, swap the selection and load the
+    /// new one. A failed switch rolls back: the previous selection comes back, and if a backend was resident before, it is
+    /// loaded again (still one at a time: the failed one left nothing loaded), so the user keeps a working backend.
+    /// </summary>
     public async Task SelectAsync(string backend, string? modelPath, CancellationToken cancellationToken)
     {
         if (!_providers.TryGetValue(backend, out var provider))
@@ -104,35 +185,65 @@ public sealed class BackendHost : IAsyncDisposable
         if (provider.UnavailableReason is { } reason)
             throw new WisprException(WisprErrorCodes.BackendUnavailable, $"Backend '{provider.Label}' is not available: {reason}");
 
-        await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref _switching, 1);
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _switchDone, done.Task);
+        var previous = (Selected: _selected, ModelPath: ModelPathFor(provider.Id), Resident: Volatile.Read(ref _resident) is { } r ? (r.Name, r.ModelPath) : ((string, string)?)null);
+        var wanted = string.IsNullOrWhiteSpace(modelPath) ? ModelPathFor(provider.Id) : Path.GetFullPath(modelPath);
+        var locked = false;
         try
         {
-            var previous = (Selected: _selected, ModelPath: ModelPathFor(provider.Id));
+            // The download (if any) first, without the lock; uses arriving now wait for this switch (see _switchDone).
+            var (fetched, _) = await FetchAsync(provider, wanted, cancellationToken).ConfigureAwait(false);
+            await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            locked = true;
             // Unload first, so two models are never resident together, and give the memory back before the next one loads.
             await UnloadLockedAsync().ConfigureAwait(false);
             ReleaseMemory();
             _selected = provider.Id;
-            if (!string.IsNullOrWhiteSpace(modelPath))
-                _modelPaths[provider.Id] = Path.GetFullPath(modelPath);
-            try
+            _modelPaths[provider.Id] = wanted;
+            await LoadLockedAsync(provider, fetched, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            if (!locked)
             {
-                await EnsureLoadedLockedAsync(cancellationToken).ConfigureAwait(false);
+                await _lock.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                locked = true;
             }
-            catch (Exception ex)
-            {
-                // Leave the sidecar usable: the previous choice comes back (loaded lazily on next use).
-                _selected = previous.Selected;
-                _modelPaths[provider.Id] = previous.ModelPath;
-                _logger.LogWarning("Switch to {Backend} failed ({Message}); {Previous} stays selected", provider.Id, ex.Message, previous.Selected);
-                ReleaseMemory();
-                throw;
-            }
+            _selected = previous.Selected;
+            _modelPaths[provider.Id] = previous.ModelPath;
+            ReleaseMemory();
+            await RollBackLockedAsync(provider.Id, previous.Resident, ex).ConfigureAwait(false);
+            throw;
         }
         finally
         {
             Volatile.Write(ref _switching, 0);
-            _lock.Release();
+            if (locked)
+                _lock.Release();
+            done.SetResult();
+        }
+    }
+
+    /// <summary>After a failed switch: load again what was resident before, if it is not resident now. Its failure is logged, not thrown.</summary>
+    private async Task RollBackLockedAsync(string failed, (string Backend, string ModelPath)? before, Exception why)
+    {
+        if (before is not { } was || (_resident is { } now && now.Name == was.Backend && now.ModelPath == was.ModelPath))
+        {
+            _logger.LogWarning("Switch to {Backend} failed ({Message}); {Previous} stays selected", failed, why.Message, _selected);
+            return;
+        }
+        try
+        {
+            await UnloadLockedAsync().ConfigureAwait(false);
+            await LoadLockedAsync(_providers[was.Backend], was.ModelPath, CancellationToken.None).ConfigureAwait(false);
+            _logger.LogWarning("Switch to {Backend} failed ({Message}); rolled back to {Previous}, resident again", failed, why.Message, was.Backend);
+        }
+        catch (Exception again) when (again is not OperationCanceledException)
+        {
+            _logger.LogError("Switch to {Backend} failed ({Message}), and {Previous} could not be loaded again ({Again}); nothing is resident",
+                failed, why.Message, was.Backend, again.Message);
         }
     }
 
@@ -171,15 +282,14 @@ public sealed class BackendHost : IAsyncDisposable
         finally { _lock.Release(); }
     }
 
-    private async Task<(string ModelPath, bool Downloaded, long LoadMs)> EnsureLoadedLockedAsync(CancellationToken cancellationToken)
+    /// <summary>Loads <paramref name="path"/> (already on disk) unless it is resident; returns the load time (0 when it was).</summary>
+    private async Task<long> LoadLockedAsync(ISpeechBackendProvider provider, string path, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var provider = _providers[_selected];
-        var (path, downloaded) = await provider.EnsureModelAsync(ModelPathFor(_selected), _events.RaiseModelProgress, cancellationToken).ConfigureAwait(false);
         if (_resident is { } current)
         {
-            if (string.Equals(current.ModelPath, path, StringComparison.Ordinal))
-                return (path, downloaded, 0);
+            if (string.Equals(current.ModelPath, path, StringComparison.Ordinal) && string.Equals(current.Name, provider.Id, StringComparison.OrdinalIgnoreCase))
+                return 0;
             await UnloadLockedAsync().ConfigureAwait(false);
         }
         _events.RaiseModelProgress(new ModelProgress(ModelProgressStage.Load, Path.GetFileName(path)));
@@ -187,7 +297,7 @@ public sealed class BackendHost : IAsyncDisposable
         _resident = await provider.LoadAsync(path, cancellationToken).ConfigureAwait(false);
         _logger.LogInformation("Loaded {Backend} model {Model} in {Ms} ms", provider.Id, path, clock.ElapsedMilliseconds);
         _events.RaiseModelProgress(new ModelProgress(ModelProgressStage.Ready, Path.GetFileName(path)));
-        return (path, downloaded, clock.ElapsedMilliseconds);
+        return clock.ElapsedMilliseconds;
     }
 
     private async Task UnloadLockedAsync()

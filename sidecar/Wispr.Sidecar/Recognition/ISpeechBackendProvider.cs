@@ -19,3 +19,12 @@ public interface ISpeechBackendProvider
     /// <summary>Loads a model already on disk. Validates it first; a bad file is a WisprException, never a native crash.</summary>
     Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A provider that proves a download by loading it once (Parakeet's folder). <see cref="BackendHost"/> sets
+/// <see cref="RunExclusive"/>: the step then runs under the backend lock with nothing else resident, as every load must.
+/// </summary>
+public interface IExclusiveLoads
+{
+    Func<Func<CancellationToken, Task>, CancellationToken, Task>? RunExclusive { get; set; }
+}

@@ -60,6 +60,14 @@ public sealed record LimitApproachingNotification(string DictationId, long Captu
 
 public sealed record ListDevicesResult(IReadOnlyList<Audio.AudioDevice> Devices, string Recorder);
 
+public sealed record RecordingUnsavedNotification(string DictationId, string Error);
+
+public sealed record RecordingsListResult(string Folder, IReadOnlyList<Audio.RecordingInfo> Recordings);
+
+public sealed record RecordingRef(string? Id = null);
+
+public sealed record RecordingDeleteResult(bool Deleted);
+
 public sealed record ModelProgressNotification(string Stage, string File,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ReceivedBytes,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalBytes);

@@ -21,6 +21,7 @@ public sealed class SidecarRpcTarget(
     BackendHost backends,
     IMicrophone microphone,
     CleanupPipeline cleanup,
+    RecordingStore recordings,
     IHostApplicationLifetime lifetime,
     ILogger<SidecarRpcTarget> logger)
 {
@@ -46,6 +47,9 @@ public sealed class SidecarRpcTarget(
         public const string DictationStateChanged = "dictation/stateChanged";
         public const string DictationSourceEnded = "dictation/sourceEnded";
         public const string ModelProgress = "model/progress";
+        public const string RecordingsList = "recordings/list";
+        public const string RecordingsDelete = "recordings/delete";
+        public const string DictationRecordingUnsaved = "dictation/recordingUnsaved";
     }
 
     [JsonRpcMethod(Methods.Initialize)]
@@ -144,6 +148,24 @@ public sealed class SidecarRpcTarget(
             throw new WisprException(WisprErrorCodes.Busy, "A dictation is being transcribed; unload once it has finished.");
         await backends.UnloadAsync().ConfigureAwait(false);
         return GetStatus();
+    });
+
+    [JsonRpcMethod(Methods.RecordingsList)]
+    public Task<RecordingsListResult> ListRecordingsAsync(EmptyParams? p, CancellationToken cancellationToken) => Guard(async () =>
+    {
+        // The running dictation's own file is held open (and so skipped) too; excluding it by path says so plainly.
+        var list = await Task.Run(() => recordings.List(dictation.CurrentRecordingPath), cancellationToken).ConfigureAwait(false);
+        return new RecordingsListResult(recordings.Folder, list);
+    });
+
+    [JsonRpcMethod(Methods.RecordingsDelete)]
+    public Task<RecordingDeleteResult> DeleteRecordingAsync(RecordingRef? p) => Guard(() =>
+    {
+        if (string.IsNullOrWhiteSpace(p?.Id))
+            throw new WisprException(WisprErrorCodes.InvalidParams, "recordings/delete needs an id (a file name from recordings/list).");
+        if (dictation.CurrentRecordingPath is { } current && Path.GetFileName(current) == p.Id)
+            throw new WisprException(WisprErrorCodes.InvalidState, "That recording belongs to the running dictation; cancel the dictation to discard it.");
+        return Task.FromResult(new RecordingDeleteResult(recordings.Delete(p.Id)));
     });
 
     [JsonRpcMethod(Methods.Shutdown)]

@@ -22,6 +22,8 @@ public static class WisprErrorCodes
     public const int BackendLoadFailed = 2004;
     public const int BackendUnavailable = 2005;
     public const int TranscriptionFailed = 2006;
+    /// <summary>The model produced no words (nothing, or punctuation only) from audio the VAD says holds speech.</summary>
+    public const int NoWordsRecognized = 2007;
     public const int InvalidState = 3001;
     public const int Busy = 3002;
     public const int Cancelled = 3003;

@@ -100,20 +100,39 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
     public async Task Dispose_waits_for_the_transcription_in_flight()
     {
         var backend = await WhisperBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
-        var segments = backend.TranscribeAsync(Jfk.Value, TranscribeOptions.Default, CancellationToken.None).GetAsyncEnumerator();
-        Assert.True(await segments.MoveNextAsync()); // the transcription now holds the backend
+        using var hold = new ManualResetEventSlim();
+        var inside = HoldInsideRun(backend, hold);
+        var transcription = TranscribeAsync(backend, Jfk.Value);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
 
         var dispose = backend.DisposeAsync().AsTask();
-        await Task.Delay(200);
+        await Task.WhenAny(dispose, Task.Delay(200)); // a negative check: it must still be waiting
         Assert.False(dispose.IsCompleted);
 
-        while (await segments.MoveNextAsync())
-        {
-        }
-
-        await segments.DisposeAsync();
+        hold.Set();
+        Assert.NotEmpty(await transcription);
         await dispose.WaitAsync(TimeSpan.FromSeconds(10));
         await Assert.ThrowsAsync<ObjectDisposedException>(() => TranscribeAsync(backend, Jfk.Value));
+    }
+
+    [Fact]
+    public async Task A_cancelled_caller_stops_waiting_at_once_but_dispose_still_waits_for_the_native_run()
+    {
+        var backend = await WhisperBackend.LoadAsync(Options(), NullLogger.Instance, CancellationToken.None);
+        using var hold = new ManualResetEventSlim();
+        var inside = HoldInsideRun(backend, hold);
+        using var cts = new CancellationTokenSource();
+        var transcription = TranscribeAsync(backend, Jfk.Value, ct: cts.Token);
+        await inside.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => transcription.WaitAsync(TimeSpan.FromSeconds(5)));
+        var dispose = backend.DisposeAsync().AsTask();
+        await Task.WhenAny(dispose, Task.Delay(200));
+        Assert.False(dispose.IsCompleted); // whisper.cpp is still inside its pass: its model must not be freed
+
+        hold.Set();
+        await dispose.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -227,6 +246,18 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
         await TranscribeAsync(backend, Jfk.Value);
         await backend.DisposeAsync();
         return new WeakReference(backend);
+    }
+
+    /// <summary>Holds whisper.cpp inside its run (its encoder-begin callback blocks on <paramref name="hold"/>) so a run is certainly in flight; the task says it got there.</summary>
+    private static TaskCompletionSource HoldInsideRun(WhisperBackend backend, ManualResetEventSlim hold)
+    {
+        var inside = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        backend.EncoderBegan += () =>
+        {
+            inside.TrySetResult();
+            hold.Wait(TimeSpan.FromSeconds(30));
+        };
+        return inside;
     }
 
     private static async Task<List<TranscriptSegment>> TranscribeAsync(

@@ -69,6 +69,9 @@ public sealed class InMemorySidecar : IAsyncDisposable
         [JsonRpcMethod(SidecarRpcTarget.Methods.DictationLimitApproaching)]
         public void LimitApproaching(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.DictationLimitApproaching, p);
 
+        [JsonRpcMethod(SidecarRpcTarget.Methods.DictationRecordingUnsaved)]
+        public void RecordingUnsaved(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.DictationRecordingUnsaved, p);
+
         [JsonRpcMethod(SidecarRpcTarget.Methods.ModelProgress)]
         public void ModelProgress(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.ModelProgress, p);
     }

@@ -309,7 +309,10 @@ public sealed class ParakeetBackend : ISpeechBackend
                 NamedOnnxValue.CreateFromTensor("audio_signal", new DenseTensor<float>(features, [1, Features.Mels, frames])),
                 NamedOnnxValue.CreateFromTensor("length", new DenseTensor<long>(new long[] { valid }, [1])),
             };
-            using var results = _encoder!.Run(inputs, ["outputs", "encoded_lengths"]);
+            // The encoder is one long native call (seconds for 30 s of audio): cancellation must reach inside it, not wait for it.
+            using var runOptions = new RunOptions();
+            using var terminate = ct.Register(() => runOptions.Terminate = true);
+            using var results = _encoder!.Run(inputs, ["outputs", "encoded_lengths"], runOptions);
             var output = results[0].AsTensor<float>();
             if (output.Dimensions.Length != 3 || output.Dimensions[1] != EncoderDim)
                 throw new WisprException(WisprErrorCodes.TranscriptionFailed,
@@ -317,6 +320,10 @@ public sealed class ParakeetBackend : ISpeechBackend
             encodedFrames = output.Dimensions[2];
             encoded = output.ToArray();
             encodedLength = (int)Math.Min(results[1].AsTensor<long>().GetValue(0), encodedFrames);
+        }
+        catch (OnnxRuntimeException ex) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("Recognition was cancelled.", ex, ct);
         }
         catch (OnnxRuntimeException ex)
         {

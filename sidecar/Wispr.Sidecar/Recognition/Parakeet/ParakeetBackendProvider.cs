@@ -9,8 +9,10 @@ namespace Wispr.Sidecar.Recognition.Parakeet;
 /// The cache folder is downloaded once (int8 ONNX export, about 670 MB) when it holds neither a finished download nor files put
 /// there by hand; explicit folders are never downloaded into.
 /// </summary>
-public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarOptions options, ILoggerFactory loggers) : ISpeechBackendProvider
+public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarOptions options, ILoggerFactory loggers) : ISpeechBackendProvider, IExclusiveLoads
 {
+    public Func<Func<CancellationToken, Task>, CancellationToken, Task>? RunExclusive { get; set; }
+
     public string Id => "parakeet";
 
     public string Label => "Parakeet TDT 0.6B";
@@ -42,7 +44,10 @@ public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarO
     }
 
     /// <summary>A downloaded folder counts only if the backend loads it: ONNX Runtime parses both networks, shapes and a probe step agree.</summary>
-    private async Task ValidateAsync(string folder, CancellationToken cancellationToken)
+    private Task ValidateAsync(string folder, CancellationToken cancellationToken) =>
+        RunExclusive is { } exclusive ? exclusive(ct => TrialLoadAsync(folder, ct), cancellationToken) : TrialLoadAsync(folder, cancellationToken);
+
+    private async Task TrialLoadAsync(string folder, CancellationToken cancellationToken)
     {
         var backend = await ParakeetBackend.LoadAsync(new ParakeetBackendOptions(folder) { Threads = 1 }, loggers.CreateLogger<ParakeetBackend>(), cancellationToken)
             .ConfigureAwait(false);

@@ -62,6 +62,9 @@ public sealed class WhisperBackend : ISpeechBackend
 
     public string ModelPath { get; }
 
+    /// <summary>Raised (on whisper.cpp's thread) as each encoder pass begins; tests use it to cancel mid-recognition.</summary>
+    internal event Action? EncoderBegan;
+
     /// <summary>What validation found in the model file.</summary>
     public WhisperModelInfo Model { get; }
 
@@ -117,63 +120,93 @@ public sealed class WhisperBackend : ISpeechBackend
         }, ct).ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// Cancellation answers at once: whisper.cpp 1.8.5 polls its abort callback only between passes (its encoder ignores it
+    /// inside a pass, up to ~10 s for a base-size model on a busy machine), so the caller stops waiting immediately while the
+    /// native pass finishes in the background, told to stop at its next check. The backend's gate stays held until then, so
+    /// the next transcription, and an unload (which disposes the model), wait for the native run: nothing frees memory that
+    /// whisper.cpp still uses, and there is never more than one run.
+    /// </remarks>
     public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(
         ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        Task<List<TranscriptSegment>> run;
         try
         {
             // Re-checked under the gate: DisposeAsync may have run while this call waited.
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            // whisper.cpp ignores input under 100 ms ("input is too short"), but only after building the mel spectrogram,
-            // whose reflection padding in the bundled 1.8.5 always reads 200 input samples: shorter input (an empty buffer
-            // is a null pointer) is an out-of-bounds read that crashed the test host. Fixed upstream after 1.8.5
-            // (ggml-org/whisper.cpp#3956); until Whisper.net ships that, never hand whisper.cpp less than 100 ms.
-            if (pcm16kMono.Length < MinSamples)
-                yield break;
             cancellationToken.ThrowIfCancellationRequested();
-            var builder = ConfigureBuilder(_factory!.CreateBuilder(), _threads, _maxTokens, options);
-
-            // Disposing the processor waits for its native run, so a cancelled enumeration never leaves whisper.cpp running.
-            var processor = builder.Build();
-            await using (processor.ConfigureAwait(false))
-            {
-                var segments = processor.ProcessAsync(pcm16kMono, cancellationToken).GetAsyncEnumerator(cancellationToken);
-                await using (segments.ConfigureAwait(false))
-                {
-                    while (true)
-                    {
-                        try
-                        {
-                            if (!await segments.MoveNextAsync().ConfigureAwait(false))
-                                break;
-                        }
-                        catch (WhisperProcessingException ex)
-                        {
-                            throw new WisprException(WisprErrorCodes.TranscriptionFailed,
-                                $"Whisper failed to transcribe with '{ModelPath}' (whisper.cpp error {ex.ErrorCode}).", ex);
-                        }
-                        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && ex.CancellationToken != cancellationToken)
-                        {
-                            // Whisper.net reports cancellation as a bare TaskCanceledException; give callers their token.
-                            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
-                        }
-
-                        var segment = segments.Current;
-                        var text = segment.Text.Trim();
-                        if (text.Length == 0)
-                            continue;
-                        yield return new TranscriptSegment(segment.Start, segment.End, text);
-                    }
-                }
-            }
+            run = RunAsync(pcm16kMono, options, cancellationToken);
         }
-        finally
+        catch
         {
             _gate.Release();
+            throw;
         }
+        // Released when the native run has ended, whether or not the caller still waits for it.
+        _ = run.ContinueWith(t =>
+        {
+            _ = t.Exception; // observed here: a cancelled caller no longer looks at it
+            _gate.Release();
+        }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
+        List<TranscriptSegment> segments;
+        try
+        {
+            segments = await run.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested && ex.CancellationToken != cancellationToken)
+        {
+            // Whisper.net reports cancellation as a bare TaskCanceledException; give callers their token.
+            throw new OperationCanceledException(ex.Message, ex, cancellationToken);
+        }
+        foreach (var segment in segments)
+            yield return segment;
+    }
+
+    /// <summary>One native run: builds a processor, collects the segments, disposes it (which waits for whisper.cpp).</summary>
+    private async Task<List<TranscriptSegment>> RunAsync(ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options, CancellationToken cancellationToken)
+    {
+        var result = new List<TranscriptSegment>();
+        // whisper.cpp ignores input under 100 ms ("input is too short"), but only after building the mel spectrogram,
+        // whose reflection padding in the bundled 1.8.5 always reads 200 input samples: shorter input (an empty buffer
+        // is a null pointer) is an out-of-bounds read that crashed the test host. Fixed upstream after 1.8.5
+        // (ggml-org/whisper.cpp#3956); until Whisper.net ships that, never hand whisper.cpp less than 100 ms.
+        if (pcm16kMono.Length < MinSamples)
+            return result;
+        // Whisper.net's abort callback and this encoder-begin handler stop the run at whisper.cpp's next check once cancelled.
+        var builder = ConfigureBuilder(_factory!.CreateBuilder(), _threads, _maxTokens, options)
+            .WithEncoderBeginHandler(_ =>
+            {
+                EncoderBegan?.Invoke();
+                return !cancellationToken.IsCancellationRequested;
+            });
+        var processor = builder.Build();
+        await using (processor.ConfigureAwait(false))
+        {
+            try
+            {
+                await foreach (var segment in processor.ProcessAsync(pcm16kMono, cancellationToken).ConfigureAwait(false))
+                {
+                    var text = segment.Text.Trim();
+                    if (text.Length > 0)
+                        result.Add(new TranscriptSegment(segment.Start, segment.End, text));
+                }
+            }
+            catch (WhisperProcessingException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new WisprException(WisprErrorCodes.TranscriptionFailed,
+                    $"Whisper failed to transcribe with '{ModelPath}' (whisper.cpp error {ex.ErrorCode}).", ex);
+            }
+            catch (WhisperProcessingException ex)
+            {
+                throw new OperationCanceledException("Recognition was cancelled.", ex, cancellationToken);
+            }
+        }
+        return result;
     }
 
     /// <summary>

@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using StreamJsonRpc;
+using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Rpc;
+using Wispr.Sidecar.Tests.Recognition;
+using Wispr.Sidecar.Tests.Support;
+using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
+
+namespace Wispr.Sidecar.Tests.Models;
+
+/// <summary>
+/// A model server that answers and then stalls, or cuts a file short, or has nothing, against the real sidecar (real
+/// providers, WISPR_MODEL_BASE_URL pointing at a loopback server): bounded waits, no backend lock held by the network,
+/// the recording kept, the right codes, and a failed switch rolled back to the backend that was resident.
+/// </summary>
+[Collection(EnvironmentCollection.Name)]
+public sealed class StalledDownloadTests : IAsyncLifetime
+{
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(1);
+    /// <summary>What a busy 2-core machine may add to the idle timeout before a bounded call answers.</summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(6);
+
+    private readonly string _cache = Directory.CreateTempSubdirectory("wispr-stall-").FullName;
+    private readonly TestAudio _audio = new();
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private HttpListener _server = null!;
+    private string _prefix = null!;
+    private volatile string _mode = "stall";
+
+    private string Recordings => Path.Combine(_cache, "recordings");
+
+    public Task InitializeAsync()
+    {
+        using (var l = new TcpListener(IPAddress.Loopback, 0))
+        {
+            l.Start();
+            _prefix = $"http://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}/";
+        }
+        _server = new HttpListener();
+        _server.Prefixes.Add(_prefix);
+        _server.Start();
+        _ = ServeAsync();
+        Environment.SetEnvironmentVariable("WISPR_MODEL_BASE_URL", _prefix);
+        Environment.SetEnvironmentVariable("WISPR_CACHE_DIR", Path.Combine(_cache, "models"));
+        return Task.CompletedTask;
+    }
+
+    public Task DisposeAsync()
+    {
+        _release.TrySetResult();
+        Environment.SetEnvironmentVariable("WISPR_MODEL_BASE_URL", null);
+        Environment.SetEnvironmentVariable("WISPR_CACHE_DIR", null);
+        _server.Stop();
+        _server.Close();
+        _audio.Dispose();
+        Directory.Delete(_cache, recursive: true);
+        return Task.CompletedTask;
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_server.IsListening)
+        {
+            HttpListenerContext ctx;
+            try { ctx = await _server.GetContextAsync(); } catch { return; }
+            _ = AnswerAsync(ctx);
+        }
+    }
+
+    private async Task AnswerAsync(HttpListenerContext ctx)
+    {
+        try
+        {
+            if (_mode == "404")
+            {
+                ctx.Response.StatusCode = 404;
+                ctx.Response.Close();
+                return;
+            }
+            ctx.Response.ContentLength64 = 1_000_000;
+            await ctx.Response.OutputStream.WriteAsync(new byte[1000]);
+            await ctx.Response.OutputStream.FlushAsync();
+            if (_mode == "short")
+            {
+                ctx.Response.Abort(); // the connection drops mid-file
+                return;
+            }
+            await _release.Task; // headers and a first block, then nothing: a stalled server
+            ctx.Response.Abort();
+        }
+        catch (HttpListenerException) { }
+        catch (ObjectDisposedException) { }
+    }
+
+    private Task<InMemorySidecar> StartAsync(string? whisperModel = null) => InMemorySidecar.StartAsync(new SidecarOptions
+    {
+        ModelPath = whisperModel, // null: the default model, downloaded from the test server
+        RecordingsDirectory = Recordings,
+        DownloadIdleTimeout = IdleTimeout,
+        Threads = 1,
+    });
+
+    private static async Task<(TimeSpan Elapsed, RemoteInvocationException Error)> FailsWithinAsync(Func<CancellationToken, Task> call)
+    {
+        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang fails the test instead of hanging it
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAsync<RemoteInvocationException>(() => call(guard.Token));
+        return (clock.Elapsed, ex);
+    }
+
+    [Fact]
+    public async Task A_download_that_stalls_after_its_headers_fails_prepare_within_the_idle_timeout_and_holds_no_backend_lock()
+    {
+        await using var sidecar = await StartAsync();
+        var prepare = sidecar.CallAsync<JsonElement>(M.ModelPrepare);
+        // The first block's progress: the download is running (and about to stall).
+        await sidecar.WaitForNotificationAsync(M.ModelProgress, p => p.GetProperty("stage").GetString() == "download", TimeSpan.FromSeconds(30));
+
+        // model/unload takes the backend lock: it must not wait behind the stalled network.
+        using (var quick = new CancellationTokenSource(Slack))
+            await sidecar.CallAsync<JsonElement>(M.ModelUnload, ct: quick.Token);
+
+        var (elapsed, ex) = await FailsWithinAsync(_ => prepare);
+        Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.ErrorCode);
+        Assert.Contains("stalled", ex.Message);
+        Assert.Contains(_prefix, ex.Message);
+        Assert.True(elapsed < IdleTimeout + Slack, $"prepare answered after {elapsed}");
+    }
+
+    [Fact]
+    public async Task Stop_during_a_stalled_prepare_answers_within_the_bound_with_ModelDownloadFailed_and_keeps_the_recording()
+    {
+        await using var sidecar = await StartAsync();
+        var (id, _) = await sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = _audio.Tone(1.0), realtime = false } });
+
+        var clock = Stopwatch.StartNew();
+        var (_, ex) = await FailsWithinAsync(ct => sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id }, ct));
+        var elapsed = clock.Elapsed;
+        Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.ErrorCode);
+        Assert.True(elapsed < IdleTimeout + Slack, $"stop answered after {elapsed}");
+        var kept = Assert.Single(Directory.GetFiles(Recordings, "*.wav"));
+        Assert.Contains(kept, ex.Message);
+        Assert.Equal(16000, WavDecoder.ReadMono16k(kept).Length);
+    }
+
+    [Fact]
+    public async Task A_cut_short_Whisper_download_is_ModelDownloadFailed_and_leaves_nothing()
+    {
+        _mode = "short";
+        await using var sidecar = await StartAsync();
+        var (_, ex) = await FailsWithinAsync(ct => sidecar.CallAsync<JsonElement>(M.ModelPrepare, ct: ct));
+        Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.ErrorCode);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_cache, "models")));
+    }
+
+    [Fact]
+    public async Task A_failed_switch_to_an_undownloadable_Parakeet_rolls_back_to_the_resident_Whisper()
+    {
+        _mode = "404";
+        var model = Path.Combine(_cache, "whisper-test.bin");
+        Wispr.ModelGen.WhisperModelGenerator.Generate(RepoPaths.VocabOnlyModel, model, Wispr.ModelGen.WhisperShape.Test, seed: 1);
+        await using var sidecar = await StartAsync(model);
+        await sidecar.CallAsync<JsonElement>(M.ModelPrepare);
+        Assert.Equal("whisper", (await sidecar.CallAsync<JsonElement>(M.Status)).GetProperty("residentBackend").GetString());
+
+        var (_, ex) = await FailsWithinAsync(ct => sidecar.CallAsync<JsonElement>(M.BackendSelect, new { backend = "parakeet" }, ct));
+        Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.ErrorCode);
+
+        var status = await sidecar.CallAsync<JsonElement>(M.Status);
+        Assert.Equal("whisper", status.GetProperty("backend").GetString());
+        Assert.Equal("whisper", status.GetProperty("residentBackend").GetString());
+        Assert.Equal(model, status.GetProperty("model").GetProperty("path").GetString());
+        Assert.True(status.GetProperty("model").GetProperty("loaded").GetBoolean());
+        Assert.False(status.GetProperty("switching").GetBoolean());
+    }
+}
