@@ -57,6 +57,13 @@ public sealed class ProtocolGoldenTests
         ],
         [Result(M.CleanupApply)] = [new CleanupApplyResult("Hello, world.", "hello world", new CleanupInfo("rules", "rules", null, null, 1, null), 1)],
         [Result(M.Shutdown)] = [new EmptyResult()],
+        [Result(M.RecordingsList)] =
+        [
+            new RecordingsListResult("/home/u/.cache/wispr-vscode/recordings",
+                [new RecordingInfo("dictation-20261130-171500-4242-d-1.wav", "/home/u/.cache/wispr-vscode/recordings/dictation-20261130-171500-4242-d-1.wav", 11_000, 704_044, 1_796_059_300_000)]),
+            new RecordingsListResult("/home/u/.cache/wispr-vscode/recordings", []),
+        ],
+        [Result(M.RecordingsDelete)] = [new RecordingDeleteResult(true), new RecordingDeleteResult(false)],
         [Params(M.DictationStateChanged)] =
         [
             new StateChangedNotification("d-1", "listening", "idle", null),
@@ -69,6 +76,7 @@ public sealed class ProtocolGoldenTests
         ],
         [Params(M.DictationLimitApproaching)] = [new LimitApproachingNotification("d-1", 570_000, 600_000, 30_000)],
         [Params(M.AudioLevel)] = [new AudioLevelNotification("d-1", 0.125f, 0.5f, 0)],
+        [Params(M.DictationRecordingUnsaved)] = [new RecordingUnsavedNotification("d-1", "No space left on device")],
         [Params(M.ModelProgress)] =
         [
             new ModelProgressNotification("download", "ggml-base.en.bin", 1_048_576, 147_951_465),

@@ -29,11 +29,14 @@ const typeOf: Record<string, string> = {
     'cleanup.configure.result.json': 'CleanupConfigureRequest.Result',
     'cleanup.apply.result.json': 'CleanupApplyRequest.Result',
     'shutdown.result.json': 'ShutdownRequest.Result',
+    'recordings.list.result.json': 'RecordingsListRequest.Result',
+    'recordings.delete.result.json': 'RecordingsDeleteRequest.Result',
     'dictation.stateChanged.params.json': 'DictationStateChangedNotification.Params',
     'dictation.sourceEnded.params.json': 'DictationSourceEndedNotification.Params',
     'dictation.limitApproaching.params.json': 'DictationLimitApproachingNotification.Params',
     'audio.level.params.json': 'AudioLevelNotification.Params',
     'model.progress.params.json': 'ModelProgressNotification.Params',
+    'dictation.recordingUnsaved.params.json': 'DictationRecordingUnsavedNotification.Params',
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
