@@ -229,7 +229,7 @@ public sealed class WhisperModelValidatorTests(WhisperTestModelFixture fixture)
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"5 validations took {watch.Elapsed}");
     }
 
-    private void AssertInvalid(string path, params string[] expected)
+    private static void AssertInvalid(string path, params string[] expected)
     {
         var ex = Assert.Throws<WisprException>(() => WhisperModelValidator.Validate(path));
         Assert.Equal(WisprErrorCodes.ModelInvalid, ex.Code);
