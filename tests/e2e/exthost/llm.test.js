@@ -10,7 +10,7 @@ const assert = require('assert');
 const cp = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { vscode, wisprApi, waitReady, openEditor, dictate, waitFor, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
+const { vscode, wisprApi, waitReady, openEditor, dictate, waitFor, skip, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
 
 const FAKE_LLM_DLL = process.env.WISPR_E2E_FAKE_LLM_DLL
   || path.resolve(__dirname, '../../../tools/Wispr.FakeLlm/bin/Release/net10.0/Wispr.FakeLlm.dll');
@@ -132,11 +132,12 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
 
   it('the sidecar uses the vocabulary it receives: the dictionary and a real provider\'s symbols are in the LLM prompt', async function () {
     const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
-    if (!folder) this.skip();
+    if (!folder) skip(this, 'VS Code opened no workspace folder');
     const { cleanUp } = await openVocabularyNotes(folder, 'llm-notes.md');
     try {
       const before = api.history.length;
-      await dictate(api);
+      // The vocabulary is collected while the user speaks and goes with the stop, which waits for it (a state, not a time).
+      await dictate(api, { contextReady: (c) => c && c.vocabulary && c.vocabulary.dictionary && (c.vocabulary.identifiers || []).includes('Farawayheading') });
       await waitFor(() => api.history.length > before, { timeoutMs: 10000, what: 'the history entry' });
       const context = api.lastDictationContext;
       assert.deepStrictEqual(context.vocabulary.dictionary, [{ spoken: 'package dot json', written: 'package.json' }, { written: 'Kubernetes' }]);
