@@ -8,13 +8,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Mocha from 'mocha';
 import { runExtensionHostTests } from './harness/exthost.mjs';
-import { config, wisprSettings } from './harness/config.mjs';
+import { config, skipReasonOf, wisprSettings } from './harness/config.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
 const suites = args.includes('--suite') ? args.filter((_, i) => args[i - 1] === '--suite') : ['exthost', 'ui'];
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failures = [];
+const skips = []; // { title, reason }: listed before the closing line, and by scripts/test-all.sh
 const t0 = Date.now();
 
 // Global limit: whatever hangs, the process exits and its exit hook kills every code-server process group.
@@ -37,6 +38,7 @@ async function exthostSuite() {
     const mark = t.state === 'passed' ? '✔' : t.state === 'skipped' ? '-' : '✗';
     console.log(`  ${mark} ${t.title}${t.ms !== undefined ? ` (${t.ms} ms)` : ''}`);
     if (t.state === 'failed') failures.push(t);
+    if (t.state === 'skipped') skips.push({ title: t.title, reason: t.reason ?? 'no reason recorded' });
   }
   if (r.failed && process.env.WISPR_E2E_VERBOSE !== '1') {
     console.log('  --- extension host output (tail) ---');
@@ -59,7 +61,7 @@ async function uiSuite() {
     const runner = mocha.run(() => resolve());
     runner.on('pass', () => totals.passed++);
     runner.on('fail', (t, err) => { totals.failed++; failures.push({ title: t.fullTitle(), error: String(err?.stack ?? err) }); });
-    runner.on('pending', () => totals.skipped++);
+    runner.on('pending', (t) => { totals.skipped++; skips.push({ title: t.fullTitle(), reason: skipReasonOf(t) }); });
   });
 }
 
@@ -73,6 +75,10 @@ try {
 if (failures.length) {
   console.log('\n== failures');
   for (const f of failures) console.log(`  ✗ ${f.title}\n${String(f.error ?? '').split('\n').slice(0, 30).map((l) => `      ${l}`).join('\n')}`);
+}
+if (skips.length) {
+  console.log('\n== skipped');
+  for (const s of skips) console.log(`  skipped: ${s.title} — ${s.reason}`);
 }
 console.log(`\ne2e: ${((Date.now() - t0) / 1000).toFixed(0)} s`);
 console.log(`${totals.passed} passed, ${totals.failed} failed${totals.skipped ? `, ${totals.skipped} skipped` : ''}`);
