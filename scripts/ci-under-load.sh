@@ -18,8 +18,10 @@ logs="$ROOT/.artifacts/ci-under-load"
 rm -rf "$logs" && mkdir -p "$logs"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/wispr-ci-load.XXXXXX")
-hog=""
+hog="" ci=""
 stop_all() {
+  # A run cut short (Ctrl+C, kill) goes with its whole process group: test-all.sh, its suites, code-server, sidecars.
+  if [ -n "$ci" ]; then kill -TERM -- "-$ci" 2>/dev/null; wait "$ci" 2>/dev/null; fi
   if [ -n "$hog" ]; then kill "$hog" 2>/dev/null; wait "$hog" 2>/dev/null; fi
   # The clone's own PulseAudio test server, if a run was cut short before its test-all.sh stopped it.
   [ -x "$work/repo/scripts/pulse-test-server.sh" ] && bash "$work/repo/scripts/pulse-test-server.sh" --stop
@@ -44,8 +46,12 @@ echo "ci-under-load: commit ${commit:0:12} cloned to $work/repo; busy loop (pid 
 ok=0 bad=0 results=()
 for i in $(seq 1 "$runs"); do
   t0=$(date +%s)
-  (cd "$work/repo" && CI=true bash .ci/run) >"$logs/run-$i.log" 2>&1
+  # In its own process group (setsid), so that stopping this script stops the run too.
+  (cd "$work/repo" && CI=true exec setsid bash .ci/run) >"$logs/run-$i.log" 2>&1 &
+  ci=$!
+  wait "$ci"
   rc=$?
+  ci=""
   last=$(tail -1 "$logs/run-$i.log")
   line="run $i: exit $rc in $(( $(date +%s) - t0 )) s: $last"
   [ "$rc" -eq 0 ] && ok=$((ok + 1)) || { bad=$((bad + 1)); line+="  (log: $logs/run-$i.log)"; }
