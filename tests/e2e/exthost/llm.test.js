@@ -86,7 +86,7 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
     await setSetting('cleanup.provider', 'openai');
     await setSetting('cleanup.baseUrl', `${fake.url}/v1`);
     await setSetting('cleanup.model', 'test-model');
-    await setSetting('cleanup.timeoutMs', 10000);
+    await setSetting('cleanup.timeoutMs', 30000); // a failure bound: a fresh sidecar's first LLM call on a busy machine is slow
     // Last: the configure this sends carries every LLM setting above (a local server needs no key).
     await setSetting('cleanup.mode', 'llm');
   });
@@ -176,7 +176,7 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
       // The warning shown to the user for this transcript (the extension's API keeps it as shown).
       assert.strictEqual(api.lastCleanupWarning, `Wispr: LLM cleanup unavailable (${entry.fallbackReason}); inserted the rule-cleaned text.`);
     } finally {
-      await setSetting('cleanup.timeoutMs', 10000);
+      await setSetting('cleanup.timeoutMs', 30000); // a failure bound: a fresh sidecar's first LLM call on a busy machine is slow
     }
   });
 
