@@ -15,8 +15,8 @@ while [ $# -gt 0 ]; do
 done
 
 log "Building the sidecar and the memory benchmark"
-dotnet build "$ROOT/bench/Wispr.Bench.Memory/Wispr.Bench.Memory.csproj" -nologo -v:q -clp:ErrorsOnly
-[ -f "$MODELGEN_DLL" ] || dotnet build "$ROOT/tools/Wispr.ModelGen/Wispr.ModelGen.csproj" -nologo -v:q -clp:ErrorsOnly
+dotnet build "$ROOT/bench/Wispr.Bench.Memory/Wispr.Bench.Memory.csproj" -nologo -v:q
+[ -f "$MODELGEN_DLL" ] || dotnet build "$ROOT/tools/Wispr.ModelGen/Wispr.ModelGen.csproj" -nologo -v:q
 [ -n "$whisper" ] || whisper="$(generated_model tiny)"
 [ -n "$parakeet" ] || parakeet="$(tiny_parakeet_model)"
 wav="$ROOT/tests/fixtures/audio/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"

@@ -5,7 +5,7 @@
 # Real models: WISPR_BENCH_MODELS=/path/a.bin:/path/b.bin (and WISPR_TEST_MODEL_PATH) add rows measured without a token cap.
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 log "Building Release (sidecar, model generator, bench)"
-dotnet build "$ROOT/wispr-vscode.sln" -c Release -nologo -v:q -clp:ErrorsOnly
+dotnet build "$ROOT/wispr-vscode.sln" -c Release -nologo -v:q
 # The optional extension leg drives the sidecar from Node through the extension's compiled SidecarConnection.
 if command -v npm >/dev/null 2>&1; then
   if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then

@@ -11,7 +11,7 @@ log() { printf '\033[1m== %s\033[0m\n' "$*" >&2; }
 
 build_all() {
   log "Building the sidecar, tools and tests (dotnet build wispr-vscode.sln)"
-  dotnet build "$ROOT/wispr-vscode.sln" -nologo -v:q -clp:ErrorsOnly
+  dotnet build "$ROOT/wispr-vscode.sln" -nologo -v:q
   if [ ! -d "$ROOT/node_modules" ] || [ "$ROOT/package-lock.json" -nt "$ROOT/node_modules/.package-lock.json" ]; then
     log "Installing the extension's npm packages (npm ci)"
     (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error)

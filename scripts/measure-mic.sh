@@ -13,8 +13,8 @@ while [ $# -gt 0 ]; do
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
-dotnet build "$ROOT/sidecar/Wispr.Sidecar/Wispr.Sidecar.csproj" -nologo -v:q -clp:ErrorsOnly >&2
-[ -f "$MODELGEN_DLL" ] || dotnet build "$ROOT/tools/Wispr.ModelGen/Wispr.ModelGen.csproj" -nologo -v:q -clp:ErrorsOnly >&2
+dotnet build "$ROOT/sidecar/Wispr.Sidecar/Wispr.Sidecar.csproj" -nologo -v:q >&2
+[ -f "$MODELGEN_DLL" ] || dotnet build "$ROOT/tools/Wispr.ModelGen/Wispr.ModelGen.csproj" -nologo -v:q >&2
 [ -n "$model" ] || model="$(generated_model tiny)"
 eval "$(bash "$ROOT/scripts/pulse-test-server.sh")"
 mkdir -p "$ARTIFACTS/audio"

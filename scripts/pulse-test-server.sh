@@ -4,6 +4,7 @@
 # Works as root and as a user. Idempotent: a second call finds the running daemon.
 # Prints the shell line to reach it:   eval "$(bash scripts/pulse-test-server.sh)"   → export PULSE_SERVER=unix:…/native
 # Exit 0 when the server answers `pactl info`; 1 (with the reason on stderr) when PulseAudio is missing or will not start.
+#   bash scripts/pulse-test-server.sh --stop   stops this checkout's daemon and removes its folder (test-all.sh does, on exit).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # One daemon per checkout (several worktrees may test at once), in a short path (unix sockets allow ~100 characters).
@@ -13,6 +14,18 @@ socket="$dir/native"
 export PULSE_SERVER="unix:$socket"
 
 ready() { pactl info >/dev/null 2>&1; }
+
+if [ "${1:-}" = "--stop" ]; then
+  if [ -f "$dir/pid" ]; then
+    pid=$(cat "$dir/pid")
+    kill "$pid" 2>/dev/null || true
+    # Wait for the daemon to be gone (it removes its socket on the way out), bounded: then it is killed outright.
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -rf "$dir"
+  exit 0
+fi
 
 if ! ready; then
   for tool in pulseaudio pactl parec paplay; do

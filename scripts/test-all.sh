@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite of the repository and ends with one line: N passed, N failed, N skipped.
+# Before that line: each suite's counts, every skipped test with its reason, and what was left in the temp folder.
 #   bash scripts/test-all.sh            (all suites)
 #   WISPR_SKIP_E2E=1 bash scripts/test-all.sh   (without the real-VS-Code suite)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -8,16 +9,35 @@ build_all || { echo "0 passed, 1 failed"; exit 1; }
 export WISPR_MODEL_PATH="$(generated_model test)"
 export WISPR_SIDECAR_PATH="$SIDECAR_DLL"
 mkdir -p "$ARTIFACTS/logs"
+rm -rf "$ARTIFACTS/test-results"
+
+# Every suite gets a private temp folder, removed at the end: nothing it creates (or a killed process leaves) stays in /tmp.
+# What is still in it when the suites are done is named in the summary, so a test that forgets to clean up shows. It does
+# not fail the run: code-server's IPC sockets stay behind whenever the harness kills it, by design.
+SYSTEM_TMP="${TMPDIR:-/tmp}"
+RUN_TMP=$(mktemp -d "$SYSTEM_TMP/wispr-test-all.XXXXXX")
+tmp_before=$(ls -A "$SYSTEM_TMP")
+export TMPDIR="$RUN_TMP"
+
+pulse_started=""
+cleanup_on_exit() {
+  # The PulseAudio test server this run started is stopped (its socket and folder go with it).
+  [ -n "$pulse_started" ] && bash "$ROOT/scripts/pulse-test-server.sh" --stop
+  rm -rf "$RUN_TMP"
+}
+trap cleanup_on_exit EXIT
+
 # A private PulseAudio daemon with a null sink for the microphone tests (they play speech into it and capture its monitor).
 if pulse_env=$(bash "$ROOT/scripts/pulse-test-server.sh" 2>"$ARTIFACTS/logs/pulse.log"); then
   eval "$pulse_env"
+  pulse_started=1
   export WISPR_TEST_PULSE_SERVER="$PULSE_SERVER"
   log "PulseAudio test server: $PULSE_SERVER"
 else
   log "No PulseAudio test server ($(tail -1 "$ARTIFACTS/logs/pulse.log")): the microphone tests will be reported as skipped"
 fi
 
-passed=0 failed=0 skipped=0 broken=()
+passed=0 failed=0 skipped=0 broken=() skip_lines=()
 # count SUITE LOGFILE EXIT: adds the suite's own counts; a suite that failed without counting is one failure.
 count() {
   local name="$1" logf="$2" rc="$3" p=0 f=0 s=0 line
@@ -37,6 +57,31 @@ count() {
   if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; broken+=("$name (exit $rc, see $logf)"); fi
   printf '%s: %s passed, %s failed, %s skipped\n' "$name" "$p" "$f" "$s" >&2
   passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+  # Each skipped test by name with its reason; a skip the suite reported without naming it is listed as unnamed.
+  local named=0 l
+  while IFS= read -r l; do
+    [ -n "$l" ] || continue
+    skip_lines+=("$name: $l"); named=$((named + 1))
+  done < <(skipped_tests "$name" "$logf")
+  if [ "$named" -lt "$s" ]; then skip_lines+=("$name: $((s - named)) skipped test(s) the suite did not name (see $logf)"); fi
+}
+
+# skipped_tests SUITE LOGFILE: one line per skipped test, "name — reason".
+skipped_tests() {
+  case "$1" in
+    sidecar)
+      # xunit through VSTest: the TRX report holds each skipped test and its Skip reason.
+      local trx
+      for trx in "$ARTIFACTS"/test-results/*.trx; do
+        [ -f "$trx" ] && python3 "$ROOT/scripts/trx-skipped.py" "$trx"
+      done ;;
+    vscode-e2e)
+      # run.mjs lists them as "  skipped: title — reason".
+      sed -nE 's/^  skipped: (.*)$/\1/p' "$2" ;;
+    *)
+      # node:test's TAP: "ok N - name # SKIP reason".
+      sed -nE 's/^ *ok [0-9]+ - (.*) # SKIP ?(.*)$/\1 — \2/p' "$2" ;;
+  esac
 }
 
 run_suite() {
@@ -47,13 +92,36 @@ run_suite() {
   count "$name" "$logf" "${PIPESTATUS[0]}"
 }
 
-run_suite sidecar dotnet test "$ROOT/wispr-vscode.sln" --no-build -nologo -v:q
+run_suite sidecar dotnet test "$ROOT/wispr-vscode.sln" --no-build -nologo -v:q \
+  --logger "trx;LogFilePrefix=sidecar" --results-directory "$ARTIFACTS/test-results"
 run_suite extension-unit npm test --silent
 run_suite extension-sidecar npm run --silent test:integration
+# ESLint: one check, passed when it reports no error and no warning.
+run_suite lint bash -c 'npm run --silent lint && echo "1 passed, 0 failed"'
 if [ -z "${WISPR_SKIP_E2E:-}" ] && [ -f "$ROOT/tests/e2e/run.sh" ]; then
   run_suite vscode-e2e bash "$ROOT/tests/e2e/run.sh"
 fi
 
+# Left behind: in the private temp folder (by the suites; .NET's own runtime and build-server files excepted), and in
+# the system temp folder beside it (reported only: other processes on the machine may have made those).
+left=$(cd "$RUN_TMP" && find . -mindepth 1 -maxdepth 1 \
+  ! -name '.dotnet' ! -name 'dotnet-diagnostic-*' ! -name 'clr-debug-pipe-*' ! -name 'MSBuildTemp*' ! -name 'NuGetScratch*' \
+  ! -name 'VBCSCompiler' ! -name '.msbuild*' -printf '%f\n' | sort)
+if [ -n "$left" ]; then
+  echo "left in the temp folder by the suites (removed now):" >&2
+  sed 's/^/  /' <<<"$left" >&2
+fi
+[ -n "$pulse_started" ] && bash "$ROOT/scripts/pulse-test-server.sh" --stop && pulse_started=""
+new_in_tmp=$(comm -13 <(sort <<<"$tmp_before") <(ls -A "$SYSTEM_TMP" | sort) | grep -vxF "$(basename "$RUN_TMP")")
+if [ -n "$new_in_tmp" ]; then
+  echo "new in $SYSTEM_TMP since the run began (not counted: other processes may have made them):" >&2
+  sed 's/^/  /' <<<"$new_in_tmp" >&2
+fi
+
 for b in "${broken[@]}"; do echo "broken suite: $b" >&2; done
+if [ "${#skip_lines[@]}" -gt 0 ]; then
+  echo "skipped tests:"
+  printf '  %s\n' "${skip_lines[@]}"
+fi
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
 [ "$failed" -eq 0 ]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using StreamJsonRpc;
 using Wispr.Sidecar.Dictation;
@@ -220,9 +221,11 @@ internal sealed class NotificationSink
     public void SourceEnded(SourceEndedNotification p) => For(p.DictationId).TrySetResult();
 
     [JsonRpcMethod(SidecarRpcTarget.Methods.DictationStateChanged)]
+    [SuppressMessage("Performance", "CA1822", Justification = "JSON-RPC target methods are instance methods of the target object")]
     public void StateChanged(JsonElement p) { }
 
     [JsonRpcMethod(SidecarRpcTarget.Methods.ModelProgress)]
+    [SuppressMessage("Performance", "CA1822", Justification = "JSON-RPC target methods are instance methods of the target object")]
     public void ModelProgress(JsonElement p) { }
 
     public Task WaitForSourceEndAsync(string id) => For(id).Task.WaitAsync(TimeSpan.FromMinutes(2));

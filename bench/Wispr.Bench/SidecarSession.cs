@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using StreamJsonRpc;
 using Wispr.Sidecar.Dictation;
 using Wispr.Sidecar.Rpc;
@@ -144,9 +145,11 @@ public sealed class SidecarSession : IAsyncDisposable
         public void OnSourceEnded(SourceEndedNotification n) => Volatile.Read(ref _ended).TrySetResult(n);
 
         [JsonRpcMethod(M.DictationStateChanged)]
+        [SuppressMessage("Performance", "CA1822", Justification = "JSON-RPC target methods are instance methods of the target object")]
         public void OnStateChanged(StateChangedNotification n) { }
 
         [JsonRpcMethod(M.ModelProgress)]
+        [SuppressMessage("Performance", "CA1822", Justification = "JSON-RPC target methods are instance methods of the target object")]
         public void OnModelProgress(ModelProgressNotification n) { }
     }
 }

@@ -11,8 +11,8 @@ WHISPER_CPP_COMMIT=f24588a272ae8e23280d9c220536437164e6ed28   # whisper.net 1.9.
 out="$ROOT/.gpu"; rm -rf "$out/stage"; mkdir -p "$out/stage/wcpp/whisper.cpp"
 git -C "$WHISPER_CPP_SRC" archive "$WHISPER_CPP_COMMIT" CMakeLists.txt cmake ggml include src LICENSE | tar -x -C "$out/stage/wcpp/whisper.cpp"
 git -C "$WHISPER_NET_SRC" show 1.9.1:CMakeLists.txt > "$out/stage/wcpp/CMakeLists.txt"
-dotnet publish "$ROOT/sidecar/Wispr.Sidecar" -c Release -r linux-x64 --self-contained false -o "$out/stage/sidecar" -nologo -v:q -clp:ErrorsOnly
-dotnet publish "$ROOT/tools/Wispr.ModelGen" -c Release -r linux-x64 --self-contained false -o "$out/stage/modelgen" -nologo -v:q -clp:ErrorsOnly
+dotnet publish "$ROOT/sidecar/Wispr.Sidecar" -c Release -r linux-x64 --self-contained false -o "$out/stage/sidecar" -nologo -v:q
+dotnet publish "$ROOT/tools/Wispr.ModelGen" -c Release -r linux-x64 --self-contained false -o "$out/stage/modelgen" -nologo -v:q
 # Only what runs on linux-x64 travels (the transfer to the GPU machine is limited to 64 MiB).
 find "$out/stage/sidecar/runtimes" -mindepth 1 -maxdepth 1 ! -name linux-x64 -exec rm -rf {} +
 rm -rf "$out/stage/sidecar/onnxruntime.dll" "$out/stage/modelgen/runtimes" "$out/stage/modelgen/"*onnxruntime* "$out/stage/modelgen/models"

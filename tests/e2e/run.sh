@@ -32,11 +32,11 @@ npm run --silent build || fail "the extension does not build"
 phase "extension built"
 
 # The sidecar the extension finds in a dev checkout (sidecar/Wispr.Sidecar/bin/Release/net10.0/Wispr.Sidecar.dll)
-dotnet build sidecar/Wispr.Sidecar -c Release --nologo -v quiet -clp:ErrorsOnly || fail "the sidecar does not build"
+dotnet build sidecar/Wispr.Sidecar -c Release --nologo -v quiet || fail "the sidecar does not build"
 phase "sidecar built"
 
 # The fake LLM server (a real HTTP server speaking the OpenAI and Gemini wire formats) that the LLM cleanup tests start
-dotnet build tools/Wispr.FakeLlm -c Release --nologo -v quiet -clp:ErrorsOnly || fail "tools/Wispr.FakeLlm does not build"
+dotnet build tools/Wispr.FakeLlm -c Release --nologo -v quiet || fail "tools/Wispr.FakeLlm does not build"
 export WISPR_E2E_FAKE_LLM_DLL="$ROOT/tools/Wispr.FakeLlm/bin/Release/net10.0/Wispr.FakeLlm.dll"
 [[ -f "$WISPR_E2E_FAKE_LLM_DLL" ]] || fail "no $WISPR_E2E_FAKE_LLM_DLL after the build"
 phase "fake LLM built"

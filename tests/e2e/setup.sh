@@ -19,29 +19,24 @@ if ((${#need[@]})); then
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
-# @vscode/ripgrep's postinstall downloads a binary from GitHub, which these machines cannot reach:
-# seed its download cache from Debian's rg instead (the cache folder and file name are the ones it looks for).
-RG_CACHE="${TMPDIR:-/tmp}/vscode-ripgrep-cache-1.15.11"
-RG_TGZ="$RG_CACHE/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz"
-if [[ ! -s "$RG_TGZ" ]]; then
-  tmp=$(mktemp -d)
-  cp /usr/bin/rg "$tmp/rg"
-  mkdir -p "$RG_CACHE"
-  tar czf "$RG_TGZ" -C "$tmp" rg
-  rm -rf "$tmp"
-fi
-
 stamp=node_modules/.wispr-e2e-installed
 lockhash=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$lockhash" && -e node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node ]]; then
   echo "setup: node_modules up to date"
 else
+  # @vscode/ripgrep's postinstall downloads a binary from GitHub, which these machines cannot reach: seed its download
+  # cache (the folder and file name it looks for in os.tmpdir()) from Debian's rg, in a temp folder of this install only.
+  rg_tmp=$(mktemp -d "${TMPDIR:-/tmp}/wispr-e2e-setup.XXXXXX")
+  trap 'rm -rf "$rg_tmp"' EXIT
+  mkdir -p "$rg_tmp/vscode-ripgrep-cache-1.15.11"
+  tar czf "$rg_tmp/vscode-ripgrep-cache-1.15.11/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz" -C /usr/bin rg
   # code-server's postinstall runs a nested `npm install` in lib/vscode whose native modules have install scripts;
   # npm 11 blocks dependency scripts unless allowed, and refuses an allow-list for that nested install,
   # so allow them for this install only (the packages are pinned by code-server's own shrinkwrap).
-  npm_config_unsafe_perm=true npm_config_yes=true npm_config_nodedir=/usr \
+  TMPDIR="$rg_tmp" npm_config_unsafe_perm=true npm_config_yes=true npm_config_nodedir=/usr \
   npm_config_dangerously_allow_all_scripts=true \
     npm ci --no-audit --no-fund --loglevel=error
+  rm -rf "$rg_tmp"
   test -e node_modules/code-server/lib/vscode/node_modules/node-pty/build/Release/pty.node \
     || { echo "setup: code-server's native modules were not built" >&2; exit 1; }
   test -x node_modules/code-server/lib/vscode/node_modules/@vscode/ripgrep/bin/rg \

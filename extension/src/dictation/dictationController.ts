@@ -20,7 +20,7 @@ import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
 import { showProblem } from '../ui/notify';
 import { CommentSyntaxProvider } from './commentSyntax';
-import { ContextCollector } from '../vocabulary/contextCollector';
+import { CONTEXT_BUDGET_MS, ContextCollector } from '../vocabulary/contextCollector';
 import { insertText } from './insertText';
 
 export enum DictationStage {
@@ -60,6 +60,8 @@ export class DictationController implements vscode.Disposable {
     private lastSentContext: DictationContext | undefined;
     /** The running dictation's full context, being collected while the user speaks; sent with `dictation/stop`. */
     private fullContext: Promise<DictationContext | undefined> = Promise.resolve(undefined);
+    /** Starts the collection's last CONTEXT_BUDGET_MS: called at the stop (or when the dictation ends otherwise). */
+    private closeCollection: (() => void) | undefined;
     private lastWarning: string | undefined;
     /** Cancels the `dictation/stop` in flight (its transcription) when the user cancels. */
     private stopCancellation: CancellationTokenSource | undefined;
@@ -183,7 +185,10 @@ export class DictationController implements vscode.Disposable {
             const context: DictationContext = { mode: this.target.mode, ...(languageId ? { languageId } : {}) };
             const params = { ...startParams(config), context };
             this.lastSentContext = context;
-            this.fullContext = this.contexts.collect(this.target.mode, this.target.editor, languageId)
+            // The symbol provider and the dictionary have the whole recording to answer, then CONTEXT_BUDGET_MS after the stop.
+            const stopped = new Promise<void>(resolve => { this.closeCollection = resolve; });
+            const deadline = stopped.then(() => new Promise<void>(resolve => setTimeout(resolve, CONTEXT_BUDGET_MS)));
+            this.fullContext = this.contexts.collect(this.target.mode, this.target.editor, languageId, deadline)
                 .then(full => (this.lastSentContext = full), () => undefined);
             const result = await this.sidecar.request(DictationStartRequest.type, params);
             this.dictationId = result.dictationId;
@@ -223,7 +228,9 @@ export class DictationController implements vscode.Disposable {
         const cancellation = new CancellationTokenSource();
         this.stopCancellation = cancellation;
         try {
-            // Settled long before a spoken stop (collection is capped at 150 ms); a failed collection keeps the start's context.
+            // Mostly settled long before a spoken stop; what is still missing gets CONTEXT_BUDGET_MS. A failed collection keeps
+            // the start's context.
+            this.closeCollection?.();
             const context = await this.fullContext;
             const result = await this.sidecar.request(DictationStopRequest.type,
                 { dictationId: this.dictationId, ...(context ? { context } : {}) }, cancellation.token);
@@ -449,6 +456,8 @@ export class DictationController implements vscode.Disposable {
         this.target = undefined;
         this.stopRequested = false;
         this.sourceEndedDuringStart = false;
+        this.closeCollection?.(); // a collection still waiting settles, instead of waiting for a stop that never comes
+        this.closeCollection = undefined;
         this.fullContext = Promise.resolve(undefined);
         this.setStage(DictationStage.Idle);
     }

@@ -5,9 +5,12 @@ import { readConfig } from '../config';
 import { DictationContext, DictionaryEntry, PromptMode } from '../sidecar/protocol';
 import { parseDictionary } from './dictionary';
 import { readDictionaryText, resolveDictionaryFile } from './dictionaryFile';
-import { collectNearbyIdentifiers, flattenSymbols, mergeIdentifiers, settleWithin, SymbolLike } from './identifiers';
+import { collectNearbyIdentifiers, flattenSymbols, mergeIdentifiers, settleBefore, settleWithin, SymbolLike } from './identifiers';
 
-/** The longest a dictation start waits for symbols and the dictionary. */
+/**
+ * The longest the symbols and the dictionary are waited for: from the request for a file's transcription, or, in a
+ * dictation, from the stop (they are collected while the user speaks, so only what is still missing then can delay it).
+ */
 export const CONTEXT_BUDGET_MS = 150;
 
 interface CachedDictionary {
@@ -23,8 +26,12 @@ export class ContextCollector {
 
     constructor(private readonly context: vscode.ExtensionContext, private readonly log: vscode.LogOutputChannel) {}
 
-    /** The context for a dictation into `editor` (undefined: no editor, e.g. a commit message dictated from elsewhere). */
-    async collect(mode: PromptMode, editor: vscode.TextEditor | undefined, languageId = editor?.document.languageId): Promise<DictationContext> {
+    /**
+     * The context for a dictation into `editor` (undefined: no editor, e.g. a commit message dictated from elsewhere).
+     * Symbols and the dictionary count if they arrive before `deadline` settles (default: CONTEXT_BUDGET_MS from now).
+     */
+    async collect(mode: PromptMode, editor: vscode.TextEditor | undefined, languageId = editor?.document.languageId,
+        deadline?: PromiseLike<unknown>): Promise<DictationContext> {
         const config = readConfig(this.context);
         const result: DictationContext = { mode, ...(languageId ? { languageId } : {}) };
         if (!config.vocabularyEnabled) {
@@ -35,9 +42,10 @@ export class ContextCollector {
         const nearby = document
             ? collectNearbyIdentifiers(l => document.lineAt(l).text, document.lineCount, editor.selections[0]?.start.line ?? 0, document.languageId)
             : [];
+        const settle = <T>(work: Promise<T>) => (deadline ? settleBefore(work, deadline) : settleWithin(work, CONTEXT_BUDGET_MS));
         const [symbols, dictionary] = await Promise.all([
-            document ? settleWithin(this.symbols(document.uri), CONTEXT_BUDGET_MS) : Promise.resolve(undefined),
-            settleWithin(this.dictionary(config.dictionaryFile, config.dictionaryFileFromWorkspace, document?.uri), CONTEXT_BUDGET_MS),
+            document ? settle(this.symbols(document.uri)) : Promise.resolve(undefined),
+            settle(this.dictionary(config.dictionaryFile, config.dictionaryFileFromWorkspace, document?.uri)),
         ]);
         const identifiers = mergeIdentifiers(nearby, document ? flattenSymbols(symbols, document.languageId) : []);
         const vocabulary: NonNullable<DictationContext['vocabulary']> = {};

@@ -111,6 +111,14 @@ export function mergeIdentifiers(nearby: readonly string[], symbols: readonly st
     return [...new Set([...nearby, ...symbols])].slice(0, max);
 }
 
+/** Resolves with the promise's value, or `undefined` once `deadline` has settled (the work itself is not stopped). */
+export function settleBefore<T>(promise: PromiseLike<T>, deadline: PromiseLike<unknown>): Promise<T | undefined> {
+    return Promise.race([
+        Promise.resolve(promise).catch(() => undefined),
+        Promise.resolve(deadline).then(() => undefined, () => undefined),
+    ]);
+}
+
 /** Resolves with the promise's value, or `undefined` once `ms` have passed (the work itself is not stopped). */
 export function settleWithin<T>(promise: PromiseLike<T>, ms: number): Promise<T | undefined> {
     let timer: NodeJS.Timeout | undefined;

@@ -44,7 +44,9 @@ public sealed class WasapiMicrophone : IMicrophone
     [SupportedOSPlatform("windows")]
     private sealed class WasapiSource : IAudioSource
     {
+#pragma warning disable CS0618 // NAudio 3.3 marks WasapiCapture obsolete for WasapiRecorder; moving needs a Windows machine to test on
         private readonly WasapiCapture _capture;
+#pragma warning restore CS0618
         private readonly Channel<float[]> _blocks = Channel.CreateBounded<float[]>(new BoundedChannelOptions(200) { FullMode = BoundedChannelFullMode.DropOldest });
         private readonly BufferedWaveProvider _incoming;
         private readonly ISampleProvider _converted;
@@ -52,7 +54,9 @@ public sealed class WasapiMicrophone : IMicrophone
 
         private WasapiSource(MMDevice device)
         {
+#pragma warning disable CS0618 // see the field
             _capture = new WasapiCapture(device, useEventSync: true, audioBufferMillisecondsLength: 50);
+#pragma warning restore CS0618
             Description = $"wasapi:{device.FriendlyName}";
             _incoming = new BufferedWaveProvider(_capture.WaveFormat) { DiscardOnBufferOverflow = true, ReadFully = false };
             ISampleProvider samples = _incoming.ToSampleProvider();

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using StreamJsonRpc;
 using Wispr.Sidecar.Dictation;
 using Wispr.Sidecar.Rpc;
@@ -62,9 +63,11 @@ public static class DictateCommand
         public void OnSourceEnded(SourceEndedNotification n) => _ended.TrySetResult(n);
 
         [JsonRpcMethod(M.DictationStateChanged)]
+        [SuppressMessage("Performance", "CA1822", Justification = "JSON-RPC target methods are instance methods of the target object")]
         public void OnStateChanged(StateChangedNotification n) { }
 
         [JsonRpcMethod(M.ModelProgress)]
+        [SuppressMessage("Performance", "CA1822", Justification = "JSON-RPC target methods are instance methods of the target object")]
         public void OnModelProgress(ModelProgressNotification n)
         {
             if (n.Stage == "download" && n.TotalBytes is > 0)

@@ -79,7 +79,7 @@ public sealed class DictationService : IAsyncDisposable
         {
             if (_state != DictationState.Idle)
             {
-                _ = source.DisposeAsync();
+                _ = DisposeQuietlyAsync(source); // no await under the lock; the task observes its own failure
                 throw NotIdleLocked();
             }
             session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, request)
@@ -445,6 +445,18 @@ public sealed class DictationService : IAsyncDisposable
         if (session.Capture is { } capture)
             await capture.ConfigureAwait(false); // never throws: CaptureAsync handles its own failures
         await session.Source.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private async Task DisposeQuietlyAsync(IAudioSource source)
+    {
+        try
+        {
+            await source.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogWarning("Closing the unused audio source {Source} failed: {Message}", source.Description, ex.Message);
+        }
     }
 
     private async Task PrepareQuietlyAsync(string dictationId)

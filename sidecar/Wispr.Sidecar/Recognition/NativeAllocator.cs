@@ -45,7 +45,7 @@ public static class NativeAllocator
     {
         if (!OperatingSystem.IsLinux())
             return;
-        try { MallocTrim(0); }
+        try { _ = MallocTrim(0); } // 1 when memory was released, 0 when there was none to release: neither is an error
         catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException) { }
     }
 

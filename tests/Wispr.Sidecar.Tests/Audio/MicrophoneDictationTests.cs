@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -37,7 +38,7 @@ public sealed class MicrophoneDictationTests : IAsyncLifetime
     private DictationService Dictation => _sidecar.Services.GetRequiredService<DictationService>();
 
     private static int HeardSamples(JsonElement result) =>
-        int.Parse(result.GetProperty("text").GetString()!.Split(' ')[1]);
+        int.Parse(result.GetProperty("text").GetString()!.Split(' ')[1], CultureInfo.InvariantCulture);
 
     [PulseFact]
     public async Task Microphone_is_the_default_source_and_played_speech_reaches_the_text_path()

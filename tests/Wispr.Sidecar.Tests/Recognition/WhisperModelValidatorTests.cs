@@ -226,10 +226,12 @@ public sealed class WhisperModelValidatorTests(WhisperTestModelFixture fixture)
         var watch = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 5; i++)
             WhisperModelValidator.Validate(fixture.ModelPath);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"5 validations took {watch.Elapsed}");
+        // A failure bound, not a measurement: 1 s is tight on a busy 2-core machine; validation reads only the header and the
+        // vocabulary, so even 10 s means something is badly wrong.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"5 validations took {watch.Elapsed}");
     }
 
-    private void AssertInvalid(string path, params string[] expected)
+    private static void AssertInvalid(string path, params string[] expected)
     {
         var ex = Assert.Throws<WisprException>(() => WhisperModelValidator.Validate(path));
         Assert.Equal(WisprErrorCodes.ModelInvalid, ex.Code);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Wispr.Sidecar.Rpc;
@@ -23,7 +24,7 @@ public sealed class ProtocolDocTests
     public void Every_error_code_is_in_the_table()
     {
         var rows = Regex.Matches(Doc, @"^\|\s*(-?\d+)\s*\|\s*(\w+)\s*\|", RegexOptions.Multiline)
-            .ToDictionary(m => m.Groups[2].Value, m => int.Parse(m.Groups[1].Value));
+            .ToDictionary(m => m.Groups[2].Value, m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
         foreach (var field in typeof(WisprErrorCodes).GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral))
             Assert.Equal((int)field.GetRawConstantValue()!, rows.GetValueOrDefault(field.Name));
     }

@@ -6,7 +6,7 @@
 'use strict';
 const assert = require('assert');
 const cp = require('child_process');
-const { vscode, wisprApi, waitReady, openEditor, setCursors, dictate, toggle, waitFor, sleep, LISTEN_MS, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
+const { vscode, wisprApi, waitReady, openEditor, setCursors, dictate, toggle, waitFor, sleep, skip, LISTEN_MS, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
 
 describe('cleanup: history, commit message, vocabulary', function () {
   let api;
@@ -56,7 +56,7 @@ describe('cleanup: history, commit message, vocabulary', function () {
 
   it('Dictate Commit Message puts the transcript into the Source Control input box of the workspace repository', async function () {
     const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
-    if (!folder) this.skip();
+    if (!folder) skip(this, 'VS Code opened no workspace folder');
     cp.execFileSync('git', ['init', '-q', folder.uri.fsPath]);
     // The harness starts with git.enabled = false; the Git extension builds its model when it is switched on.
     await vscode.workspace.getConfiguration('git').update('enabled', true, vscode.ConfigurationTarget.Global);
@@ -80,12 +80,13 @@ describe('cleanup: history, commit message, vocabulary', function () {
     await vscode.workspace.getConfiguration('git').update('enabled', undefined, vscode.ConfigurationTarget.Global);
   });
 
-  it('the dictionary file and the symbols of a real provider go out with dictation/start', async function () {
+  it('the dictionary file and the symbols of a real provider go out with dictation/stop', async function () {
     const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
-    if (!folder) this.skip();
+    if (!folder) skip(this, 'VS Code opened no workspace folder');
     const { cleanUp } = await openVocabularyNotes(folder, 'notes.md');
     try {
-      await dictate(api);
+      // They are collected while the user speaks and go with the stop: the stop waits for that state, not for a time.
+      await dictate(api, { contextReady: (c) => c && c.vocabulary && c.vocabulary.dictionary && (c.vocabulary.identifiers || []).includes('Farawayheading') });
       const context = api.lastDictationContext;
       assert.strictEqual(context.mode, 'prose');
       assert.strictEqual(context.languageId, 'markdown');

@@ -18,6 +18,19 @@ async function waitFor(pred, { timeoutMs = 30000, what = 'condition', intervalMs
   }
 }
 
+/**
+ * Skips the running test (or, from a hook, its suite) and records why: the harness prints the reason with the test's name,
+ * and scripts/test-all.sh lists it in its summary. Use it instead of a bare this.skip().
+ */
+function skip(ctx, reason) {
+  const runnable = ctx.currentTest || ctx.test;
+  if (runnable) {
+    runnable.skipReason = reason;
+    if (runnable.type === 'hook' && runnable.parent) runnable.parent.skipReason = reason;
+  }
+  ctx.skip();
+}
+
 /** The extension's exported API (activate() result). */
 async function wisprApi() {
   const ext = vscode.extensions.getExtension(EXTENSION_ID);
@@ -61,14 +74,20 @@ async function toggle() {
 /**
  * Dictates into the active editor as a user would: Toggle Dictation (start), listen LISTEN_MS of the WAV source,
  * Toggle Dictation (stop), then waits until the transcript is in the document and the dictation is idle again.
+ * `contextReady(context)`: the stop waits until the context collected while listening (api.lastDictationContext, the one
+ * the stop sends) satisfies it, so a test of the vocabulary never depends on how fast a busy machine collects it.
  */
-async function dictate(api, { timeoutMs = 60000 } = {}) {
+async function dictate(api, { timeoutMs = 60000, contextReady } = {}) {
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new Error('no active editor');
   const before = editor.document.version;
   await toggle();
   await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'dictation listening' });
   await sleep(LISTEN_MS);
+  if (contextReady) {
+    await waitFor(() => api.dictationStage === 'listening' && contextReady(api.lastDictationContext),
+      { timeoutMs: 30000, what: `the vocabulary collected while listening (${JSON.stringify(api.lastDictationContext)}, stage ${api.dictationStage})` });
+  }
   await toggle();
   await waitFor(() => api.dictationStage === 'idle' && editor.document.version !== before,
     { timeoutMs, what: `the transcript in the editor (stage ${api.dictationStage})` });
@@ -116,4 +135,4 @@ async function openVocabularyNotes(folder, fileName) {
   return { doc, editor, cleanUp };
 }
 
-module.exports = { vscode, EXTENSION_ID, LISTEN_MS, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, dictate, setSetting, closeAllEditors, openVocabularyNotes };
+module.exports = { vscode, EXTENSION_ID, LISTEN_MS, skip, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, dictate, setSetting, closeAllEditors, openVocabularyNotes };

@@ -6,6 +6,12 @@ const fs = require('fs');
 const path = require('path');
 const Mocha = require('mocha');
 
+/** Why a pending test was skipped: its own reason, else its suite's (a hook skipped the suite); see helpers.skip. */
+function skipReasonOf(test) {
+  for (let r = test; r; r = r.parent) if (r.skipReason) return r.skipReason;
+  return 'no reason recorded';
+}
+
 exports.run = async function run() {
   const resultsFile = process.env.WISPR_E2E_RESULTS;
   const specDir = process.env.WISPR_E2E_SPEC_DIR || __dirname;
@@ -32,7 +38,7 @@ exports.run = async function run() {
       report.failed++;
       report.tests.push({ title: t.fullTitle(), state: 'failed', error: String(err && (err.stack || err.message) || err) });
     });
-    runner.on('pending', (t) => { report.skipped++; report.tests.push({ title: t.fullTitle(), state: 'skipped' }); });
+    runner.on('pending', (t) => { report.skipped++; report.tests.push({ title: t.fullTitle(), state: 'skipped', reason: skipReasonOf(t) }); });
   });
   report.done = true;
   write();

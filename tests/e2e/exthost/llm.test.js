@@ -10,7 +10,7 @@ const assert = require('assert');
 const cp = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const { vscode, wisprApi, waitReady, openEditor, dictate, waitFor, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
+const { vscode, wisprApi, waitReady, openEditor, dictate, waitFor, skip, setSetting, closeAllEditors, openVocabularyNotes } = require('./helpers');
 
 const FAKE_LLM_DLL = process.env.WISPR_E2E_FAKE_LLM_DLL
   || path.resolve(__dirname, '../../../tools/Wispr.FakeLlm/bin/Release/net10.0/Wispr.FakeLlm.dll');
@@ -86,7 +86,7 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
     await setSetting('cleanup.provider', 'openai');
     await setSetting('cleanup.baseUrl', `${fake.url}/v1`);
     await setSetting('cleanup.model', 'test-model');
-    await setSetting('cleanup.timeoutMs', 10000);
+    await setSetting('cleanup.timeoutMs', 30000); // a failure bound: a fresh sidecar's first LLM call on a busy machine is slow
     // Last: the configure this sends carries every LLM setting above (a local server needs no key).
     await setSetting('cleanup.mode', 'llm');
   });
@@ -132,11 +132,12 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
 
   it('the sidecar uses the vocabulary it receives: the dictionary and a real provider\'s symbols are in the LLM prompt', async function () {
     const folder = vscode.workspace.workspaceFolders && vscode.workspace.workspaceFolders[0];
-    if (!folder) this.skip();
+    if (!folder) skip(this, 'VS Code opened no workspace folder');
     const { cleanUp } = await openVocabularyNotes(folder, 'llm-notes.md');
     try {
       const before = api.history.length;
-      await dictate(api);
+      // The vocabulary is collected while the user speaks and goes with the stop, which waits for it (a state, not a time).
+      await dictate(api, { contextReady: (c) => c && c.vocabulary && c.vocabulary.dictionary && (c.vocabulary.identifiers || []).includes('Farawayheading') });
       await waitFor(() => api.history.length > before, { timeoutMs: 10000, what: 'the history entry' });
       const context = api.lastDictationContext;
       assert.deepStrictEqual(context.vocabulary.dictionary, [{ spoken: 'package dot json', written: 'package.json' }, { written: 'Kubernetes' }]);
@@ -175,7 +176,7 @@ describe('cleanup: LLM through a local OpenAI-compatible server (tools/Wispr.Fak
       // The warning shown to the user for this transcript (the extension's API keeps it as shown).
       assert.strictEqual(api.lastCleanupWarning, `Wispr: LLM cleanup unavailable (${entry.fallbackReason}); inserted the rule-cleaned text.`);
     } finally {
-      await setSetting('cleanup.timeoutMs', 10000);
+      await setSetting('cleanup.timeoutMs', 30000); // a failure bound: a fresh sidecar's first LLM call on a busy machine is slow
     }
   });
 

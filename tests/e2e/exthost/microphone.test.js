@@ -6,7 +6,7 @@
 const assert = require('assert');
 const { execFile } = require('child_process');
 const path = require('path');
-const { vscode, EXTENSION_ID, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, setSetting, closeAllEditors } = require('./helpers');
+const { vscode, EXTENSION_ID, skip, sleep, waitFor, toggle, wisprApi, waitReady, openEditor, setCursors, setSetting, closeAllEditors } = require('./helpers');
 
 const server = process.env.WISPR_TEST_PULSE_SERVER || process.env.PULSE_SERVER;
 
@@ -19,8 +19,7 @@ describe('microphone', function () {
   let api;
   before(async function () {
     if (!server) {
-      console.log('microphone e2e skipped: no PulseAudio test server (PULSE_SERVER unset; scripts/test-all.sh starts one)');
-      this.skip();
+      skip(this, 'no PulseAudio test server (PULSE_SERVER unset; scripts/test-all.sh starts one)');
     }
     api = await wisprApi();
     await waitReady(api, 90000);

@@ -26,3 +26,22 @@ export function wisprSettings(extra = {}) {
 }
 
 export const samplesDir = path.join(REPO_ROOT, 'samples');
+
+/**
+ * Skips the running test (or, from a hook, its suite) and records why; run.mjs prints the reason with the test's name and
+ * scripts/test-all.sh lists it in its summary. Use it instead of a bare this.skip().
+ */
+export function skip(ctx, reason) {
+  const runnable = ctx.currentTest || ctx.test;
+  if (runnable) {
+    runnable.skipReason = reason;
+    if (runnable.type === 'hook' && runnable.parent) runnable.parent.skipReason = reason;
+  }
+  ctx.skip();
+}
+
+/** Why a pending test was skipped: its own reason, else its suite's (a hook skipped the suite). */
+export function skipReasonOf(test) {
+  for (let r = test; r; r = r.parent) if (r.skipReason) return r.skipReason;
+  return 'no reason recorded';
+}

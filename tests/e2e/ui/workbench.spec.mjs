@@ -1,7 +1,7 @@
 // UI tests: the workbench as a user sees it, driven through chromium.
 import assert from 'node:assert/strict';
 import { openWorkbench } from '../harness/ui.mjs';
-import { config, wisprSettings } from '../harness/config.mjs';
+import { config, skip, wisprSettings } from '../harness/config.mjs';
 
 const ORIGINAL = 'def greet():\n    return 1\n';
 
@@ -108,7 +108,7 @@ describe('UI: dictation in the workbench', function () {
   });
 
   it('the backend item switches Whisper → Parakeet → Whisper, and each backend dictates', async function () {
-    if (!config.parakeetModelPath) this.skip(); // run.sh builds the tiny Parakeet model when python3-onnx is there
+    if (!config.parakeetModelPath) skip(this, 'no tiny Parakeet model (WISPR_E2E_PARAKEET_MODEL unset: run.sh builds one when /usr/bin/python3 has onnx and numpy)');
     const pick = async (label) => {
       await wb.wisprBackend().click();
       const rows = wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row');

@@ -23,8 +23,7 @@ public sealed class NemoFeatureExtractor
 
     public NemoFeatureExtractor(int mels = 128)
     {
-        if (mels < 1)
-            throw new ArgumentOutOfRangeException(nameof(mels));
+        ArgumentOutOfRangeException.ThrowIfLessThan(mels, 1);
         Mels = mels;
         _filters = SlaneyMelFilters(FftSize / 2 + 1, mels, SampleRate);
         _window = new double[FftSize];

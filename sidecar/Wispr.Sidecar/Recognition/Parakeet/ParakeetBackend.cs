@@ -212,13 +212,16 @@ public sealed class ParakeetBackend : ISpeechBackend
 
     private readonly record struct DecoderStep(float[] Logits, float[] State1, float[] State2);
 
+    /// <summary>The decoder's target_length input, always one token; only read, so one array serves every step.</summary>
+    private static readonly int[] OneTarget = [1];
+
     private static DecoderStep RunDecoder(InferenceSession decoder, float[] frame, int previousToken, float[] state1, float[] state2, int layers, int stateSize)
     {
         var inputs = new List<NamedOnnxValue>
         {
             NamedOnnxValue.CreateFromTensor("encoder_outputs", new DenseTensor<float>(frame, [1, frame.Length, 1])),
             NamedOnnxValue.CreateFromTensor("targets", new DenseTensor<int>(new[] { previousToken }, [1, 1])),
-            NamedOnnxValue.CreateFromTensor("target_length", new DenseTensor<int>(new[] { 1 }, [1])),
+            NamedOnnxValue.CreateFromTensor("target_length", new DenseTensor<int>(OneTarget, [1])),
             NamedOnnxValue.CreateFromTensor("input_states_1", new DenseTensor<float>(state1, [layers, 1, stateSize])),
             NamedOnnxValue.CreateFromTensor("input_states_2", new DenseTensor<float>(state2, [layers, 1, stateSize])),
         };
