@@ -47,7 +47,7 @@ export default tseslint.config(
   },
   {
     // Functions passed to Playwright's page.evaluate run in the browser.
-    files: ['tests/e2e/harness/ui.mjs', 'tests/e2e/ui/**/*.mjs'],
+    files: ['tests/e2e/harness/ui.mjs', 'tests/e2e/harness/browser.mjs', 'tests/e2e/ui/**/*.mjs', 'tests/e2e/trust/**/*.mjs'],
     languageOptions: { globals: { ...globals.node, ...globals.mocha, ...globals.browser } },
   },
 );

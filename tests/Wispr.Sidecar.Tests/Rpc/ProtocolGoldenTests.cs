@@ -88,10 +88,12 @@ public sealed class ProtocolGoldenTests
 
     private static string Params(string method) => method.Replace('/', '.') + ".params.json";
 
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
     private static string Serialize(object[] examples)
     {
         var elements = examples.Select(e => JsonSerializer.SerializeToElement(e, e.GetType(), RpcConnection.SerializerOptions)).ToArray();
-        return JsonSerializer.Serialize(elements, new JsonSerializerOptions { WriteIndented = true }).ReplaceLineEndings("\n") + "\n";
+        return JsonSerializer.Serialize(elements, Indented).ReplaceLineEndings("\n") + "\n";
     }
 
     [Fact]
