@@ -41,7 +41,8 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
 
   /** Opens the notes with the sidecar ready and the key stored (again after a reload: it costs nothing). */
   async function prepareWindow() {
-    await wb.wisprStatus(/Whisper/).waitFor({ timeout: 90_000 });
+    await wb.wisprBackend(/Whisper/).waitFor({ timeout: 90_000 });
+    await wb.wisprReady().waitFor({ timeout: 90_000 });
     // The palette's quick input gives way to the key's password box in the same widget.
     await wb.focusWorkbench();
     await wb.page.keyboard.press('F1');
@@ -69,7 +70,7 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
   }
 
   async function stopAndGetText(before) {
-    await wb.wisprStatus(/listening/).waitFor({ timeout: 20_000 });
+    await wb.wisprStatus(/Listening/i).waitFor({ timeout: 20_000 });
     await wb.page.waitForTimeout(config.listenMs); // the WAV source plays in real time: this is how long the user speaks
     await wb.runCommand('Wispr: Toggle Dictation');
     return wb.waitForEditorText((t) => t !== before, 60_000);
