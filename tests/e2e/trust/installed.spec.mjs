@@ -132,6 +132,8 @@ describe(`workspace trust in the installed extension (.vsix, code-server ${versi
         files: hostileRepository(first),
       });
       await waitWisprReady(wb);
+      // The status bar is drawn by now: no "Restricted Mode" item means the harness's trust took (trustFolders).
+      assert.equal(await wb.statusBarItem(/Restricted Mode/).count(), 0, 'the folder is trusted (no Restricted Mode item)');
       await setOpenAiKey(wb);
       await wb.openFile('notes.md');
     });
