@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs the end-to-end suites and prints one closing line: "N passed, N failed[, N skipped]".
-//   node run.mjs [--suite exthost|ui] ...      (default: all)
+//   node run.mjs [--suite exthost|ui|trust|trust-installed] ...      (default: exthost, ui, trust)
 // Environment (run.sh sets these): WISPR_E2E_MODEL, WISPR_E2E_VSIX, WISPR_E2E_EXTENSION_PATH, WISPR_E2E_FAKE_LLM_DLL,
 // WISPR_E2E_ARTIFACTS, WISPR_E2E_TIMEOUT_S (global limit, default 1200), WISPR_E2E_GREP (filter tests by title).
 import fs from 'node:fs';
@@ -74,6 +74,13 @@ async function trustSuite() {
   await runMochaSpecs([path.join(HERE, 'trust', 'consent.spec.mjs')]);
 }
 
+// The same trust cases with the installed .vsix, driven through the UI only: what runs on VS Code 1.139.1, whose built
+// workbench does not load a development build or an extension-host test payload from code-server (README.md).
+async function trustInstalledSuite() {
+  console.log('\n== workspace trust with the installed .vsix (Playwright + chromium, trust on)');
+  await runMochaSpecs([path.join(HERE, 'trust', 'installed.spec.mjs')]);
+}
+
 async function runMochaSpecs(files) {
   const mocha = new Mocha({ timeout: 120_000, reporter: 'spec', color: false, grep: process.env.WISPR_E2E_GREP || undefined });
   for (const f of files) mocha.addFile(f);
@@ -99,6 +106,7 @@ try {
   if (suites.includes('exthost')) await exthostSuite();
   if (suites.includes('ui')) await uiSuite();
   if (suites.includes('trust')) await trustSuite();
+  if (suites.includes('trust-installed')) await trustInstalledSuite();
 } catch (e) {
   totals.failed++;
   failures.push({ title: 'e2e harness', error: String(e?.stack ?? e) });

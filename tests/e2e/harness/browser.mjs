@@ -27,25 +27,26 @@ export async function launchBrowser() {
 
 /**
  * Trusts folders of a code-server window before the workbench loads, as "Trust Folder" would: VS Code web keeps the
- * trusted URIs in its application storage (IndexedDB `vscode-web-state-db-global`, store `ItemTable`, key
- * `content.trust.model.key`, `{ uriTrustInfo: [{ uri, trusted }] }`; WorkspaceTrustManagementService). The page is sent
- * to the server's origin first, so the workbench opened next reads the same database.
+ * trusted URIs in its application storage (key `content.trust.model.key`, `{ uriTrustInfo: [{ uri, trusted }] }`;
+ * WorkspaceTrustManagementService), store `ItemTable` of the IndexedDB database `vscode-web-state-db-global` up to
+ * VS Code 1.100 and `vscode-web-state-db-global-shared` (application-shared storage, scope -2) in 1.139; both are
+ * written. The page is sent to the server's origin first, so the workbench opened next reads the same databases.
  */
 export async function trustFolders(page, cs, folders) {
   await page.goto(`${cs.url}healthz`, { timeout: 120_000 });
   const value = JSON.stringify({
     uriTrustInfo: folders.map((p) => ({ uri: { $mid: 1, scheme: 'vscode-remote', authority: cs.remoteAuthority, path: p }, trusted: true })),
   });
-  await page.evaluate(({ key, value }) => new Promise((resolve, reject) => {
-    const open = indexedDB.open('vscode-web-state-db-global');
+  for (const db of ['vscode-web-state-db-global', 'vscode-web-state-db-global-shared']) await page.evaluate(({ db, key, value }) => new Promise((resolve, reject) => {
+    const open = indexedDB.open(db);
     open.onupgradeneeded = () => { if (!open.result.objectStoreNames.contains('ItemTable')) open.result.createObjectStore('ItemTable'); };
     open.onerror = () => reject(open.error);
     open.onsuccess = () => {
-      const db = open.result;
-      const tx = db.transaction('ItemTable', 'readwrite');
+      const conn = open.result;
+      const tx = conn.transaction('ItemTable', 'readwrite');
       tx.objectStore('ItemTable').put(value, key);
-      tx.oncomplete = () => { db.close(); resolve(); };
+      tx.oncomplete = () => { conn.close(); resolve(); };
       tx.onerror = () => reject(tx.error);
     };
-  }), { key: 'content.trust.model.key', value });
+  }), { db, key: 'content.trust.model.key', value });
 }

@@ -8,6 +8,10 @@ const path = require('path');
 const FAKE_LLM_DLL = process.env.WISPR_E2E_FAKE_LLM_DLL
   || path.resolve(__dirname, '../../../tools/Wispr.FakeLlm/bin/Release/net10.0/Wispr.FakeLlm.dll');
 
+// Fakes still running when this process exits (a failure, a global timeout, a signal) are killed with it.
+const live = new Set();
+process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+
 /** Starts a fake on a free port; resolves once it prints "listening http://127.0.0.1:PORT". */
 function startFakeLlm(scenario = 'clean') {
   return new Promise((resolve, reject) => {
@@ -16,6 +20,8 @@ function startFakeLlm(scenario = 'clean') {
       return;
     }
     const child = cp.spawn('dotnet', [FAKE_LLM_DLL, '--port', '0', '--scenario', scenario], { stdio: ['ignore', 'pipe', 'pipe'] });
+    live.add(child);
+    child.on('exit', () => live.delete(child));
     let out = '';
     const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`the fake LLM did not start within 30 s: ${out}`)); }, 30000);
     child.stdout.on('data', (d) => {
@@ -34,6 +40,7 @@ function startFakeLlm(scenario = 'clean') {
           },
           stop() {
             child.removeAllListeners('exit');
+            live.delete(child);
             child.kill('SIGKILL');
           },
         });

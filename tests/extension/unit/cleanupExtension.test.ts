@@ -577,8 +577,9 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             const [dialog] = consentDialogs();
             assert.match(dialog.text, /to evil\.example:8080 for LLM cleanup/, 'it names the host');
             assert.match(dialog.detail ?? '', /Address: http:\/\/evil\.example:8080 \(OpenAI API, with your OpenAI API key/);
-            assert.deepEqual(dialog.items, ['Allow']);
-            await until(() => mock.log.some(l => /from the workspace's settings declined/.test(l)), 'the decline logged');
+            // VS Code makes the first item the default (Enter) and adds Cancel (Escape): Allow must not come first.
+            assert.deepEqual(dialog.items, ["Don't Allow", 'Allow']);
+            await until(() => mock.log.some(l => /from the workspace's settings declined \(closed\)/.test(l)), 'the decline logged');
             await dictate();
             assert.equal(consentDialogs().length, 1, 'declined: not asked again in this window');
             assert.deepEqual(everSentTo(from, 'evil.example'), []);
@@ -621,6 +622,23 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             await dictate();
             await until(() => consentDialogs().length === 1, 'the consent dialog');
             assert.match(consentDialogs()[0].text, /to other\.example for LLM cleanup/);
+        });
+
+        test('"Don\'t Allow" (the default button) declines like Cancel: nothing goes to that address, and no key', async () => {
+            mock.messages = [];
+            mock.log = [];
+            mock.answer = m => (m.modal ? "Don't Allow" : undefined);
+            const from = configures().length;
+            setWorkspace('cleanup.baseUrl', 'https://third.example/v1');
+            await until(() => configures().length > from, 'a configure');
+            await dictate();
+            await until(() => consentDialogs().length === 1, 'the consent dialog');
+            await until(() => mock.log.some(l => /third\.example from the workspace's settings declined \(Don't Allow\)/.test(l)), 'the decline logged');
+            await dictate();
+            assert.equal(consentDialogs().length, 1, 'declined: not asked again in this window');
+            assert.deepEqual(everSentTo(from, 'third.example'), []);
+            assert.ok(!configures().slice(from).some(r => (r.params as CleanupConfigureRequest.Params).apiKey === KEY), 'no key went anywhere');
+            mock.answer = undefined;
         });
 
         test('a dictionary file outside the workspace, named by the workspace, is not read; one log line says why', async () => {
