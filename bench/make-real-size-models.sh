@@ -47,4 +47,4 @@ if [ ! -s "$bad/decoder_joint-model.int8.onnx" ] || [ "$int8/config.json" -nt "$
 fi
 [ "$float" = 0 ] || sized_parakeet_model float >/dev/null
 log "Real-size models in $models:"
-du -sh "$models"/random-base.bin "$models"/random-large-v3-turbo*.bin "$models"/parakeet-*-sized "$models"/parakeet-int8-bad-decoder 2>/dev/null >&2 || true
+du -sh "$models"/random-base.bin "$models"/random-large-v3-turbo*.bin "$models"/parakeet-*-sized "$models"/parakeet-int8-bad-decoder >&2 2>/dev/null || true
