@@ -43,3 +43,16 @@ tiny_parakeet_model() {
   fi
   printf '%s\n' "$out"
 }
+
+# sized_parakeet_model int8|float -> prints the folder of a random-weight Parakeet TDT model of real size (about 604 MB of
+# int8 initializers, or 2.4 GB float32 as external data; tools/parakeet-testmodel/make_sized_parakeet.py), made once.
+sized_parakeet_model() {
+  local precision="$1" out="$ARTIFACTS/models/parakeet-$1-sized" script="$ROOT/tools/parakeet-testmodel/make_sized_parakeet.py"
+  if [ ! -s "$out/config.json" ] || [ "$script" -nt "$out/config.json" ]; then
+    rm -rf "$out.tmp"
+    /usr/bin/python3 "$script" "$out.tmp" --precision "$precision" >&2
+    rm -rf "$out"
+    mv "$out.tmp" "$out"
+  fi
+  printf '%s\n' "$out"
+}

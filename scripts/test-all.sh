@@ -3,6 +3,7 @@
 # Before that line: each suite's counts, every skipped test with its reason, and what was left in the temp folder.
 #   bash scripts/test-all.sh            (all suites)
 #   WISPR_SKIP_E2E=1 bash scripts/test-all.sh   (without the real-VS-Code suite)
+#   WISPR_MEMORY_SUITE=1 bash scripts/test-all.sh   (with the memory bench's short form at real model sizes)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 build_all || { echo "0 passed, 1 failed"; exit 1; }
@@ -98,6 +99,12 @@ run_suite extension-unit npm test --silent
 run_suite extension-sidecar npm run --silent test:integration
 # ESLint: one check, passed when it reports no error and no warning.
 run_suite lint bash -c 'npm run --silent lint && echo "1 passed, 0 failed"'
+# Memory at real sizes, short form (issue 16): 3 backend cycles at base.en and the 604 MB Parakeet size, switch peaks and a
+# failed half-way load, against relative bounds. Opt-in (WISPR_MEMORY_SUITE=1) until it is timed on the CI machine: model
+# generation (cached in .artifacts/models) and the 600 MB ONNX loads take minutes on two busy cores. See bench/README.md.
+if [ -n "${WISPR_MEMORY_SUITE:-}" ]; then
+  run_suite memory bash -c 'bash bench/memory-cycle.sh --sizes ci && echo "1 passed, 0 failed"'
+fi
 if [ -z "${WISPR_SKIP_E2E:-}" ] && [ -f "$ROOT/tests/e2e/run.sh" ]; then
   run_suite vscode-e2e bash "$ROOT/tests/e2e/run.sh"
 fi

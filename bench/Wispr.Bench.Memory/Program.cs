@@ -13,8 +13,17 @@ using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
 // or the last after-unload figures more than 5% above the warm baseline (after cycle 0's unloads). --verbose adds, per unload, RSS by kind
 // of mapping and the sidecar's own account (managed heap, malloc totals, threads).
 // --arenas default runs the sidecar with glibc's default malloc arenas (memory then climbs); --recycle restarts it per switch.
+// Each switch also reports the sidecar's peak RSS during the switch (VmHWM, reset before it through /proc/PID/clear_refs),
+// which must stay below the process baseline plus the larger model: the old model is gone before the new one loads.
+// --truncated-whisper / --bad-parakeet: loads that fail (half-way, for Parakeet) must give their memory back.
+// --dictations N: N dictations in a row on the Whisper model, whose resident memory must stay flat (within 5 %).
 
 var options = BenchOptions.Parse(args);
+var modelBytes = new Dictionary<string, long>
+{
+    ["whisper"] = new FileInfo(options.WhisperModel).Length,
+    ["parakeet"] = Directory.EnumerateFiles(options.ParakeetModel).Sum(f => new FileInfo(f).Length),
+};
 var sidecar = await SidecarClient.StartAsync(options, "whisper");
 var init = sidecar.Init;
 await Task.Delay(500);
@@ -27,7 +36,9 @@ Console.WriteLine(options.Recycle
 Console.WriteLine($"MALLOC_ARENA_MAX={options.Arenas ?? "(glibc default)"}");
 Console.WriteLine($"baseline (no model loaded): RSS {Mib(baseline)}");
 Console.WriteLine();
-Console.WriteLine("cycle backend   switch ms  RSS loaded  dictation ms  RSS unloaded  prepare(cache) ms  RSS reloaded  managed heap");
+Console.WriteLine($"models on disk: whisper {Mib(modelBytes["whisper"])}, parakeet {Mib(modelBytes["parakeet"])}; peak RSS during a switch via {PeakMeter.Method(sidecar.Pid)}");
+Console.WriteLine();
+Console.WriteLine("cycle backend   switch ms  RSS loaded  dictation ms  RSS unloaded  prepare(cache) ms  RSS reloaded  managed heap  switch peak  prepare peak");
 
 var rows = new List<Row>();
 // Cycle 0 is a warm-up: the first load of each backend maps its native runtime (whisper.cpp, ONNX Runtime) and JIT-compiles
@@ -36,6 +47,8 @@ for (var cycle = options.WarmUp ? 0 : 1; cycle <= options.Cycles; cycle++)
 {
     foreach (var backend in new[] { "whisper", "parakeet" })
     {
+        var startRss = options.Recycle ? 0 : sidecar.Rss();
+        var peakMeter = options.Recycle ? null : PeakMeter.Start(sidecar.Pid);
         var clock = Stopwatch.StartNew();
         StatusResult selected;
         if (options.Recycle)
@@ -50,6 +63,8 @@ for (var cycle = options.WarmUp ? 0 : 1; cycle <= options.Cycles; cycle++)
             selected = await sidecar.Call<StatusResult>(M.BackendSelect, new SelectBackendParams(backend));
         }
         var switchMs = clock.ElapsedMilliseconds;
+        // --recycle: the new process's own high-water mark is its switch peak (the old process is gone).
+        var switchPeak = peakMeter?.Stop() ?? Memory.ReadHighWater(sidecar.Pid);
         if (selected.ResidentBackend != backend)
             throw new InvalidOperationException($"after the switch to {backend} the resident backend is {selected.ResidentBackend ?? "none"}");
         var rssLoaded = sidecar.Rss();
@@ -68,19 +83,76 @@ for (var cycle = options.WarmUp ? 0 : 1; cycle <= options.Cycles; cycle++)
         var rssUnloaded = sidecar.Rss();
         var unloadedBreakdown = Memory.Breakdown(sidecar.Pid);
 
+        var prepareMeter = PeakMeter.Start(sidecar.Pid);
         clock.Restart();
         var prepared = await sidecar.Call<PrepareResult>(M.ModelPrepare);
         var prepareMs = clock.ElapsedMilliseconds;
+        // A load from nothing: what it needs at its peak beyond what stays resident (read buffers, prepacking).
+        var preparePeak = prepareMeter.Stop();
         var rssReloaded = sidecar.Rss();
         var status = await sidecar.Call<StatusResult>(M.Status);
 
         var row = new Row(cycle, backend, switchMs, rssLoaded, dictationMs, rssUnloaded, prepareMs, prepared.LoadMs, rssReloaded, status.ManagedHeapBytes, result.Text,
-            unloadedBreakdown);
+            unloadedBreakdown, switchPeak, rows.Count > 0 && !options.Recycle ? rows[^1].RssUnloaded : baseline, startRss, preparePeak);
         rows.Add(row);
-        Console.WriteLine($"{cycle,5} {backend,-9} {switchMs,9} {Mib(rssLoaded),11} {dictationMs,13} {Mib(rssUnloaded),13} {prepareMs,18} {Mib(rssReloaded),13} {Mib(status.ManagedHeapBytes),13}");
+        Console.WriteLine($"{cycle,5} {backend,-9} {switchMs,9} {Mib(rssLoaded),11} {dictationMs,13} {Mib(rssUnloaded),13} {prepareMs,18} {Mib(rssReloaded),13} {Mib(status.ManagedHeapBytes),13} {Mib(switchPeak),12} {Mib(preparePeak),13}");
         if (options.Verbose)
             Console.WriteLine("      after unload: " + string.Join(", ", unloadedBreakdown.Where(kv => kv.Key != "threads" && kv.Value >= 512 * 1024)
                 .OrderByDescending(kv => kv.Value).Select(kv => $"{kv.Key} {Mib(kv.Value)}")) + $"; {unloadedBreakdown.GetValueOrDefault("threads")} threads");
+    }
+}
+var failedLoads = new List<FailedLoad>();
+var dictationRss = new List<long>();
+if (!options.Recycle)
+{
+    // What a failed load leaves: nothing resident before, the same memory after (within 5 %), whatever the load had mapped.
+    foreach (var (label, backend, path) in new[] { ("truncated Whisper file", "whisper", options.TruncatedWhisper), ("Parakeet folder with a bad decoder", "parakeet", options.BadParakeet) })
+    {
+        if (path is null)
+            continue;
+        await sidecar.Call<StatusResult>(M.ModelUnload);
+        var before = sidecar.Rss();
+        var meter = PeakMeter.Start(sidecar.Pid);
+        string error;
+        try
+        {
+            await sidecar.Call<StatusResult>(M.BackendSelect, new SelectBackendParams(backend, path));
+            error = "(loaded: no error)";
+        }
+        catch (RemoteInvocationException ex)
+        {
+            error = $"error {ex.ErrorCode}: {ex.Message}";
+        }
+        var peak = meter.Stop();
+        var after = sidecar.Rss();
+        var resident = (await sidecar.Call<StatusResult>(M.Status)).ResidentBackend;
+        failedLoads.Add(new FailedLoad(label, before, peak, after, error, resident));
+    }
+    if (failedLoads.Count > 0)
+    {
+        Console.WriteLine();
+        Console.WriteLine("failed load                          RSS before  peak during  RSS after  error");
+        foreach (var f in failedLoads)
+            Console.WriteLine($"{f.Label,-36} {Mib(f.Before),10} {Mib(f.Peak),12} {Mib(f.After),10}  {(f.Error.Length > 150 ? f.Error[..150] + "…" : f.Error)}");
+    }
+
+    if (options.Dictations > 0)
+    {
+        // Many dictations on one resident model (the Whisper one: the larger in the real-size run), RSS after each.
+        await sidecar.Call<StatusResult>(M.BackendSelect, new SelectBackendParams("whisper"));
+        await sidecar.Call<PrepareResult>(M.ModelPrepare);
+        Console.WriteLine();
+        Console.WriteLine($"{options.Dictations} dictations on {Path.GetFileName(options.WhisperModel)}: RSS after dictation");
+        var clock = Stopwatch.StartNew();
+        for (var i = 1; i <= options.Dictations; i++)
+        {
+            var start = await sidecar.Call<StartResult>(M.DictationStart, new StartDictationRequest(new AudioSourceSpec("wavFile", options.Wav, false)));
+            await sidecar.Sink.WaitForSourceEndAsync(start.DictationId);
+            await sidecar.Call<TranscriptResult>(M.DictationStop, new DictationRef(start.DictationId));
+            dictationRss.Add(sidecar.Rss());
+            if (i == 1 || i % 10 == 0 || i == options.Dictations)
+                Console.WriteLine($"  {i,3}: {Mib(dictationRss[^1])} ({clock.ElapsedMilliseconds / i} ms per dictation)");
+        }
     }
 }
 await sidecar.DisposeAsync();
@@ -141,18 +213,58 @@ if (warmRow is not null)
 }
 else
     Console.WriteLine("--no-warmup: no warm baseline, so the after-unload check is only cycle 1 against the last cycle");
+
+// Switch peak. A switch starts with the old model loaded (RSS = baseline + old model), unloads it, then loads the new one
+// (baseline + new model). Its peak must stay at the larger of those two, plus 5 % of the larger model for allocator and load
+// slack; both models resident at once would exceed that by the smaller model. A model's size is what it adds to the process
+// when loaded (median over the cycles of RSS loaded minus the baseline before the switch); its size on disk is printed beside it.
+var footprint = Both.Backends.ToDictionary(b => b, b => Median(rows.Where(r => r.Backend == b && r.Cycle >= 1).Select(r => r.RssLoaded - r.BaselineBefore)));
+var larger = Both.Backends.Max(b => footprint[b]);
+var slack = larger / 20;
+long Limit(Row r) => Math.Max(r.StartRss, r.BaselineBefore + footprint[r.Backend]) + slack;
+var worstSwitch = rows.Where(r => r.Cycle >= 1).MaxBy(r => r.SwitchPeak - Limit(r))!;
+Console.WriteLine($"models loaded: whisper {Mib(footprint["whisper"])} (file {Mib(modelBytes["whisper"])}), parakeet {Mib(footprint["parakeet"])} (files {Mib(modelBytes["parakeet"])}) above the baseline");
+Console.WriteLine($"switch peak: closest to its limit in cycle {worstSwitch.Cycle}, to {worstSwitch.Backend}: {Mib(worstSwitch.SwitchPeak)}, limit {Mib(Limit(worstSwitch))} " +
+    $"(baseline {Mib(worstSwitch.BaselineBefore)} + the larger model + 5 %); both models at once would be about {Mib(worstSwitch.BaselineBefore + footprint.Values.Sum())}; " +
+    $"highest prepare peak {Mib(rows.Max(r => r.PreparePeak))}");
+foreach (var r in rows.Where(r => r.Cycle >= 1 && r.SwitchPeak > Limit(r)))
+    failures.Add($"switch to {r.Backend} in cycle {r.Cycle}: peak RSS {Mib(r.SwitchPeak)} above {Mib(Limit(r))}, the larger of the old model loaded ({Mib(r.StartRss)}) " +
+        $"and baseline {Mib(r.BaselineBefore)} + the new one ({Mib(footprint[r.Backend])}), plus 5 %");
+
+foreach (var f in failedLoads)
+{
+    var back = Math.Round((double)(f.After - f.Before) / f.Before, 3);
+    Console.WriteLine($"{f.Label}: RSS {Mib(f.Before)} before, {Mib(f.Peak)} at the peak, {Mib(f.After)} after ({back:+0.0%;-0.0%;0.0%}); resident after: {f.Resident ?? "none"}");
+    if (!f.Error.StartsWith("error", StringComparison.Ordinal))
+        failures.Add($"{f.Label}: the load did not fail");
+    if (back > Bound)
+        failures.Add($"{f.Label}: resident memory after the failed load is {back:P1} above what it was before");
+    if (f.Resident is not null)
+        failures.Add($"{f.Label}: {f.Resident} is resident after the failed load");
+}
+
+if (dictationRss.Count > 0)
+{
+    // The first dictations warm whisper.cpp's per-run buffers and the JIT; growth is measured from the fifth.
+    var reference = dictationRss[Math.Min(4, dictationRss.Count - 1)];
+    var growth = Math.Round((double)(dictationRss[^1] - reference) / reference, 3);
+    Console.WriteLine($"{dictationRss.Count} dictations: RSS {Mib(reference)} after dictation {Math.Min(5, dictationRss.Count)} → {Mib(dictationRss[^1])} after the last, {growth:+0.0%;-0.0%;0.0%} (highest {Mib(dictationRss.Max())})");
+    if (growth > Bound)
+        failures.Add($"{dictationRss.Count} dictations: resident memory grew {growth:P1} from dictation 5 to the last");
+}
 Console.WriteLine($"parakeet text (tiny model: \"wispr talks to vs code\"): \"{rows.Last(r => r.Backend == "parakeet").Text}\"");
 
 if (options.JsonOut is { } json)
 {
     Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(json))!);
-    await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { baseline, baselineBreakdown, rows }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
+    await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { baseline, baselineBreakdown, modelBytes, rows, failedLoads, dictationRss }, new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
     Console.WriteLine($"rows written to {json}");
 }
 foreach (var f in failures)
     Console.WriteLine($"FAIL {f}");
 Console.WriteLine(failures.Count == 0
-    ? $"PASS memory after cycle {options.Cycles} stays within 5% of cycle 1 (loaded and after unload), and after the last unloads within 5% of the warm baseline"
+    ? $"PASS memory after cycle {options.Cycles} stays within 5% of cycle 1 (loaded and after unload), and after the last unloads within 5% of the warm baseline; " +
+      "switch peaks below baseline + the larger model" + (failedLoads.Count > 0 ? "; failed loads give their memory back" : "") + (dictationRss.Count > 0 ? $"; {dictationRss.Count} dictations stay flat" : "")
     : options.Arenas is null ? "memory grows across cycles with glibc's default arenas (the reason the sidecar runs with MALLOC_ARENA_MAX=2)"
     : "memory grows across cycles: wispr.backend.recycleProcessOnSwitch gives it back (--recycle measures that)");
 return failures.Count == 0 ? 0 : 1;
@@ -165,16 +277,24 @@ static long Median(IEnumerable<long> values)
     return sorted[sorted.Count / 2];
 }
 
+/// <param name="SwitchPeak">Highest RSS while the switch ran.</param>
+/// <param name="BaselineBefore">The process without a model just before the switch: the RSS after the previous unload (the cold start for the first).</param>
+/// <param name="StartRss">RSS when the switch began (the previous backend loaded); 0 with --recycle, where a new process starts.</param>
+/// <param name="PreparePeak">Highest RSS during the prepare after the unload (a load from nothing).</param>
 internal sealed record Row(int Cycle, string Backend, long SwitchMs, long RssLoaded, long DictationMs, long RssUnloaded, long PrepareMs, long LoadMs,
-    long RssReloaded, long ManagedHeap, string Text, IReadOnlyDictionary<string, long> UnloadedBreakdown);
+    long RssReloaded, long ManagedHeap, string Text, IReadOnlyDictionary<string, long> UnloadedBreakdown, long SwitchPeak, long BaselineBefore,
+    long StartRss, long PreparePeak);
+
+internal sealed record FailedLoad(string Label, long Before, long Peak, long After, string Error, string? Resident);
 
 internal sealed record BenchOptions(string SidecarDll, string WhisperModel, string ParakeetModel, string Wav, int Cycles, int Threads, string? JsonOut, bool Verbose,
-    bool Recycle, bool WarmUp, string? Arenas)
+    bool Recycle, bool WarmUp, string? Arenas, int? AudioContext = null, int? MaxTokens = null, int Dictations = 0, string? TruncatedWhisper = null, string? BadParakeet = null)
 {
     public static BenchOptions Parse(string[] args)
     {
-        string? dll = null, whisper = null, parakeet = null, wav = null, json = null, arenas = "2";
-        int cycles = 20, threads = 2;
+        string? dll = null, whisper = null, parakeet = null, wav = null, json = null, arenas = "2", truncated = null, badParakeet = null;
+        int cycles = 20, threads = 2, dictations = 0;
+        int? audioContext = null, maxTokens = null;
         bool verbose = false, recycle = false, warmUp = true;
         for (var i = 0; i < args.Length; i++)
         {
@@ -192,14 +312,21 @@ internal sealed record BenchOptions(string SidecarDll, string WhisperModel, stri
                 case "--recycle": recycle = true; break;
                 case "--no-warmup": warmUp = false; break;
                 case "--arenas": arenas = Next() is var a && a == "default" ? null : a; break;
+                case "--audio-context": audioContext = int.Parse(Next()); break;
+                case "--max-tokens": maxTokens = int.Parse(Next()); break;
+                case "--dictations": dictations = int.Parse(Next()); break;
+                case "--truncated-whisper": truncated = Path.GetFullPath(Next()); break;
+                case "--bad-parakeet": badParakeet = Path.GetFullPath(Next()); break;
                 default:
                     throw new ArgumentException($"unknown option {args[i]}. Usage: Wispr.Bench.Memory --sidecar Wispr.Sidecar.dll --whisper MODEL.bin " +
-                        "--parakeet DIR --wav FILE.wav [--cycles 20] [--threads 2] [--json OUT.json] [--recycle] [--no-warmup] [--arenas N|default] [--verbose]");
+                        "--parakeet DIR --wav FILE.wav [--cycles 20] [--threads 2] [--json OUT.json] [--recycle] [--no-warmup] [--arenas N|default] [--verbose] " +
+                        "[--audio-context N] [--max-tokens N] [--dictations N] [--truncated-whisper FILE] [--bad-parakeet DIR]");
             }
         }
         if (dll is null || whisper is null || parakeet is null || wav is null)
             throw new ArgumentException("--sidecar, --whisper, --parakeet and --wav are required (bench/memory-cycle.sh passes them)");
-        return new BenchOptions(Path.GetFullPath(dll), Path.GetFullPath(whisper), Path.GetFullPath(parakeet), Path.GetFullPath(wav), cycles, threads, json, verbose, recycle, warmUp, arenas);
+        return new BenchOptions(Path.GetFullPath(dll), Path.GetFullPath(whisper), Path.GetFullPath(parakeet), Path.GetFullPath(wav), cycles, threads, json, verbose, recycle, warmUp, arenas,
+            audioContext, maxTokens, dictations, truncated, badParakeet);
     }
 }
 
@@ -253,6 +380,17 @@ internal sealed class SidecarClient : IAsyncDisposable
         foreach (var a in new[] { options.SidecarDll, "serve", "--backend", backend, "--parakeetModel", options.ParakeetModel,
                      "--logLevel", options.Verbose ? "debug" : "warning", "--threads", options.Threads.ToString(), "--clientProcessId", Environment.ProcessId.ToString() })
             psi.ArgumentList.Add(a);
+        // Benchmark-only decoding limits, so dictations on a large-v3-turbo-shaped model take seconds on a busy machine.
+        if (options.AudioContext is { } audioContext)
+        {
+            psi.ArgumentList.Add("--audioContext");
+            psi.ArgumentList.Add(audioContext.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+        if (options.MaxTokens is { } maxTokens)
+        {
+            psi.ArgumentList.Add("--maxTokens");
+            psi.ArgumentList.Add(maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
         // --model belongs to the --backend chosen; the Whisper file is passed in initialize instead, for either.
         // The extension starts the sidecar with MALLOC_ARENA_MAX=2 (see sidecarConnection.ts); --arenas default measures the difference.
         if (options.Arenas is { } arenas)
@@ -344,14 +482,84 @@ internal static class Memory
     }
 
     /// <summary>/proc/PID/status "VmRSS:  123456 kB" (Linux); elsewhere the process's working set.</summary>
-    internal static long ReadRss(int pid)
+    internal static long ReadRss(int pid) => ReadStatus(pid, "VmRSS:") ?? WorkingSet(pid);
+
+    /// <summary>/proc/PID/status VmHWM, the highest RSS since the process started or since <see cref="PeakMeter"/> reset it.</summary>
+    internal static long ReadHighWater(int pid) => ReadStatus(pid, "VmHWM:") ?? WorkingSet(pid);
+
+    private static long? ReadStatus(int pid, string key)
     {
         var path = $"/proc/{pid}/status";
         if (File.Exists(path))
             foreach (var line in File.ReadLines(path))
-                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                    return long.Parse(line[6..].Trim().Split(' ')[0]) * 1024;
+                if (line.StartsWith(key, StringComparison.Ordinal))
+                    return long.Parse(line[key.Length..].Trim().Split(' ')[0]) * 1024;
+        return null;
+    }
+
+    private static long WorkingSet(int pid)
+    {
         using var p = Process.GetProcessById(pid);
         return p.WorkingSet64;
     }
+}
+
+/// <summary>
+/// The highest RSS of a process over an interval. On Linux the kernel keeps it (VmHWM), and writing 5 to /proc/PID/clear_refs
+/// resets it to the current RSS, so the peak is exact however short. Where that reset is refused (another user's process,
+/// no procfs), RSS is sampled every millisecond instead, which can miss a peak shorter than that.
+/// </summary>
+internal sealed class PeakMeter
+{
+    private readonly int _pid;
+    private readonly Task<long>? _sampler;
+    private volatile bool _stopped;
+
+    private PeakMeter(int pid, bool sample)
+    {
+        _pid = pid;
+        if (!sample)
+            return;
+        _sampler = Task.Run(async () =>
+        {
+            var peak = Memory.ReadRss(pid);
+            while (!_stopped)
+            {
+                peak = Math.Max(peak, Memory.ReadRss(pid));
+                await Task.Delay(1);
+            }
+            return Math.Max(peak, Memory.ReadRss(pid));
+        });
+    }
+
+    public static string Method(int pid) => TryReset(pid) ? "VmHWM (reset through /proc/PID/clear_refs)" : "sampling VmRSS every millisecond";
+
+    public static PeakMeter Start(int pid) => new(pid, sample: !TryReset(pid));
+
+    public long Stop()
+    {
+        if (_sampler is null)
+            return Memory.ReadHighWater(_pid);
+        _stopped = true;
+        return _sampler.GetAwaiter().GetResult();
+    }
+
+    private static bool TryReset(int pid)
+    {
+        try
+        {
+            File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            return false;
+        }
+    }
+}
+
+internal static class Both
+{
+    /// <summary>The two backends cycled, in cycle order.</summary>
+    public static readonly string[] Backends = ["whisper", "parakeet"];
 }

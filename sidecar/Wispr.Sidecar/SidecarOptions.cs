@@ -15,6 +15,8 @@ public sealed record SidecarOptions
     public int? Threads { get; init; }
     /// <summary>Hidden, for benchmarks only (<c>--maxTokens N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.MaxTokens"/>.</summary>
     public int? MaxTokens { get; init; }
+    /// <summary>Hidden, for benchmarks only (<c>--audioContext N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.AudioContext"/>.</summary>
+    public int? AudioContext { get; init; }
 
     /// <summary>The Parakeet model folder (--parakeetModel, else WISPR_PARAKEET_MODEL_PATH); null = the default folder in the user cache.</summary>
     public string? ParakeetModelPath { get; init; }
@@ -61,6 +63,7 @@ public sealed record SidecarOptions
                 case "--downloadIdleTimeoutMs": o = o with { DownloadIdleTimeout = TimeSpan.FromMilliseconds(int.Parse(Next(a), CultureInfo.InvariantCulture) is var ms and > 0 ? ms : throw new ArgumentException("--downloadIdleTimeoutMs must be positive.")) }; break;
                 case "--cpu": o = o with { UseGpu = false }; break;
                 case "--gpu": o = o with { UseGpu = true }; break;
+                case "--audioContext": o = o with { AudioContext = int.Parse(Next(a), CultureInfo.InvariantCulture) is var c and >= 1 and <= 1500 ? c : throw new ArgumentException("--audioContext must be 1–1500.") }; break;
                 case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))

@@ -20,6 +20,19 @@ public sealed class SidecarOptionsTests
         Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--maxTokens", value]));
 
     [Fact]
+    public void AudioContext_is_off_by_default_and_parsed_when_given()
+    {
+        Assert.Null(SidecarOptions.Parse(["serve"]).Options.AudioContext);
+        Assert.Equal(64, SidecarOptions.Parse(["serve", "--audioContext", "64"]).Options.AudioContext);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1501")]
+    public void AudioContext_outside_whisper_cpp_s_range_is_refused(string value) =>
+        Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--audioContext", value]));
+
+    [Fact]
     public void ParakeetModel_and_backend_are_parsed_and_cpu_turns_the_gpu_off()
     {
         var (options, _) = SidecarOptions.Parse(["serve", "--backend", "parakeet", "--parakeetModel", "models/parakeet", "--cpu"]);

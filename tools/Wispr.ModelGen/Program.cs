@@ -3,8 +3,8 @@ using Wispr.ModelGen;
 using Wispr.Sidecar.Recognition.Whisper;
 using Wispr.Sidecar.Rpc;
 
-// dotnet run --project tools/Wispr.ModelGen -- --shape tiny|base|test --vocab PATH --out PATH [--seed N] [--never-end-text] [--nan-weights]
-const string usage = "usage: Wispr.ModelGen --shape test|tiny|base --vocab VOCAB_ONLY.bin --out MODEL.bin [--seed N] [--never-end-text] [--nan-weights]";
+// dotnet run --project tools/Wispr.ModelGen -- --shape test|tiny|base|large-v3-turbo --vocab PATH --out PATH [--seed N] [--never-end-text] [--nan-weights]
+const string usage = "usage: Wispr.ModelGen --shape test|tiny|base|large-v3-turbo --vocab VOCAB_ONLY.bin --out MODEL.bin [--seed N] [--never-end-text] [--nan-weights]";
 
 string? shapeName = null, vocab = null, output = null;
 var seed = 1;

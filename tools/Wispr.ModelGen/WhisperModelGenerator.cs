@@ -70,7 +70,7 @@ public static class WhisperModelGenerator
         {
             NAudioState = shape.State, NAudioHead = shape.Heads, NAudioLayer = shape.AudioLayers,
             NTextState = shape.State, NTextHead = shape.Heads, NTextLayer = shape.TextLayers,
-            FType = ftype,
+            NMels = shape.Mels, FType = ftype,
         };
         var tensors = WhisperModelLayout.ExpectedTensors(h);
 
@@ -82,7 +82,7 @@ public static class WhisperModelGenerator
             using (var output = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20))
             {
                 WriteHeader(output, h);
-                CopyFiltersAndVocabulary(vocabOnlyPath, preamble.Length, output);
+                CopyFiltersAndVocabulary(vocabOnlyPath, preamble.Length, shape.Mels, output);
                 var writer = new TensorWriter(output, seed, neverEndText ? shape.State : 0, nanWeights);
                 for (var i = 0; i < tensors.Count; i++)
                     writer.Write(tensors[i], i);
@@ -108,14 +108,31 @@ public static class WhisperModelGenerator
         output.Write(MemoryMarshal.AsBytes(values));
     }
 
-    /// <summary>Copies the mel filters and vocabulary verbatim: whisper.cpp's tokenizer needs the real vocabulary.</summary>
-    private static void CopyFiltersAndVocabulary(string vocabOnlyPath, long preambleLength, Stream output)
+    /// <summary>
+    /// Copies the mel filters and vocabulary verbatim: whisper.cpp's tokenizer needs the real vocabulary. When the shape has
+    /// another number of mel bins than the source (128 for large-v3-turbo, 80 in the tiny.en file), the filter bank is
+    /// computed instead (<see cref="SlaneyMelFilters"/>, what Whisper's own mel_filters.npz holds).
+    /// </summary>
+    private static void CopyFiltersAndVocabulary(string vocabOnlyPath, long preambleLength, int mels, Stream output)
     {
         const int headerBytes = 4 + 11 * 4;
         using var input = File.OpenRead(vocabOnlyPath);
         input.Seek(headerBytes, SeekOrigin.Begin);
+        Span<int> filterHeader = stackalloc int[2];
+        input.ReadExactly(MemoryMarshal.AsBytes(filterHeader));
+        var (sourceMels, bins) = (filterHeader[0], filterHeader[1]);
+        if (sourceMels == mels)
+            input.Seek(headerBytes, SeekOrigin.Begin);
+        else
+        {
+            input.Seek((long)sourceMels * bins * sizeof(float), SeekOrigin.Current);
+            Span<int> header = [mels, bins];
+            output.Write(MemoryMarshal.AsBytes(header));
+            output.Write(MemoryMarshal.AsBytes(SlaneyMelFilters(mels, bins).AsSpan()));
+        }
+
         var buffer = new byte[1 << 16];
-        var left = preambleLength - headerBytes;
+        var left = preambleLength - input.Position;
         while (left > 0)
         {
             var n = input.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
@@ -124,6 +141,36 @@ public static class WhisperModelGenerator
             output.Write(buffer, 0, n);
             left -= n;
         }
+    }
+
+    /// <summary>
+    /// librosa.filters.mel(sr=16000, n_fft=400, n_mels) with its defaults (Slaney mel scale and area normalisation), which is
+    /// how Whisper's filter banks were made; row-major [mels, bins] as the ggml file stores them.
+    /// </summary>
+    internal static float[] SlaneyMelFilters(int mels, int bins)
+    {
+        const double sampleRate = 16000, fSp = 200.0 / 3, minLogHz = 1000, minLogMel = minLogHz / fSp;
+        var logStep = Math.Log(6.4) / 27.0;
+        static double Clamp0(double x) => x < 0 ? 0 : x;
+        double HzToMel(double hz) => hz < minLogHz ? hz / fSp : minLogMel + Math.Log(hz / minLogHz) / logStep;
+        double MelToHz(double mel) => mel < minLogMel ? mel * fSp : minLogHz * Math.Exp(logStep * (mel - minLogMel));
+
+        var top = HzToMel(sampleRate / 2);
+        var points = Enumerable.Range(0, mels + 2).Select(i => MelToHz(top * i / (mels + 1))).ToArray();
+        var filters = new float[mels * bins];
+        for (var m = 0; m < mels; m++)
+        {
+            var norm = 2.0 / (points[m + 2] - points[m]);
+            for (var b = 0; b < bins; b++)
+            {
+                var hz = sampleRate / 2 * b / (bins - 1);
+                var lower = (hz - points[m]) / (points[m + 1] - points[m]);
+                var upper = (points[m + 2] - hz) / (points[m + 2] - points[m + 1]);
+                filters[m * bins + b] = (float)(Clamp0(Math.Min(lower, upper)) * norm);
+            }
+        }
+
+        return filters;
     }
 
     /// <summary>Layer norms start as the identity (weight 1, bias 0), as in a freshly initialised Whisper.</summary>

@@ -1,5 +1,9 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging.Abstractions;
 using Wispr.ModelGen;
+using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Recognition;
 using Wispr.Sidecar.Recognition.Whisper;
 using Xunit;
 
@@ -95,7 +99,70 @@ public sealed class WhisperModelGeneratorTests(WhisperTestModelFixture fixture)
         Assert.Same(WhisperShape.TinyEn, WhisperShape.Parse("tiny.en"));
         Assert.Same(WhisperShape.BaseEn, WhisperShape.Parse("BASE"));
         Assert.Same(WhisperShape.Test, WhisperShape.Parse("test"));
+        Assert.Same(WhisperShape.LargeV3Turbo, WhisperShape.Parse("large-v3-turbo"));
         Assert.Throws<ArgumentException>(() => WhisperShape.Parse("large"));
+    }
+
+    [Fact]
+    public void Computed_mel_filters_equal_the_ones_whisper_ships()
+    {
+        // The vocabulary-only file carries Whisper's own 80-bin bank (mel_filters.npz, made by librosa); the generator
+        // computes the 128-bin bank large-v3 needs the same way, so it must reproduce the 80-bin one.
+        using var file = File.OpenRead(RepoPaths.VocabOnlyModel);
+        file.Seek(4 + 11 * 4, SeekOrigin.Begin);
+        var header = new int[2];
+        file.ReadExactly(MemoryMarshal.AsBytes(header.AsSpan()));
+        var shipped = new float[header[0] * header[1]];
+        file.ReadExactly(MemoryMarshal.AsBytes(shipped.AsSpan()));
+
+        var computed = WhisperModelGenerator.SlaneyMelFilters(header[0], header[1]);
+
+        Assert.Equal((80, 201), (header[0], header[1]));
+        Assert.Equal(shipped.Length, computed.Length);
+        for (var i = 0; i < shipped.Length; i++)
+            Assert.True(Math.Abs(shipped[i] - computed[i]) <= 1e-6 + 1e-4 * Math.Abs(shipped[i]), $"filter value {i}: shipped {shipped[i]}, computed {computed[i]}");
+    }
+
+    [Fact]
+    public async Task A_128_mel_model_like_large_v3_turbo_validates_loads_and_transcribes_with_a_small_audio_context()
+    {
+        // large-v3-turbo's layout at the test model's width: 128 mel bins (the filter bank is computed, not copied), and the
+        // benchmark's small audio context, which whisper.cpp must accept for a model of this kind.
+        var shape = WhisperShape.LargeV3Turbo with { Name = "turbo-test", State = 64, Heads = 1, AudioLayers = 2, TextLayers = 1 };
+        var path = fixture.NewPath("turbo-test.bin");
+        try
+        {
+            var written = WhisperModelGenerator.Generate(RepoPaths.VocabOnlyModel, path, shape, seed: 3);
+            var info = WhisperModelValidator.Validate(path);
+            Assert.Equal(WhisperModelLayout.TensorCount(2, 1), written);
+            Assert.Equal(new WhisperHyperParameters(51_864, 1500, 64, 1, 2, 448, 64, 1, 1, 128, 1), info.HyperParameters);
+
+            var options = new WhisperBackendOptions(path) { Threads = 2, AudioContext = 64, MaxTokens = 4 };
+            await using var backend = await WhisperBackend.LoadAsync(options, NullLogger.Instance, CancellationToken.None);
+            var segments = new List<TranscriptSegment>();
+            await foreach (var segment in backend.TranscribeAsync(WavDecoder.ReadMono16k(RepoPaths.JfkWav), TranscribeOptions.Default, CancellationToken.None))
+                segments.Add(segment);
+            Assert.NotEmpty(segments);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void The_large_v3_turbo_shape_has_its_published_size()
+    {
+        // ggml-large-v3-turbo.bin is 1,624,555,275 bytes; the English vocabulary makes this one 2 token rows smaller.
+        var preamble = WhisperModelValidator.ReadPreamble(RepoPaths.VocabOnlyModel);
+        var s = WhisperShape.LargeV3Turbo;
+        var h = preamble.HyperParameters with { NAudioState = s.State, NAudioHead = s.Heads, NAudioLayer = s.AudioLayers, NTextState = s.State,
+            NTextHead = s.Heads, NTextLayer = s.TextLayers, NMels = s.Mels, FType = 1 };
+        var tensors = WhisperModelLayout.ExpectedTensors(h);
+        var tensorBytes = tensors.Sum(t => t.ByteCount + 12 + 4L * t.Dims.Length + t.Name.Length);
+
+        Assert.Equal(587, tensors.Count);
+        Assert.InRange(tensorBytes, 1_620_000_000, 1_624_555_275);
     }
 
     private static string Hash(string path)
