@@ -1,7 +1,7 @@
 // "Wispr: Choose Model…": pick a model of the catalog, download it with a progress notification (percent, MB/s, Cancel),
 // and make it the model of its backend; delete models, reveal the cache folder, or use a model file the user already has.
 import * as vscode from 'vscode';
-import { modelSettingFor, readConfig, SECTION } from '../config';
+import { modelPathFor, modelSettingFor, readConfig, SECTION } from '../config';
 import {
     ErrorCodes,
     isRpcError,
@@ -95,12 +95,7 @@ export async function downloadAndUse(context: vscode.ExtensionContext, sidecar: 
                 return false;
             }
         }
-        const config = readConfig(context);
-        await vscode.window.withProgress(
-            { location: vscode.ProgressLocation.Notification, title: `Wispr: loading ${model.label}` },
-            () => sidecar.selectBackend(model.backend, model.id, undefined, config.recycleProcessOnSwitch),
-        );
-        await rememberModel(sidecar, model.backend, model.id);
+        await useModel(context, sidecar, model.backend, model.id, model.label);
         log.info(`Model is now ${model.id} (${model.backend}).`);
         return true;
     } catch (e) {
@@ -109,14 +104,32 @@ export async function downloadAndUse(context: vscode.ExtensionContext, sidecar: 
     }
 }
 
-/** Writes the backend's model setting without restarting the sidecar, which has that model already. */
-async function rememberModel(sidecar: SidecarProcess, backend: string, value: string): Promise<void> {
+/**
+ * Selects the model (a catalog id or a path) for its backend and remembers it in that backend's model setting. The setting is
+ * written first and marked as followed, so the settings listener does not restart the sidecar for it, and a recycling switch
+ * (wispr.backend.recycleProcessOnSwitch) starts the fresh sidecar with it; a failed switch puts the old value back.
+ */
+async function useModel(context: vscode.ExtensionContext, sidecar: SidecarProcess, backend: string, value: string, label: string): Promise<void> {
     const setting = modelSettingFor(backend);
-    if (!setting) {
-        return;
+    const config = readConfig(context);
+    const previous = modelPathFor(config, backend);
+    const settings = vscode.workspace.getConfiguration(SECTION);
+    if (setting && previous !== value) {
+        sidecar.noteModelApplied(backend, value);
+        await settings.update(setting, value, vscode.ConfigurationTarget.Global);
     }
-    sidecar.expectOwnModelSettingChange();
-    await vscode.workspace.getConfiguration(SECTION).update(setting, value, vscode.ConfigurationTarget.Global);
+    try {
+        await vscode.window.withProgress(
+            { location: vscode.ProgressLocation.Notification, title: `Wispr: loading ${label}` },
+            () => sidecar.selectBackend(backend, value, undefined, config.recycleProcessOnSwitch),
+        );
+    } catch (e) {
+        if (setting && previous !== value) {
+            sidecar.noteModelApplied(backend, previous);
+            await settings.update(setting, previous ?? undefined, vscode.ConfigurationTarget.Global);
+        }
+        throw e;
+    }
 }
 
 /** Offline, 404, full disk or a bad checksum: a short message with Retry, Choose File…, Copy Download Link, Open Folder. */
@@ -186,7 +199,12 @@ export async function useFile(sidecar: SidecarProcess, log: vscode.LogOutputChan
         );
         sidecar.updateStatus(result.status);
         sidecar.rememberBackend(result.backend);
-        await rememberModel(sidecar, result.backend, result.path);
+        // The sidecar already uses it: write the setting as followed, so no restart.
+        const setting = modelSettingFor(result.backend);
+        if (setting) {
+            sidecar.noteModelApplied(result.backend, result.path);
+            await vscode.workspace.getConfiguration(SECTION).update(setting, result.path, vscode.ConfigurationTarget.Global);
+        }
         void vscode.window.showInformationMessage(`Wispr: now using ${result.path} (${result.backend}).`);
     } catch (e) {
         await showProblem(e, log);

@@ -50,8 +50,8 @@ export class SidecarProcess implements vscode.Disposable {
     private readonly unsavedEmitter = new vscode.EventEmitter<DictationRecordingUnsavedNotification.Params>();
     private readonly statusEmitter = new vscode.EventEmitter<Status>();
     private readonly downloadEmitter = new vscode.EventEmitter<ModelsDownloadProgressNotification.Params>();
-    /** Model-setting writes made by the model picker for a model the sidecar has already selected (no restart needed). */
-    private ownModelSettingChanges = 0;
+    /** The model setting values (per backend) the running sidecar follows: from `initialize`, or set by the model picker. */
+    private appliedModels: Record<string, string | null> = {};
 
     /** `dictation/stateChanged` from whichever sidecar process is current. */
     readonly onDictationStateChanged = this.stateChangedEmitter.event;
@@ -125,18 +125,15 @@ export class SidecarProcess implements vscode.Disposable {
         this.preferredBackend = backend;
     }
 
-    /** The model picker is about to write a model setting the running sidecar already follows. */
-    expectOwnModelSettingChange(): void {
-        this.ownModelSettingChanges++;
+    /** The model picker gives (or is about to give) the running sidecar this model for this backend. */
+    noteModelApplied(backend: string, model: string | null): void {
+        this.appliedModels[backend] = model;
     }
 
-    /** True (once per write) when a model-setting change came from the model picker, so no restart is needed. */
-    consumeOwnModelSettingChange(): boolean {
-        if (this.ownModelSettingChanges === 0) {
-            return false;
-        }
-        this.ownModelSettingChanges--;
-        return true;
+    /** True when the running sidecar already follows these model settings, so a change to them needs no restart. */
+    followsModelSettings(config: WisprConfig): boolean {
+        return this.current !== undefined
+            && ['whisper', 'parakeet'].every(b => (this.appliedModels[b] ?? null) === modelPathFor(config, b));
     }
 
     /** Asks for a fresh `status` (when a sidecar is running) and publishes it; failures only log. */
@@ -305,6 +302,7 @@ export class SidecarProcess implements vscode.Disposable {
                 parakeetModelPath: config.parakeetModelPath,
             });
             this.initResult = result;
+            this.appliedModels = { whisper: config.modelPath, parakeet: config.parakeetModelPath };
             if (result.protocolVersion !== PROTOCOL_VERSION) {
                 this.log.warn(`The sidecar speaks protocol ${String(result.protocolVersion)}; this extension expects ${PROTOCOL_VERSION}. Rebuild or update one of them.`);
             }
