@@ -12,6 +12,7 @@ export const Settings = {
     sidecarPath: 'sidecar.path',
     modelPath: 'whisper.modelPath',
     parakeetModelPath: 'parakeet.modelPath',
+    modelsBaseUrl: 'models.baseUrl',
     recycleProcessOnSwitch: 'backend.recycleProcessOnSwitch',
     insertionMode: 'insertion.mode',
     audioSource: 'audio.source',
@@ -186,6 +187,11 @@ export function affects(e: vscode.ConfigurationChangeEvent, ...keys: (typeof Set
 
 function positive(value: number | undefined, fallback: number): number {
     return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : fallback;
+}
+
+/** The name (under `wispr.`) of a backend's model setting, or undefined for an unknown backend. */
+export function modelSettingFor(backend: string): string | undefined {
+    return backend === 'whisper' ? Settings.modelPath : backend === 'parakeet' ? Settings.parakeetModelPath : undefined;
 }
 
 /** The model setting that belongs to a backend: a Whisper ggml file or a Parakeet folder; null = the sidecar's default. */

@@ -12,6 +12,7 @@ import { insertLastDictation, showHistory } from './history/historyCommands';
 import { createLog } from './log';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarStateEvents } from './sidecar/sidecarState';
+import { chooseModel } from './models/modelPicker';
 import { pickBackend } from './ui/backendPicker';
 import { pickMicrophone } from './ui/microphonePicker';
 import { showDiagnostics } from './ui/diagnostics';
@@ -86,6 +87,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     command('wispr.clearApiKeys', () => keys.clear());
     command('wispr.transcribeFile', (uri?: unknown) => dictation.transcribeFile(uri instanceof vscode.Uri ? uri : undefined));
     command('wispr.switchBackend', () => pickBackend(context, sidecarProcess, log));
+    command('wispr.chooseModel', () => chooseModel(context, sidecarProcess, log));
     command('wispr.chooseMicrophone', () => pickMicrophone(context, sidecarProcess, log));
     command('wispr.showDiagnostics', () => showDiagnostics(sidecarProcess, log));
     command('wispr.showLogs', () => log.show());
@@ -136,7 +138,10 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
             }
         }),
         vscode.workspace.onDidChangeConfiguration(e => {
-            if (affects(e, Settings.sidecarPath, Settings.modelPath, Settings.parakeetModelPath)) {
+            const modelChange = affects(e, Settings.modelPath, Settings.parakeetModelPath);
+            // The model picker writes the model setting after the sidecar has switched to that model: no restart then.
+            if (affects(e, Settings.sidecarPath, Settings.modelsBaseUrl) || (modelChange && !sidecarProcess.followsModelSettings(readConfig(context)))
+                || e.affectsConfiguration('http.proxy') || e.affectsConfiguration('http.proxyStrictSSL')) {
                 restartWhenIdle();
             }
             if (affects(e, Settings.holdMs, Settings.repeatDelayMs, Settings.releaseMs, Settings.graceMs)) {

@@ -2,7 +2,7 @@
 import { ErrorCodes } from '../sidecar/protocol';
 
 export type Severity = 'error' | 'warning' | 'info' | 'silent';
-export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar' | 'chooseMicrophone' | 'openCleanupSettings';
+export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar' | 'chooseMicrophone' | 'openCleanupSettings' | 'chooseModel';
 
 export interface UserMessage {
     severity: Severity;
@@ -44,6 +44,18 @@ export function describeRpcError(code: number, message: string): UserMessage {
             return { severity: 'error', text: withDetail('Wispr: the speech model file is invalid'), actions: ['openModelSetting', 'showLogs'] };
         case ErrorCodes.ModelDownloadFailed:
             return { severity: 'error', text: withDetail('Wispr: the speech model could not be downloaded'), actions: ['openModelSetting', 'showLogs'] };
+        case ErrorCodes.ModelChecksumMismatch:
+            return { severity: 'error', text: withDetail('Wispr: the downloaded model was damaged and discarded'), actions: ['chooseModel', 'showLogs'] };
+        case ErrorCodes.InsufficientDiskSpace:
+            return { severity: 'error', text: withDetail('Wispr: not enough disk space for the model'), actions: ['chooseModel', 'showLogs'] };
+        case ErrorCodes.ModelSourceNotFound:
+            return { severity: 'error', text: withDetail('Wispr: the model server does not have that model'), actions: ['chooseModel', 'showLogs'] };
+        case ErrorCodes.ModelSourceUnreachable:
+            return { severity: 'error', text: withDetail('Wispr: the model server cannot be reached (offline or a proxy?)'), actions: ['chooseModel', 'showLogs'] };
+        case ErrorCodes.UnknownModel:
+            return { severity: 'error', text: withDetail('Wispr: no such model'), actions: ['chooseModel'] };
+        case ErrorCodes.ModelInUse:
+            return { severity: 'warning', text: withDetail('Wispr: that model is in use'), actions: [] };
         case ErrorCodes.BackendLoadFailed:
             return { severity: 'error', text: withDetail('Wispr: the speech backend could not load the model'), actions: ['openModelSetting', 'showLogs'] };
         case ErrorCodes.BackendUnavailable:
@@ -74,4 +86,5 @@ export const actionLabels: Readonly<Record<ErrorAction, string>> = {
     restartSidecar: 'Restart sidecar',
     chooseMicrophone: 'Choose microphone',
     openCleanupSettings: 'Open cleanup settings',
+    chooseModel: 'Choose Model…',
 };

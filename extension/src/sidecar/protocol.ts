@@ -30,6 +30,12 @@ export const ErrorCodes = {
     BackendUnavailable: 2005,
     TranscriptionFailed: 2006,
     NoWordsRecognized: 2007,
+    ModelChecksumMismatch: 2010,
+    InsufficientDiskSpace: 2011,
+    ModelSourceNotFound: 2012,
+    ModelSourceUnreachable: 2013,
+    UnknownModel: 2014,
+    ModelInUse: 2015,
     InvalidState: 3001,
     Busy: 3002,
     Cancelled: 3003,
@@ -452,6 +458,108 @@ export namespace ModelProgressNotification {
     export const type = new NotificationType<Params>(method);
 }
 
+/** One model of the catalog as `models/list` shows it. `languages`: ISO 639-1 codes, or `*` for every Whisper language. */
+export interface ModelListItem {
+    id: string;
+    backend: BackendId | string;
+    label: string;
+    variant: string;
+    languages: string[];
+    note: string;
+    ramMb: number;
+    /** The download, all files. */
+    sizeBytes: number;
+    downloaded: boolean;
+    sizeOnDisk: number;
+    /** Bytes of an unfinished download kept for a resume. */
+    partialBytes: number;
+    resident: boolean;
+    /** The model its backend uses next. */
+    selected: boolean;
+    downloading: boolean;
+    /** Where it lives (or will) in the cache: the Whisper file or the Parakeet folder. */
+    path: string;
+    urls: string[];
+    /** True when every file is checked against a published SHA-1; false: by size and by loading it. */
+    checksum: boolean;
+}
+
+export namespace ModelsListRequest {
+    export const method = 'models/list' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        /** A language code (or `auto`): steers `recommended`. */
+        language?: string;
+    }
+    export interface Result {
+        models: ModelListItem[];
+        cacheFolder: string;
+        cacheBytes: number;
+        recommended: string;
+        machine: { cores: number; memoryBytes: number };
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace ModelsDownloadRequest {
+    export const method = 'models/download' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        id: string;
+    }
+    export interface Result {
+        id: string;
+        path: string;
+        /** False when it was on disk already. */
+        downloaded: boolean;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace ModelsDeleteRequest {
+    export const method = 'models/delete' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        id: string;
+    }
+    export interface Result {
+        id: string;
+        freedBytes: number;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace ModelsUseFileRequest {
+    export const method = 'models/useFile' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        /** A Whisper ggml file or a Parakeet model folder. */
+        path: string;
+        /** Make it its backend's model (default true). */
+        select?: boolean;
+    }
+    export interface Result {
+        backend: string;
+        path: string;
+        status: Status;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+export namespace ModelsDownloadProgressNotification {
+    export const method = 'models/downloadProgress' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    /** A `models/download` on its way: bytes over all the model's files, at most 5 a second per file. */
+    export interface Params {
+        id: string;
+        file: string;
+        receivedBytes: number;
+        totalBytes: number;
+        bytesPerSecond: number;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
 /** Every message in this file; the unit test checks it against docs/protocol.md. */
 export const allMessages = [
     InitializeRequest,
@@ -469,12 +577,17 @@ export const allMessages = [
     ShutdownRequest,
     RecordingsListRequest,
     RecordingsDeleteRequest,
+    ModelsListRequest,
+    ModelsDownloadRequest,
+    ModelsDeleteRequest,
+    ModelsUseFileRequest,
     DictationStateChangedNotification,
     DictationSourceEndedNotification,
     DictationLimitApproachingNotification,
     DictationRecordingUnsavedNotification,
     AudioLevelNotification,
     ModelProgressNotification,
+    ModelsDownloadProgressNotification,
 ] as const;
 
 /** A JSON-RPC error as vscode-jsonrpc surfaces it (ResponseError), narrowed without importing its class. */

@@ -252,3 +252,36 @@ export function classifyStderrLine(line: string): StderrLevel {
 export function sidecarEnvironment(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
     return env.MALLOC_ARENA_MAX ? env : { ...env, MALLOC_ARENA_MAX: '2' };
 }
+
+export interface ModelDownloadSettings {
+    /** VS Code's http.proxy. */
+    proxy?: string;
+    /** VS Code's http.proxyStrictSSL (false: accept the proxy's own certificates). */
+    proxyStrictSSL?: boolean;
+    /** wispr.models.baseUrl: a mirror with Hugging Face's layout. */
+    modelBaseUrl?: string;
+}
+
+/**
+ * The environment the sidecar downloads models under: VS Code's http.proxy becomes HTTPS_PROXY/HTTP_PROXY (which .NET's
+ * HttpClient honours with NO_PROXY), http.proxyStrictSSL=false becomes WISPR_PROXY_STRICT_SSL=false, and wispr.models.baseUrl
+ * WISPR_MODEL_BASE_URL. Unset settings leave the inherited environment as it is.
+ */
+export function modelDownloadEnvironment(env: NodeJS.ProcessEnv, settings: ModelDownloadSettings): NodeJS.ProcessEnv {
+    const result: NodeJS.ProcessEnv = { ...env };
+    const proxy = settings.proxy?.trim();
+    if (proxy) {
+        result.HTTPS_PROXY = proxy;
+        result.HTTP_PROXY = proxy;
+        delete result.https_proxy;
+        delete result.http_proxy;
+    }
+    if (settings.proxyStrictSSL === false) {
+        result.WISPR_PROXY_STRICT_SSL = 'false';
+    }
+    const base = settings.modelBaseUrl?.trim();
+    if (base) {
+        result.WISPR_MODEL_BASE_URL = base;
+    }
+    return result;
+}

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { CancellationToken, MessageConnection, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
-import { modelPathFor, readConfig, TraceSetting, WisprConfig } from '../config';
+import { modelPathFor, readConfig, SECTION, TraceSetting, WisprConfig } from '../config';
 import { logSidecarLine, sidecarLogLevel } from '../log';
 import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTimes } from './crashPolicy';
 import { locateSidecar } from './locateSidecar';
@@ -16,10 +16,11 @@ import {
     DictationLimitApproachingNotification,
     DictationRecordingUnsavedNotification,
     ModelProgressNotification,
+    ModelsDownloadProgressNotification,
     Status,
     StatusRequest,
 } from './protocol';
-import { describeExit, explainExit, ProtocolErrorExitCode, SidecarConnection, SidecarExit } from './sidecarConnection';
+import { describeExit, explainExit, modelDownloadEnvironment, ProtocolErrorExitCode, SidecarConnection, SidecarExit } from './sidecarConnection';
 import { SidecarState, SidecarStateEvents } from './sidecarState';
 
 const STOP_TIMEOUT_MS = 3_000;
@@ -48,6 +49,9 @@ export class SidecarProcess implements vscode.Disposable {
     private readonly limitEmitter = new vscode.EventEmitter<DictationLimitApproachingNotification.Params>();
     private readonly unsavedEmitter = new vscode.EventEmitter<DictationRecordingUnsavedNotification.Params>();
     private readonly statusEmitter = new vscode.EventEmitter<Status>();
+    private readonly downloadEmitter = new vscode.EventEmitter<ModelsDownloadProgressNotification.Params>();
+    /** The model setting values (per backend) the running sidecar follows: from `initialize`, or set by the model picker. */
+    private appliedModels: Record<string, string | null> = {};
 
     /** `dictation/stateChanged` from whichever sidecar process is current. */
     readonly onDictationStateChanged = this.stateChangedEmitter.event;
@@ -62,6 +66,8 @@ export class SidecarProcess implements vscode.Disposable {
     readonly onRecordingUnsaved = this.unsavedEmitter.event;
     /** A fresh `Status` (from `initialize`, `status` or `backend/select`). */
     readonly onDidChangeStatus = this.statusEmitter.event;
+    /** `models/downloadProgress`: a `models/download` on its way. */
+    readonly onModelsDownloadProgress = this.downloadEmitter.event;
 
     constructor(
         private readonly context: vscode.ExtensionContext,
@@ -112,6 +118,22 @@ export class SidecarProcess implements vscode.Disposable {
             void this.refreshStatus();
             throw e;
         }
+    }
+
+    /** A backend the sidecar selected by itself (`models/useFile`): a restarted sidecar gets it too. */
+    rememberBackend(backend: string): void {
+        this.preferredBackend = backend;
+    }
+
+    /** The model picker gives (or is about to give) the running sidecar this model for this backend. */
+    noteModelApplied(backend: string, model: string | null): void {
+        this.appliedModels[backend] = model;
+    }
+
+    /** True when the running sidecar already follows these model settings, so a change to them needs no restart. */
+    followsModelSettings(config: WisprConfig): boolean {
+        return this.current !== undefined
+            && ['whisper', 'parakeet'].every(b => (this.appliedModels[b] ?? null) === modelPathFor(config, b));
     }
 
     /** Asks for a fresh `status` (when a sidecar is running) and publishes it; failures only log. */
@@ -236,6 +258,11 @@ export class SidecarProcess implements vscode.Disposable {
                 log: m => this.log.info(m),
             });
             connection = SidecarConnection.start(launch, {
+                env: modelDownloadEnvironment(process.env, {
+                    proxy: vscode.workspace.getConfiguration('http').get<string>('proxy'),
+                    proxyStrictSSL: vscode.workspace.getConfiguration('http').get<boolean>('proxyStrictSSL'),
+                    modelBaseUrl: vscode.workspace.getConfiguration(SECTION).get<string>('models.baseUrl'),
+                }),
                 logLevel: sidecarLogLevel(this.log.logLevel),
                 clientProcessId: process.pid,
                 onStderrLine: line => logSidecarLine(this.log, line),
@@ -258,6 +285,7 @@ export class SidecarProcess implements vscode.Disposable {
         connection.connection.onNotification(DictationStateChangedNotification.type, p => this.stateChangedEmitter.fire(p));
         connection.connection.onNotification(DictationSourceEndedNotification.type, p => this.sourceEndedEmitter.fire(p));
         connection.connection.onNotification(ModelProgressNotification.type, p => this.progressEmitter.fire(p));
+        connection.connection.onNotification(ModelsDownloadProgressNotification.type, p => this.downloadEmitter.fire(p));
         connection.connection.onNotification(AudioLevelNotification.type, p => this.levelEmitter.fire(p));
         connection.connection.onNotification(DictationLimitApproachingNotification.type, p => this.limitEmitter.fire(p));
         connection.connection.onNotification(DictationRecordingUnsavedNotification.type, p => this.unsavedEmitter.fire(p));
@@ -274,6 +302,7 @@ export class SidecarProcess implements vscode.Disposable {
                 parakeetModelPath: config.parakeetModelPath,
             });
             this.initResult = result;
+            this.appliedModels = { whisper: config.modelPath, parakeet: config.parakeetModelPath };
             if (result.protocolVersion !== PROTOCOL_VERSION) {
                 this.log.warn(`The sidecar speaks protocol ${String(result.protocolVersion)}; this extension expects ${PROTOCOL_VERSION}. Rebuild or update one of them.`);
             }

@@ -61,5 +61,8 @@ async function runAction(action: ErrorAction, log: vscode.LogOutputChannel): Pro
         case 'openCleanupSettings':
             await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.cleanup`);
             return;
+        case 'chooseModel':
+            await vscode.commands.executeCommand('wispr.chooseModel');
+            return;
     }
 }

@@ -30,6 +30,7 @@ public sealed class RpcHostedService(
         events.DictationStateChanged += OnStateChanged;
         events.SourceEnded += OnSourceEnded;
         events.ModelProgress += OnModelProgress;
+        events.ModelDownloadProgress += OnModelDownloadProgress;
         events.AudioLevel += OnAudioLevel;
         events.LimitApproaching += OnLimitApproaching;
         events.RecordingUnsaved += OnRecordingUnsaved;
@@ -89,6 +90,9 @@ public sealed class RpcHostedService(
     private void OnModelProgress(ModelProgress p) =>
         Notify(M.ModelProgress, new ModelProgressNotification(p.Stage.ToString().ToLowerInvariant(), p.File, p.ReceivedBytes, p.TotalBytes));
 
+    private void OnModelDownloadProgress(ModelDownloadProgress p) =>
+        Notify(M.ModelsDownloadProgress, new ModelDownloadProgressNotification(p.Id, p.File, p.ReceivedBytes, p.TotalBytes, p.BytesPerSecond));
+
     private void Notify(string method, object payload)
     {
         if (_rpc is not { IsDisposed: false } rpc)
@@ -103,6 +107,7 @@ public sealed class RpcHostedService(
         events.DictationStateChanged -= OnStateChanged;
         events.SourceEnded -= OnSourceEnded;
         events.ModelProgress -= OnModelProgress;
+        events.ModelDownloadProgress -= OnModelDownloadProgress;
         events.AudioLevel -= OnAudioLevel;
         events.LimitApproaching -= OnLimitApproaching;
         events.RecordingUnsaved -= OnRecordingUnsaved;

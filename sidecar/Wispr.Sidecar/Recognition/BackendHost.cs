@@ -62,6 +62,13 @@ public sealed class BackendHost : IAsyncDisposable
 
     private string? ModelPathFor(string backend) => _modelPaths.GetValueOrDefault(backend);
 
+    /// <summary>The explicit model of <paramref name="backend"/> (a full path or a catalog id), or null for its default.</summary>
+    public string? ModelFor(string backend) => ModelPathFor(backend);
+
+    /// <summary>A model is a path (made absolute) or a catalog id (kept as the catalog spells it); blank = the default.</summary>
+    private static string? NormalizeModel(string? model) =>
+        string.IsNullOrWhiteSpace(model) ? null : ModelCatalog.Find(model)?.Id ?? Path.GetFullPath(model);
+
     /// <summary>Sets the model file used from the next load of the selected backend; unloads the resident model if it differs.</summary>
     public Task SetModelPathAsync(string? modelPath, CancellationToken cancellationToken) => SetModelPathAsync(_selected, modelPath, cancellationToken);
 
@@ -73,7 +80,7 @@ public sealed class BackendHost : IAsyncDisposable
         await _lock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var normalized = string.IsNullOrWhiteSpace(modelPath) ? null : Path.GetFullPath(modelPath);
+            var normalized = NormalizeModel(modelPath);
             if (normalized == ModelPathFor(provider.Id))
                 return;
             _modelPaths[provider.Id] = normalized;
@@ -189,7 +196,7 @@ public sealed class BackendHost : IAsyncDisposable
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref _switchDone, done.Task);
         var previous = (Selected: _selected, ModelPath: ModelPathFor(provider.Id), Resident: Volatile.Read(ref _resident) is { } r ? (r.Name, r.ModelPath) : ((string, string)?)null);
-        var wanted = string.IsNullOrWhiteSpace(modelPath) ? ModelPathFor(provider.Id) : Path.GetFullPath(modelPath);
+        var wanted = string.IsNullOrWhiteSpace(modelPath) ? ModelPathFor(provider.Id) : NormalizeModel(modelPath);
         var locked = false;
         try
         {

@@ -71,3 +71,20 @@ public sealed record RecordingDeleteResult(bool Deleted);
 public sealed record ModelProgressNotification(string Stage, string File,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ReceivedBytes,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalBytes);
+
+public sealed record ModelDownloadProgressNotification(string Id, string File, long ReceivedBytes, long TotalBytes, long BytesPerSecond);
+
+/// <summary><c>models/list</c>: <see cref="Language"/> (a code, or "auto") steers the recommendation.</summary>
+public sealed record ModelsListParams(string? Language = null);
+
+/// <summary><c>models/download</c>, <c>models/delete</c>: a catalog id.</summary>
+public sealed record ModelRef(string? Id = null);
+
+public sealed record ModelDownloadResult(string Id, string Path, bool Downloaded);
+
+public sealed record ModelDeleteResult(string Id, long FreedBytes);
+
+/// <summary><c>models/useFile</c>: a Whisper ggml file or a Parakeet folder the user already has; <see cref="Select"/> (default true) makes it its backend's model.</summary>
+public sealed record UseFileParams(string? Path = null, bool? Select = null);
+
+public sealed record UseFileResult(string Backend, string Path, StatusResult Status);

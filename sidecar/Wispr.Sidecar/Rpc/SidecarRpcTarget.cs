@@ -22,6 +22,7 @@ public sealed class SidecarRpcTarget(
     IMicrophone microphone,
     CleanupPipeline cleanup,
     RecordingStore recordings,
+    Models.ModelStore models,
     IHostApplicationLifetime lifetime,
     ILogger<SidecarRpcTarget> logger)
 {
@@ -50,6 +51,11 @@ public sealed class SidecarRpcTarget(
         public const string RecordingsList = "recordings/list";
         public const string RecordingsDelete = "recordings/delete";
         public const string DictationRecordingUnsaved = "dictation/recordingUnsaved";
+        public const string ModelsList = "models/list";
+        public const string ModelsDownload = "models/download";
+        public const string ModelsDelete = "models/delete";
+        public const string ModelsUseFile = "models/useFile";
+        public const string ModelsDownloadProgress = "models/downloadProgress";
     }
 
     [JsonRpcMethod(Methods.Initialize)]
@@ -166,6 +172,49 @@ public sealed class SidecarRpcTarget(
         if (dictation.CurrentRecordingPath is { } current && Path.GetFileName(current) == p.Id)
             throw new WisprException(WisprErrorCodes.InvalidState, "That recording belongs to the running dictation; cancel the dictation to discard it.");
         return Task.FromResult(new RecordingDeleteResult(recordings.Delete(p.Id)));
+    });
+
+    [JsonRpcMethod(Methods.ModelsList)]
+    public Task<Models.ModelListResult> ListModelsAsync(ModelsListParams? p = null, CancellationToken cancellationToken = default) =>
+        // Stats every catalog file and sums the cache folder: disk work, off the dispatcher.
+        Guard(() => Task.Run(() => models.List(p?.Language), cancellationToken));
+
+    [JsonRpcMethod(Methods.ModelsDownload)]
+    public Task<ModelDownloadResult> DownloadModelAsync(ModelRef? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
+    {
+        var entry = Models.ModelStore.Require(p?.Id);
+        var (path, downloaded) = await models.DownloadAsync(entry.Id, cancellationToken).ConfigureAwait(false);
+        return new ModelDownloadResult(entry.Id, path, downloaded);
+    });
+
+    [JsonRpcMethod(Methods.ModelsDelete)]
+    public Task<ModelDeleteResult> DeleteModelAsync(ModelRef? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
+    {
+        var entry = Models.ModelStore.Require(p?.Id);
+        var freed = await Task.Run(() => models.Delete(entry.Id), cancellationToken).ConfigureAwait(false);
+        return new ModelDeleteResult(entry.Id, freed);
+    });
+
+    [JsonRpcMethod(Methods.ModelsUseFile)]
+    public Task<UseFileResult> UseModelFileAsync(UseFileParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
+    {
+        if (string.IsNullOrWhiteSpace(p?.Path))
+            throw new WisprException(WisprErrorCodes.InvalidParams, "models/useFile needs a path (a Whisper ggml file or a Parakeet model folder).");
+        var path = Path.GetFullPath(p.Path);
+        string backend = "";
+        await OffDispatcher(() =>
+        {
+            RequireReadableModelPath("model", path);
+            backend = Models.ModelStore.Validate(path);
+        }, cancellationToken).ConfigureAwait(false);
+        if (p.Select != false)
+        {
+            if (dictation.State != DictationState.Idle)
+                throw new WisprException(WisprErrorCodes.Busy,
+                    $"A dictation is {dictation.State.ToWire()}; stop or cancel it before switching the model.");
+            await backends.SelectAsync(backend, path, cancellationToken).ConfigureAwait(false);
+        }
+        return new UseFileResult(backend, path, GetStatus());
     });
 
     [JsonRpcMethod(Methods.Shutdown)]

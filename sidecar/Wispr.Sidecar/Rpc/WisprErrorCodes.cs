@@ -24,6 +24,19 @@ public static class WisprErrorCodes
     public const int TranscriptionFailed = 2006;
     /// <summary>The model produced no words (nothing, or punctuation only) from audio the VAD says holds speech.</summary>
     public const int NoWordsRecognized = 2007;
+    // The model store (2010-2019).
+    /// <summary>A downloaded file's SHA-1 (or its size) is not the published one; the file was discarded.</summary>
+    public const int ModelChecksumMismatch = 2010;
+    /// <summary>Not enough free disk space for a download (checked before it starts), or the disk filled up during it.</summary>
+    public const int InsufficientDiskSpace = 2011;
+    /// <summary>The model server answered 404 for a file: a wrong mirror, or the file moved.</summary>
+    public const int ModelSourceNotFound = 2012;
+    /// <summary>The model server could not be reached at all (offline, DNS, refused, proxy, connect timeout).</summary>
+    public const int ModelSourceUnreachable = 2013;
+    /// <summary>The id names no model of the catalog.</summary>
+    public const int UnknownModel = 2014;
+    /// <summary>models/delete of the resident model, or of a model a download or load is using.</summary>
+    public const int ModelInUse = 2015;
     public const int InvalidState = 3001;
     public const int Busy = 3002;
     public const int Cancelled = 3003;

@@ -80,8 +80,8 @@ public sealed class ModelDownloaderTests : IDisposable
     {
         var ex = await Assert.ThrowsAsync<WisprException>(() =>
             Downloader().EnsureAsync(Model("bad.bin", new string('0', 40)), _cache, null, CancellationToken.None));
-        Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.Code);
-        Assert.Empty(Directory.GetFiles(_cache));
+        Assert.Equal(WisprErrorCodes.ModelChecksumMismatch, ex.Code);
+        Assert.Empty(Directory.GetFiles(_cache, "*", SearchOption.AllDirectories)); // no file, and no partial bytes kept to resume from
     }
 
     [Fact]
@@ -89,12 +89,12 @@ public sealed class ModelDownloaderTests : IDisposable
     {
         var offline = new DownloadableModel("ggml-base.en.bin", new Uri($"http://127.0.0.1:{FreePort()}/ggml-base.en.bin"), new string('0', 40), 1);
         var ex = await Assert.ThrowsAsync<WisprException>(() => Downloader().EnsureAsync(offline, _cache, null, CancellationToken.None));
-        Assert.Equal(WisprErrorCodes.ModelNotFound, ex.Code);
+        Assert.Equal(WisprErrorCodes.ModelSourceUnreachable, ex.Code);
         Assert.Contains("ggml-base.en.bin", ex.Message);
         Assert.Contains(offline.Url.ToString(), ex.Message);
         Assert.Contains(Path.Combine(_cache, "ggml-base.en.bin"), ex.Message);
         var http404 = await Assert.ThrowsAsync<WisprException>(() => Downloader().EnsureAsync(Model("missing.bin"), _cache, null, CancellationToken.None));
-        Assert.Equal(WisprErrorCodes.ModelNotFound, http404.Code);
+        Assert.Equal(WisprErrorCodes.ModelSourceNotFound, http404.Code);
     }
 
     public void Dispose()

@@ -142,12 +142,12 @@ public sealed class ParakeetDownloadTests : IDisposable
     }
 
     [ParakeetFact]
-    public async Task A_404_is_ModelDownloadFailed_naming_the_address_the_files_and_the_folder()
+    public async Task A_404_is_ModelSourceNotFound_naming_the_address_the_files_and_the_folder()
     {
         lock (_faults)
             _faults["vocab.txt"] = "404";
         var ex = await Assert.ThrowsAsync<WisprException>(() => Provider().EnsureModelAsync(null, null, CancellationToken.None));
-        Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.Code);
+        Assert.Equal(WisprErrorCodes.ModelSourceNotFound, ex.Code);
         Assert.Contains(_prefix + RepoPath.TrimStart('/') + "vocab.txt", ex.Message);
         Assert.Contains("404", ex.Message);
         Assert.Contains(ParakeetModelLayout.PublicAddress, ex.Message);

@@ -167,7 +167,7 @@ public sealed class StalledDownloadTests : IAsyncLifetime
         Assert.Equal("whisper", (await sidecar.CallAsync<JsonElement>(M.Status)).GetProperty("residentBackend").GetString());
 
         var (_, ex) = await FailsWithinAsync(ct => sidecar.CallAsync<JsonElement>(M.BackendSelect, new { backend = "parakeet" }, ct));
-        Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.ErrorCode);
+        Assert.Equal(WisprErrorCodes.ModelSourceNotFound, ex.ErrorCode);
 
         var status = await sidecar.CallAsync<JsonElement>(M.Status);
         Assert.Equal("whisper", status.GetProperty("backend").GetString());

@@ -77,6 +77,24 @@ public sealed class ProtocolGoldenTests
         [Params(M.DictationLimitApproaching)] = [new LimitApproachingNotification("d-1", 570_000, 600_000, 30_000)],
         [Params(M.AudioLevel)] = [new AudioLevelNotification("d-1", 0.125f, 0.5f, 0)],
         [Params(M.DictationRecordingUnsaved)] = [new RecordingUnsavedNotification("d-1", "No space left on device")],
+        [Result(M.ModelsList)] =
+        [
+            new Wispr.Sidecar.Models.ModelListResult(
+                [
+                    new Wispr.Sidecar.Models.ModelListItem("whisper-base.en", "whisper", "Whisper base (English)", "full precision (f16)", ["en"],
+                        "Fast with fair accuracy; a good start on most laptops.", 388, 147_964_211, true, 147_964_211, 0, true, true, false,
+                        "/home/u/.cache/wispr-vscode/models/ggml-base.en.bin", ["https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin"], true),
+                    new Wispr.Sidecar.Models.ModelListItem("parakeet-tdt-0.6b-v3-int8", "parakeet", "Parakeet TDT 0.6B v3 (25 languages) int8", "int8", ["de", "en", "fr"],
+                        "25 European languages, detected automatically; very fast on CPU.", 1200, 670_480_039, false, 0, 104_857_600, false, false, true,
+                        "/home/u/.cache/wispr-vscode/models/parakeet-tdt-0.6b-v3",
+                        ["https://huggingface.co/istupakov/parakeet-tdt-0.6b-v3-onnx/resolve/main/encoder-model.int8.onnx"], false),
+                ],
+                "/home/u/.cache/wispr-vscode/models", 252_821_811, "whisper-small.en-q8_0", new Wispr.Sidecar.Models.MachineInfo(4, 8_589_934_592)),
+        ],
+        [Result(M.ModelsDownload)] = [new ModelDownloadResult("whisper-small.en-q8_0", "/home/u/.cache/wispr-vscode/models/ggml-small.en-q8_0.bin", true)],
+        [Result(M.ModelsDelete)] = [new ModelDeleteResult("whisper-tiny.en", 77_704_715)],
+        [Result(M.ModelsUseFile)] = [new UseFileResult("whisper", "/models/ggml-base.en.bin", Status(withModel: true))],
+        [Params(M.ModelsDownloadProgress)] = [new ModelDownloadProgressNotification("whisper-small.en-q8_0", "ggml-small.en-q8_0.bin", 52_428_800, 264_477_561, 10_485_760)],
         [Params(M.ModelProgress)] =
         [
             new ModelProgressNotification("download", "ggml-base.en.bin", 1_048_576, 147_951_465),

@@ -74,6 +74,9 @@ public sealed class InMemorySidecar : IAsyncDisposable
 
         [JsonRpcMethod(SidecarRpcTarget.Methods.ModelProgress)]
         public void ModelProgress(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.ModelProgress, p);
+
+        [JsonRpcMethod(SidecarRpcTarget.Methods.ModelsDownloadProgress)]
+        public void ModelsDownloadProgress(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.ModelsDownloadProgress, p);
     }
 
     public Task<T> CallAsync<T>(string method, object? args = null, CancellationToken ct = default) =>

@@ -37,6 +37,11 @@ const typeOf: Record<string, string> = {
     'audio.level.params.json': 'AudioLevelNotification.Params',
     'model.progress.params.json': 'ModelProgressNotification.Params',
     'dictation.recordingUnsaved.params.json': 'DictationRecordingUnsavedNotification.Params',
+    'models.list.result.json': 'ModelsListRequest.Result',
+    'models.download.result.json': 'ModelsDownloadRequest.Result',
+    'models.delete.result.json': 'ModelsDeleteRequest.Result',
+    'models.useFile.result.json': 'ModelsUseFileRequest.Result',
+    'models.downloadProgress.params.json': 'ModelsDownloadProgressNotification.Params',
 };
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -5,9 +5,9 @@ using Wispr.Sidecar.Rpc;
 namespace Wispr.Sidecar.Recognition.Parakeet;
 
 /// <summary>
-/// Finds the Parakeet model folder (an explicit one, else --parakeetModel, else parakeet-tdt-0.6b-v2 in the user cache) and loads it.
-/// The cache folder is downloaded once (int8 ONNX export, about 670 MB) when it holds neither a finished download nor files put
-/// there by hand; explicit folders are never downloaded into.
+/// Finds the Parakeet model folder (an explicit one; a catalog id; else --parakeetModel; else the catalog's default,
+/// parakeet-tdt-0.6b-v2 int8, in the user cache) and loads it. A catalog folder is downloaded once when it holds neither a
+/// finished download nor files put there by hand; explicit folders are never downloaded into.
 /// </summary>
 public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarOptions options, ILoggerFactory loggers) : ISpeechBackendProvider, IExclusiveLoads
 {
@@ -24,11 +24,15 @@ public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarO
 
     public async Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken)
     {
-        var explicitFolder = modelPathOverride ?? options.ParakeetModelPath;
+        var entry = ModelCatalog.Find(modelPathOverride);
+        if (entry is not null && entry.Backend != Id)
+            throw new WisprException(WisprErrorCodes.ModelInvalid, $"{entry.Label} is a model for {entry.Backend}; select that backend for it.");
+        var explicitFolder = entry is null ? modelPathOverride ?? options.ParakeetModelPath : null;
         if (explicitFolder is not null)
             return (ParakeetModelLayout.Locate(explicitFolder).Folder, false);
 
-        var folder = ParakeetModelLayout.DefaultFolder();
+        entry ??= ModelCatalog.Find(ModelCatalog.ParakeetDefaultId)!;
+        var folder = entry.LocalPath(ModelCatalog.CacheDirectory());
         if (!ModelDownloader.IsComplete(folder) && Directory.Exists(folder))
         {
             try
@@ -40,7 +44,7 @@ public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarO
                 // Some files missing: download the set.
             }
         }
-        return await downloader.EnsureFolderAsync(ModelCatalog.ParakeetTdtV2, folder, ValidateAsync, progress, cancellationToken).ConfigureAwait(false);
+        return await downloader.EnsureFolderAsync(ModelCatalog.AsFolder(entry), folder, ValidateAsync, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A downloaded folder counts only if the backend loads it: ONNX Runtime parses both networks, shapes and a probe step agree.</summary>

@@ -4,7 +4,10 @@ using Wispr.Sidecar.Rpc;
 
 namespace Wispr.Sidecar.Recognition.Whisper;
 
-/// <summary>Finds the Whisper model (an explicit file, else the default one in the user cache, downloaded once) and loads it.</summary>
+/// <summary>
+/// Finds the Whisper model (an explicit file; a catalog id, downloaded once into the user cache; else the catalog's default,
+/// base.en) and loads it.
+/// </summary>
 public sealed class WhisperBackendProvider(ModelDownloader downloader, SidecarOptions options, ILoggerFactory loggers) : ISpeechBackendProvider
 {
     public string Id => "whisper";
@@ -15,6 +18,12 @@ public sealed class WhisperBackendProvider(ModelDownloader downloader, SidecarOp
 
     public async Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken)
     {
+        if (ModelCatalog.Find(modelPathOverride) is { } entry)
+        {
+            if (entry.Backend != Id)
+                throw new WisprException(WisprErrorCodes.ModelInvalid, $"{entry.Label} is a model for {entry.Backend}; select that backend for it.");
+            return await downloader.EnsureAsync(ModelCatalog.AsFile(entry), ModelCatalog.CacheDirectory(), progress, cancellationToken).ConfigureAwait(false);
+        }
         if (modelPathOverride is not null)
         {
             if (Directory.Exists(modelPathOverride))
