@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type * as Extension from '../../../extension/src/extension';
 import type * as StatusBarModule from '../../../extension/src/ui/statusBar';
+import type * as NotifyModule from '../../../extension/src/ui/notify';
 import type * as DiagnosticsModule from '../../../extension/src/ui/diagnostics';
 import type * as CommentSyntaxModule from '../../../extension/src/dictation/commentSyntax';
 import type * as SidecarProcessModule from '../../../extension/src/sidecar/sidecarProcess';
@@ -533,6 +534,31 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             all.length = 0;
             provider.dispose();
         }
+    });
+
+    test('an "open setting" button opens the setting by id, machine-scoped ones on the Remote tab of a remote window', async () => {
+        const { openSetting } = require('../../../extension/src/ui/notify') as typeof NotifyModule;
+        const calls: [string, unknown][] = [];
+        mock.commands.set('workbench.action.openSettings', (q: unknown) => calls.push(['openSettings', q]));
+        mock.commands.set('workbench.action.openRemoteSettings', (q: unknown) => calls.push(['openRemoteSettings', q]));
+        const env = vscode.env as { remoteName?: string };
+        try {
+            await openSetting('wispr.audio.wavFile', true);
+            await openSetting('wispr.cleanup', false);
+            env.remoteName = 'ssh-remote';
+            await openSetting('wispr.audio.wavFile', true);
+            await openSetting('wispr.cleanup', false);
+        } finally {
+            delete env.remoteName;
+            mock.commands.delete('workbench.action.openSettings');
+            mock.commands.delete('workbench.action.openRemoteSettings');
+        }
+        assert.deepEqual(calls, [
+            ['openSettings', '@id:wispr.audio.wavFile'],
+            ['openSettings', 'wispr.cleanup'],
+            ['openRemoteSettings', { query: '@id:wispr.audio.wavFile' }],
+            ['openSettings', 'wispr.cleanup'],
+        ]);
     });
 
     test('model progress reads well in the status bar', () => {
