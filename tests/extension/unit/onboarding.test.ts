@@ -159,6 +159,11 @@ describe('walkthrough and the Marketplace face', () => {
         assert.match(readme.slice(developers), /bash scripts\/dictate-sample\.sh[\s\S]*bash scripts\/test-all\.sh[\s\S]*CONTRIBUTING\.md/);
         assert.doesNotMatch(readme.slice(0, developers), /\.NET (10 )?SDK|dotnet build|xunit/i, 'no developer prerequisites before the Developers section');
         assert.ok(developers < 3000, 'the developer commands are near the top, after the two-minute start');
+        const packaging = fs.readFileSync(path.join(root, 'build', 'package.mjs'), 'utf8');
+        for (const image of readme.matchAll(/!\[[^\]]*\]\(([^)]+)\)/g)) {
+            assert.ok(fs.existsSync(path.join(root, image[1])), `${image[1]} exists`);
+            assert.ok(packaging.includes(`'!${path.dirname(image[1])}/**'`), `${image[1]} is in the .vsix, where the Extensions view finds it`);
+        }
     });
 });
 
