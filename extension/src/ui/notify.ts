@@ -24,8 +24,19 @@ export function setBackendLookup(lookup: () => string | undefined): void {
     currentBackend = lookup;
 }
 
+/** The latest problem shown (or, if silent, logged): its error code, if an RPC error, and its text. For the API. */
+export interface ShownProblem {
+    code: number | undefined;
+    text: string;
+}
+let latest: ShownProblem | undefined;
+export function latestProblem(): ShownProblem | undefined {
+    return latest;
+}
+
 export async function showProblem(e: unknown, log: vscode.LogOutputChannel, options: ProblemOptions = {}): Promise<void> {
     const message = messageFor(e);
+    latest = { code: isRpcError(e) ? e.code : undefined, text: message.text };
     const code = isRpcError(e) ? ` (code ${e.code})` : '';
     const line = `${message.text}${code}${message.detail && message.detail !== message.text ? ` — ${message.detail}` : ''}`;
     if (message.severity === 'silent') {
