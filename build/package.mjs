@@ -58,6 +58,8 @@ function ignoreFileFor(rid) {
     '!out/extension/**',
     '!samples/**',
     '!assets/icon*.png',
+    '!assets/walkthrough/**', // the walkthrough's pages (contributes.walkthroughs)
+    '!assets/screenshots/**', // the README's screenshots, shown by the Extensions view
     '!assets/sounds/*.wav', // the optional start/stop cues (wispr.feedback.sound)
     `!extension/bin/${rid}/**`,
     '!node_modules/**', // production dependencies only: vsce collects them with `npm list --production`

@@ -7,6 +7,7 @@ import { DictationContext } from './sidecar/protocol';
 import { SidecarProcess } from './sidecar/sidecarProcess';
 import { SidecarState } from './sidecar/sidecarState';
 import { CursorIndicator } from './ui/cursorIndicator';
+import { latestProblem, ShownProblem } from './ui/notify';
 
 export interface WisprApi {
     /** 'stopped' | 'starting' | 'ready' | 'crashed' */
@@ -30,6 +31,8 @@ export interface WisprApi {
     readonly history: readonly HistoryEntry[];
     /** What the indicator at the cursors says now ("● Listening…", "◌ Transcribing…"); undefined when hidden. */
     readonly cursorIndicator: string | undefined;
+    /** The latest error or warning shown to the user (a new object each time): its error code (RPC errors) and its text. */
+    readonly lastProblem: ShownProblem | undefined;
 }
 
 export function createApi(sidecar: SidecarProcess, dictation: DictationController, history: DictationHistory, indicator: CursorIndicator): WisprApi {
@@ -44,5 +47,6 @@ export function createApi(sidecar: SidecarProcess, dictation: DictationControlle
         get lastDictationContext() { return dictation.lastContext; },
         get lastCleanupWarning() { return dictation.lastCleanupWarning; },
         get cursorIndicator() { return indicator.label; },
+        get lastProblem() { return latestProblem(); },
     };
 }

@@ -1,6 +1,7 @@
 // Typed access to the wispr.* settings; the only place that knows their names.
 import * as vscode from 'vscode';
 import { defaultPressTiming, PressTimingOptions, PushToTalkMode } from './dictation/pushToTalk';
+import { languageToSend, normalizeLanguage } from './language/languages';
 import { CleanupConfigureRequest, CleanupMode, DictationStartRequest, LlmProvider } from './sidecar/protocol';
 
 export type InsertionMode = 'text' | 'comment';
@@ -35,6 +36,7 @@ export const Settings = {
     cleanupTimeoutMs: 'cleanup.timeoutMs',
     vocabularyEnabled: 'vocabulary.enabled',
     dictionaryFile: 'vocabulary.dictionaryFile',
+    language: 'language',
 } as const;
 
 /** The settings `cleanup/configure` carries (the key comes from SecretStorage, never from settings). */
@@ -76,6 +78,8 @@ export interface WisprConfig {
     vocabularyEnabled: boolean;
     /** Workspace-relative (or, from user settings, absolute) path of the dictionary file. */
     dictionaryFile: string;
+    /** "auto" or an ISO 639-1 code (lower case). */
+    language: string;
     /** The dictionary setting comes from a workspace or folder settings file: it may only name a file inside the workspace. */
     dictionaryFileFromWorkspace: boolean;
 }
@@ -110,6 +114,7 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
         vocabularyEnabled: c.get<boolean>(Settings.vocabularyEnabled, true) !== false,
         dictionaryFile: c.get<string>(Settings.dictionaryFile, DEFAULT_DICTIONARY_FILE).trim(),
         dictionaryFileFromWorkspace: fromWorkspace(c, Settings.dictionaryFile),
+        language: normalizeLanguage(c.get<string>(Settings.language, 'auto')),
     };
 }
 
@@ -170,9 +175,13 @@ export function cleanupParams(cleanup: CleanupConfig, apiKey: string | undefined
     return { ...cleanup, apiKey: apiKey || null };
 }
 
-/** The `source` and hands-free options of `dictation/start` for these settings. */
-export function startParams(config: WisprConfig): DictationStartRequest.Params {
+/**
+ * The `source`, language and hands-free options of `dictation/start` for these settings. `englishOnly`: the model hears
+ * only English (see languageToSend).
+ */
+export function startParams(config: WisprConfig, englishOnly = false): DictationStartRequest.Params {
     return {
+        language: languageToSend(config.language, englishOnly),
         source: config.audioSource === 'wavFile'
             ? { kind: 'wavFile', path: config.wavFile }
             : { kind: 'microphone', ...(config.device ? { device: config.device } : {}) },

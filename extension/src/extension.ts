@@ -16,7 +16,8 @@ import { chooseModel } from './models/modelPicker';
 import { pickBackend } from './ui/backendPicker';
 import { pickMicrophone } from './ui/microphonePicker';
 import { showDiagnostics } from './ui/diagnostics';
-import { showProblem } from './ui/notify';
+import { setBackendLookup, showProblem } from './ui/notify';
+import { pickLanguage, suggestModelForLanguage } from './ui/languagePicker';
 import { StatusBar } from './ui/statusBar';
 import { CursorIndicator } from './ui/cursorIndicator';
 import { SoundCues } from './ui/sound';
@@ -26,6 +27,9 @@ import { ContextCollector } from './vocabulary/contextCollector';
 
 let sidecar: SidecarProcess | undefined;
 
+/** The id of the walkthrough in package.json's contributes.walkthroughs. */
+export const WALKTHROUGH_ID = 'wispr.gettingStarted';
+
 export function activate(context: vscode.ExtensionContext): WisprApi {
     const log = createLog();
     const state = new SidecarStateEvents();
@@ -34,7 +38,8 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     const comments = new CommentSyntaxProvider(log);
     const history = new DictationHistory(context.globalState);
     const dictation = new DictationController(context, sidecarProcess, comments, log, new ContextCollector(context, log), history);
-    const statusBar = new StatusBar(sidecarProcess, dictation);
+    const statusBar = new StatusBar(sidecarProcess, dictation, () => readConfig(context).language);
+    setBackendLookup(() => sidecarProcess.status?.backend);
     const indicator = new CursorIndicator();
     const sounds = new SoundCues(context, log, () => readConfig(context).sound);
     const keys = new ApiKeys(context.secrets);
@@ -90,8 +95,12 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     command('wispr.chooseModel', () => chooseModel(context, sidecarProcess, log));
     command('wispr.chooseMicrophone', () => pickMicrophone(context, sidecarProcess, log));
     command('wispr.showDiagnostics', () => showDiagnostics(sidecarProcess, log));
+    command('wispr.chooseLanguage', () => pickLanguage(context));
+    // VS Code opens the walkthrough itself when the extension is installed (workbench.welcomePage.walkthroughs.openOnInstall).
+    command('wispr.openWalkthrough', () => vscode.commands.executeCommand('workbench.action.openWalkthrough', `${context.extension.id}#${WALKTHROUGH_ID}`, false));
     command('wispr.showLogs', () => log.show());
-    command('wispr.restartSidecar', () => sidecarProcess.restart().catch(e => showProblem(e, log)));
+    const restart = (): Promise<void> => sidecarProcess.restart().catch(e => showProblem(e, log, { retry: restart }));
+    command('wispr.restartSidecar', restart);
     command('wispr.insertAsComment', async () => {
         const config = vscode.workspace.getConfiguration(SECTION);
         const next = readConfig(context).insertionMode === 'comment' ? 'text' : 'comment';
@@ -151,6 +160,10 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
             if (affects(e, Settings.traceServer)) {
                 void sidecarProcess.setTrace(readConfig(context).traceServer);
             }
+            if (affects(e, Settings.language)) {
+                statusBar.update();
+                void suggestModelForLanguage(readConfig(context).language, sidecarProcess);
+            }
         }),
         log.onDidChangeLogLevel(level => log.info(`Log level is now ${vscode.LogLevel[level]}; the sidecar picks it up when it next starts.`)),
     );
@@ -158,7 +171,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     registerTestHooks(context, log);
 
     // Start now so the model is ready by the first dictation; failures are reported, and the next command tries again.
-    void sidecarProcess.start().catch(e => showProblem(e, log));
+    void sidecarProcess.start().catch(e => showProblem(e, log, { retry: restart }));
     return createApi(sidecarProcess, dictation, history, indicator);
 }
 

@@ -19,6 +19,7 @@ import {
 import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
 import { showProblem } from '../ui/notify';
+import { isEnglishOnlyModel, languageToSend } from '../language/languages';
 import { CommentSyntaxProvider } from './commentSyntax';
 import { CONTEXT_BUDGET_MS, ContextCollector } from '../vocabulary/contextCollector';
 import { insertText } from './insertText';
@@ -183,7 +184,7 @@ export class DictationController implements vscode.Disposable {
             // Capture starts at once with the mode and language only: the first words must not wait for a symbol provider.
             // The full context (symbols, dictionary, nearby identifiers) is collected while the user speaks and goes with stop.
             const context: DictationContext = { mode: this.target.mode, ...(languageId ? { languageId } : {}) };
-            const params = { ...startParams(config), context };
+            const params = { ...startParams(config, isEnglishOnlyModel(this.sidecar.status)), context };
             this.lastSentContext = context;
             // The symbol provider and the dictionary have the whole recording to answer, then CONTEXT_BUDGET_MS after the stop.
             const stopped = new Promise<void>(resolve => { this.closeCollection = resolve; });
@@ -198,7 +199,7 @@ export class DictationController implements vscode.Disposable {
             this.armLimitWatchdog(result.dictationId, config.maxRecordingSeconds);
         } catch (e) {
             this.reset();
-            void showProblem(e, this.log); // not awaited: the notification waits for the user, `busy` must not
+            void showProblem(e, this.log, { retry: () => this.start(options) }); // not awaited: the notification waits for the user, `busy` must not
         } finally {
             this.busy = false;
             this.startInFlight = false;
@@ -278,13 +279,14 @@ export class DictationController implements vscode.Disposable {
             this.lastSentContext = context;
             const result = await vscode.window.withProgress(
                 { location: vscode.ProgressLocation.Notification, title: `Wispr: transcribing ${vscode.workspace.asRelativePath(file)}`, cancellable: true },
-                (_progress, token) => this.sidecar.request(TranscribeFileRequest.type, { path: file.fsPath, context }, token),
+                (_progress, token) => this.sidecar.request(TranscribeFileRequest.type,
+                    { path: file.fsPath, language: languageToSend(readConfig(this.context).language, isEnglishOnlyModel(this.sidecar.status)), context }, token),
             );
             this.logResult(result);
             await this.deliver(result, target);
             return true;
         } catch (e) {
-            await showProblem(e, this.log);
+            await showProblem(e, this.log, { retry: () => this.transcribeFile(file) });
             return false;
         }
     }
@@ -321,7 +323,7 @@ export class DictationController implements vscode.Disposable {
         if (p.error) {
             this.log.warn(`The audio source failed after ${p.capturedMs} ms: ${p.error}; transcribing what was captured.`);
             if (!this.stopRequested) {
-                void vscode.window.showWarningMessage(`Wispr: ${p.error} Transcribing the ${(p.capturedMs / 1000).toFixed(1)} s captured so far.`, 'Choose microphone')
+                void vscode.window.showWarningMessage(`Wispr: ${p.error} Transcribing the ${(p.capturedMs / 1000).toFixed(1)} s captured so far.`, 'Choose Microphone…')
                     .then(c => c && vscode.commands.executeCommand('wispr.chooseMicrophone'));
             }
         } else if (p.reason === 'limit') {
@@ -355,7 +357,7 @@ export class DictationController implements vscode.Disposable {
         }
         if (p.state === DictationStage.Idle) {
             if (p.reason && p.reason !== 'cancelled' && this.current !== DictationStage.Idle) {
-                void vscode.window.showWarningMessage(`Wispr: the dictation ended (${p.reason}).`, 'Show logs').then(c => c && this.log.show());
+                void vscode.window.showWarningMessage(`Wispr: the dictation ended (${p.reason}).`, 'Show Logs').then(c => c && this.log.show());
             }
             this.reset();
             return;

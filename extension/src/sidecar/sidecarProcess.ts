@@ -402,9 +402,9 @@ export class SidecarProcess implements vscode.Disposable {
         this.protocolErrorNotified = true;
         void vscode.window.showErrorMessage(
             'Wispr: the sidecar stopped because it could not read the extension\'s messages (protocol error). It is restarted; the reason is in the log.',
-            'Show logs',
+            'Show Logs',
         ).then(choice => {
-            if (choice === 'Show logs') {
+            if (choice === 'Show Logs') {
                 this.log.show();
             }
         });
@@ -417,8 +417,8 @@ export class SidecarProcess implements vscode.Disposable {
             return; // one notification per session; the status bar keeps showing the crashed state
         }
         this.gaveUpNotified = true;
-        void vscode.window.showErrorMessage(message, 'Show logs').then(choice => {
-            if (choice === 'Show logs') {
+        void vscode.window.showErrorMessage(message, 'Show Logs').then(choice => {
+            if (choice === 'Show Logs') {
                 this.log.show();
             }
         });

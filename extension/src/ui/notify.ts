@@ -1,25 +1,48 @@
-// Shows errors from the sidecar (keyed by error.code) and from the extension itself, with their actions.
+// Shows errors from the sidecar (keyed by error.code) and from the extension itself: a short message with the buttons that
+// fix it; the full text goes to the log.
+import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { actionLabels, describeRpcError, ErrorAction, UserMessage } from '../dictation/errorMessages';
+import { actionLabels, describeFailure, describeRpcError, ErrorAction, UserMessage } from '../dictation/errorMessages';
 import { isRpcError } from '../sidecar/protocol';
 import { SECTION, Settings } from '../config';
+
+export interface ProblemOptions {
+    /** Runs the failed operation again; without it no Retry button is offered. */
+    retry?: () => unknown;
+}
 
 export function messageFor(e: unknown): UserMessage {
     if (isRpcError(e)) {
         return describeRpcError(e.code, e.message);
     }
-    const text = e instanceof Error ? e.message : String(e);
-    return { severity: 'error', text: text.startsWith('Wispr') ? text : `Wispr: ${text}`, actions: ['showLogs'] };
+    return describeFailure(e instanceof Error ? e.message : String(e));
 }
 
-export async function showProblem(e: unknown, log: vscode.LogOutputChannel): Promise<void> {
+/** The selected backend (for "Choose File…": a Whisper file or a Parakeet folder); set at activation. */
+let currentBackend: () => string | undefined = () => undefined;
+export function setBackendLookup(lookup: () => string | undefined): void {
+    currentBackend = lookup;
+}
+
+/** The latest problem shown (or, if silent, logged): its error code, if an RPC error, and its text. For the API. */
+export interface ShownProblem {
+    code: number | undefined;
+    text: string;
+}
+let latest: ShownProblem | undefined;
+export function latestProblem(): ShownProblem | undefined {
+    return latest;
+}
+
+export async function showProblem(e: unknown, log: vscode.LogOutputChannel, options: ProblemOptions = {}): Promise<void> {
     const message = messageFor(e);
+    latest = { code: isRpcError(e) ? e.code : undefined, text: message.text };
     const code = isRpcError(e) ? ` (code ${e.code})` : '';
+    const line = `${message.text}${code}${message.detail && message.detail !== message.text ? ` — ${message.detail}` : ''}`;
     if (message.severity === 'silent') {
-        log.debug(`${message.text}${code}`);
+        log.debug(line);
         return;
     }
-    const line = `${message.text}${code}`;
     if (message.severity === 'error') {
         log.error(line);
     } else if (message.severity === 'warning') {
@@ -27,30 +50,60 @@ export async function showProblem(e: unknown, log: vscode.LogOutputChannel): Pro
     } else {
         log.info(line);
     }
-    const labels = message.actions.map(a => actionLabels[a]);
+    const actions = message.actions.filter(a => available(a, options, message));
+    // Two actions may share a label ("Choose File…"); the first one of a label wins.
+    const labels = [...new Set(actions.map(a => actionLabels[a]))];
     const show = message.severity === 'error'
         ? vscode.window.showErrorMessage
         : message.severity === 'warning'
             ? vscode.window.showWarningMessage
             : vscode.window.showInformationMessage;
     const choice = await show(message.text, ...labels);
-    const action = message.actions.find(a => actionLabels[a] === choice);
+    const action = actions.find(a => actionLabels[a] === choice);
     if (action) {
-        await runAction(action, log);
+        await runAction(action, log, options, message);
     }
 }
 
-async function runAction(action: ErrorAction, log: vscode.LogOutputChannel): Promise<void> {
+function available(action: ErrorAction, options: ProblemOptions, message: UserMessage): boolean {
     switch (action) {
+        case 'retry':
+            return options.retry !== undefined;
+        case 'openFolder':
+            // The OS file manager is on this machine only; in a remote window the folder is on the other side.
+            return message.path !== undefined && vscode.env.remoteName === undefined;
+        default:
+            return true;
+    }
+}
+
+async function runAction(action: ErrorAction, log: vscode.LogOutputChannel, options: ProblemOptions, message: UserMessage): Promise<void> {
+    switch (action) {
+        case 'retry':
+            await options.retry?.();
+            return;
         case 'showLogs':
             log.show();
             return;
-        case 'openModelSetting':
-            // Both model settings (wispr.whisper.modelPath, wispr.parakeet.modelPath): the error may come from either backend.
-            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION} modelPath`);
+        case 'chooseModel':
+            await vscode.commands.executeCommand('wispr.chooseModel');
+            return;
+        case 'chooseModelFile':
+            await chooseModelFile(log);
+            return;
+        case 'chooseAudioFile':
+            await vscode.commands.executeCommand('wispr.transcribeFile');
+            return;
+        case 'openFolder':
+            if (message.path) {
+                await vscode.commands.executeCommand('revealFileInOS', vscode.Uri.file(message.path));
+            }
+            return;
+        case 'transcribeSaved':
+            await vscode.commands.executeCommand('wispr.recoverRecordings');
             return;
         case 'openAudioSetting':
-            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${Settings.wavFile}`);
+            await openSetting(`${SECTION}.${Settings.wavFile}`, true);
             return;
         case 'restartSidecar':
             await vscode.commands.executeCommand('wispr.restartSidecar');
@@ -59,10 +112,43 @@ async function runAction(action: ErrorAction, log: vscode.LogOutputChannel): Pro
             await vscode.commands.executeCommand('wispr.chooseMicrophone');
             return;
         case 'openCleanupSettings':
-            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.cleanup`);
-            return;
-        case 'chooseModel':
-            await vscode.commands.executeCommand('wispr.chooseModel');
+            await openSetting(`${SECTION}.cleanup`, false);
             return;
     }
+}
+
+/**
+ * Opens the Settings editor at a setting. Machine-scoped settings show only on the Remote tab of a remote window, so
+ * there they open through `openRemoteSettings` (which takes the same query); elsewhere the User tab has them.
+ */
+export async function openSetting(id: string, machineScoped: boolean): Promise<void> {
+    // A whole key opens exactly that setting; a group ("wispr.cleanup") is a search.
+    const query = id.split('.').length > 2 ? `@id:${id}` : id;
+    if (machineScoped && vscode.env.remoteName !== undefined) {
+        await vscode.commands.executeCommand('workbench.action.openRemoteSettings', { query });
+    } else {
+        await vscode.commands.executeCommand('workbench.action.openSettings', query);
+    }
+}
+
+/** "Choose File…" for a model: a ggml file for Whisper, a folder for Parakeet; it goes into that backend's model setting. */
+async function chooseModelFile(log: vscode.LogOutputChannel): Promise<void> {
+    const parakeet = currentBackend() === 'parakeet';
+    const picked = await vscode.window.showOpenDialog({
+        canSelectFiles: !parakeet,
+        canSelectFolders: parakeet,
+        canSelectMany: false,
+        openLabel: 'Use This Model',
+        title: parakeet ? 'Wispr: the Parakeet model folder' : 'Wispr: a Whisper model file (ggml-*.bin)',
+        ...(parakeet ? {} : { filters: { 'Whisper ggml model': ['bin'] } }),
+    });
+    const file = picked?.[0];
+    if (!file) {
+        return;
+    }
+    const key = parakeet ? Settings.parakeetModelPath : Settings.modelPath;
+    // Machine-overridable: Global writes the user settings here and the remote machine's in a remote window.
+    await vscode.workspace.getConfiguration(SECTION).update(key, file.fsPath, vscode.ConfigurationTarget.Global);
+    log.info(`Model set to ${file.fsPath} (${SECTION}.${key}); it is checked before it is loaded.`);
+    void vscode.window.showInformationMessage(`Wispr: using the model ${path.basename(file.fsPath)}.`);
 }

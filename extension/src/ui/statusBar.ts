@@ -1,16 +1,18 @@
 // Two status bar items. "Wispr: <state>" names the product and what it is doing, and a click does the obvious next
 // thing: start dictation, stop and insert, cancel a transcription, restart a crashed sidecar. The second item shows the
-// speech backend; a click on it switches backends. `update()` is the only place that sets their look.
+// speech backend; a click on it switches backends. The third shows the dictation language; a click chooses it. `update()` is the only place that sets their look.
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from '../dictation/dictationController';
 import { AudioLevelNotification, ModelProgressNotification } from '../sidecar/protocol';
 import { describeLevel } from './levelMeter';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
+import { isEnglishOnlyModel, languageBadge, languageName, needsMultilingualModel } from '../language/languages';
 
 export class StatusBar implements vscode.Disposable {
     private readonly item = vscode.window.createStatusBarItem('wispr.status', vscode.StatusBarAlignment.Right, 100);
     private readonly backendItem = vscode.window.createStatusBarItem('wispr.backend', vscode.StatusBarAlignment.Right, 99);
+    private readonly languageItem = vscode.window.createStatusBarItem('wispr.language', vscode.StatusBarAlignment.Right, 98);
     private readonly disposables: vscode.Disposable[] = [];
     /** The latest model download/verify/load progress; cleared at "ready". */
     private progress: ModelProgressNotification.Params | undefined;
@@ -21,13 +23,17 @@ export class StatusBar implements vscode.Disposable {
     /** While listening, re-checks for silence twice a second (a muted recorder may send nothing at all). */
     private silenceTimer: NodeJS.Timeout | undefined;
 
-    constructor(private readonly sidecar: SidecarProcess, private readonly dictation: DictationController) {
+    /** @param language the `wispr.language` setting ("auto" or a code), read on every update. */
+    constructor(private readonly sidecar: SidecarProcess, private readonly dictation: DictationController, private readonly language: () => string) {
         this.item.name = 'Wispr';
         this.backendItem.name = 'Wispr speech backend';
         this.backendItem.command = 'wispr.switchBackend';
+        this.languageItem.name = 'Wispr dictation language';
+        this.languageItem.command = 'wispr.chooseLanguage';
         this.disposables.push(
             this.item,
             this.backendItem,
+            this.languageItem,
             sidecar.state.onDidChangeState(() => this.update()),
             sidecar.onDidChangeStatus(() => this.update()),
             dictation.onDidChangeStage(stage => this.onStage(stage)),
@@ -102,6 +108,17 @@ export class StatusBar implements vscode.Disposable {
         } else {
             this.backendItem.hide();
         }
+        this.updateLanguage();
+    }
+
+    private updateLanguage(): void {
+        const code = this.language();
+        const unheard = needsMultilingualModel(code, isEnglishOnlyModel(this.sidecar.status));
+        this.languageItem.text = `${unheard ? '$(warning)' : '$(globe)'} ${languageBadge(code)}`;
+        this.languageItem.tooltip = unheard
+            ? `Dictation language: ${languageName(code)}, but the current model hears only English. Click to choose the language; "Wispr: Choose Model…" for a multilingual model.`
+            : `Dictation language: ${languageName(code)}. Click to choose it.`;
+        this.languageItem.show();
     }
 
     private onStage(stage: DictationStage): void {

@@ -59,6 +59,8 @@ public sealed class DictationService : IAsyncDisposable
     public async Task<string> StartAsync(StartDictationRequest request, CancellationToken cancellationToken)
     {
         ThrowIfNotIdle(); // a second start must not even open the microphone
+        // No model, no recording: a user must not speak a sentence only to hear afterwards that nothing could transcribe it.
+        await _backends.EnsureModelObtainableAsync(cancellationToken).ConfigureAwait(false);
         SileroVadStream? vad = null;
         SpeechTracker? speech = null;
         if (request.Vad is { Enabled: true } vadSpec)

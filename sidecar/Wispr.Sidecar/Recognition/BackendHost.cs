@@ -25,7 +25,7 @@ public sealed class BackendHost : IAsyncDisposable
     private int _switching;
     private bool _disposed;
     private readonly object _fetchGate = new();
-    private (string Key, Task<(string Path, bool Downloaded)> Task)? _fetch;
+    private (string Key, Task<(string Path, bool Downloaded)> Task, Task Arriving)? _fetch;
     // The latest switch's completion: a use that arrives during a switch (even during its download) waits for it and runs
     // on the new backend, as the protocol promises.
     private Task _switchDone = Task.CompletedTask;
@@ -146,21 +146,45 @@ public sealed class BackendHost : IAsyncDisposable
     /// (the prepare started with a dictation and that dictation's stop wait for the same one). The download itself is not
     /// cancelled by any one caller, who only stops waiting; it ends by itself, bounded by the downloader's timeouts.
     /// </summary>
-    private Task<(string Path, bool Downloaded)> FetchAsync(ISpeechBackendProvider provider, string? modelPath, CancellationToken cancellationToken)
+    private Task<(string Path, bool Downloaded)> FetchAsync(ISpeechBackendProvider provider, string? modelPath, CancellationToken cancellationToken) =>
+        StartFetch(provider, modelPath).Task.WaitAsync(cancellationToken);
+
+    private (Task<(string Path, bool Downloaded)> Task, Task Arriving) StartFetch(ISpeechBackendProvider provider, string? modelPath)
     {
         var key = $"{provider.Id}|{modelPath}";
-        Task<(string, bool)> task;
         lock (_fetchGate)
         {
             if (_fetch is { } running && running.Key == key && !running.Task.IsCompleted)
-                task = running.Task;
-            else
+                return (running.Task, running.Arriving);
+            // Completed by the first progress report: bytes are arriving, so the model can be had.
+            var arriving = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var task = Task.Run(() => provider.EnsureModelAsync(modelPath, p =>
             {
-                task = Task.Run(() => provider.EnsureModelAsync(modelPath, _events.RaiseModelProgress, CancellationToken.None), CancellationToken.None);
-                _fetch = (key, task);
-            }
+                arriving.TrySetResult();
+                _events.RaiseModelProgress(p);
+            }, CancellationToken.None), CancellationToken.None);
+            _fetch = (key, task, arriving.Task);
+            return (task, arriving.Task);
         }
-        return task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Returns once the selected backend's model is resident, on disk, or arriving (its download has received bytes); throws
+    /// the model error (ModelNotFound, ModelInvalid, ModelDownloadFailed) when it cannot be had: nothing cached and no
+    /// server answering, a missing explicit file. A dictation asks before it opens the microphone, so nobody speaks into a
+    /// sidecar without a model. Offline this answers within milliseconds (the connection is refused at once); a server that
+    /// does not answer is bounded by the downloader's connect timeout.
+    /// </summary>
+    public async Task EnsureModelObtainableAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Volatile.Read(ref _resident) is not null && !IsSwitching)
+            return;
+        var selected = _selected;
+        var (task, arriving) = StartFetch(_providers[selected], ModelPathFor(selected));
+        await Task.WhenAny(task, arriving).WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (task.IsCompleted)
+            await task.ConfigureAwait(false); // throws the fetch's own error
     }
 
     /// <summary>Runs <paramref name="step"/> under the lock with nothing resident (a trial load of a downloaded model).</summary>

@@ -4,7 +4,7 @@ const assert = require('assert');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { vscode, LISTEN_MS, toggle, wisprApi, waitReady, waitFor, openEditor, setCursors, dictate, setSetting, closeAllEditors } = require('./helpers');
+const { vscode, toggle, wisprApi, waitReady, waitFor, openEditor, setCursors, dictate, setSetting, closeAllEditors } = require('./helpers');
 
 function alive(pid) {
   try { process.kill(pid, 0); return true; } catch { return false; }
@@ -81,12 +81,18 @@ describe('sidecar lifecycle', function () {
       await waitFor(() => api.sidecarState === 'ready' && api.sidecarPid !== pid, { timeoutMs: 60000, what: 'restart for the missing model' });
       const editor = await openEditor('x', 'plaintext');
       setCursors(editor, [[0, 1]]);
-      await toggle();
-      await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'dictation listening' });
-      await new Promise((r) => setTimeout(r, LISTEN_MS)); // taps closer than wispr.pushToTalk.repeatDelayMs count as a hold
-      await toggle();
-      // the model cannot be found: the dictation fails, nothing is inserted, and the extension is idle again
-      await waitFor(() => api.dictationStage === 'idle', { timeoutMs: 30000, what: 'idle after the failure' });
+      const stages = [];
+      const watch = api.onDidChangeDictationStage((s) => stages.push(s));
+      const before = api.lastProblem;
+      try {
+        await toggle();
+        // No model, no recording: the start itself fails with ModelNotFound (2001); nothing listens, nothing is inserted.
+        await waitFor(() => api.lastProblem !== before && api.lastProblem?.code === 2001, { timeoutMs: 30000, what: 'the ModelNotFound message' });
+      } finally {
+        watch.dispose();
+      }
+      assert.deepStrictEqual(stages, [], 'the dictation never listened');
+      assert.strictEqual(api.dictationStage, 'idle');
       assert.strictEqual(editor.document.getText(), 'x');
     } finally {
       pid = api.sidecarPid;

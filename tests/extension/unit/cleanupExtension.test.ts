@@ -237,12 +237,12 @@ describe('code-aware cleanup in the extension (mock vscode, fake sidecar)', { ti
             await set('cleanup.provider', 'openai');
         });
 
-        test('invalid settings (CleanupConfigInvalid) are shown with "Open cleanup settings"; dictation goes on', async () => {
+        test('invalid settings (CleanupConfigInvalid) are shown with "Open Cleanup Settings"; dictation goes on', async () => {
             await set('cleanup.baseUrl', 'localhost:11434');
             await until(() => mock.messages.find(m => m.severity === 'error'), 'the error message');
             const error = mock.messages.find(m => m.severity === 'error')!;
             assert.match(error.text, /^Wispr: the cleanup settings are invalid: The base address "localhost:11434" is not an absolute/);
-            assert.deepEqual(error.items, ['Open cleanup settings']);
+            assert.deepEqual(error.items, ['Open Cleanup Settings']);
             mock.setEditor(undefined);
             await dictate();
             assert.equal(mock.clipboard, TEXT);

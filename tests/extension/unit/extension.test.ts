@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type * as Extension from '../../../extension/src/extension';
 import type * as StatusBarModule from '../../../extension/src/ui/statusBar';
+import type * as NotifyModule from '../../../extension/src/ui/notify';
 import type * as DiagnosticsModule from '../../../extension/src/ui/diagnostics';
 import type * as CommentSyntaxModule from '../../../extension/src/dictation/commentSyntax';
 import type * as SidecarProcessModule from '../../../extension/src/sidecar/sidecarProcess';
@@ -191,8 +192,8 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         await run('wispr.startDictation');
         assert.equal(mock.messages.length, 1);
         assert.equal(mock.messages[0].severity, 'error');
-        assert.match(mock.messages[0].text, /^Wispr: audio file not found: No such file/);
-        assert.deepEqual(mock.messages[0].items, ['Open audio setting']);
+        assert.match(mock.messages[0].text, /^Wispr: the audio file was not found: No such file/);
+        assert.deepEqual(mock.messages[0].items, ['Choose File…', 'Open Setting']);
         assert.ok(isIdle(mock.statusBarText));
         mock.config.set('wispr.audio.wavFile', wav);
         mock.setEditor(undefined);
@@ -293,11 +294,19 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
                 await run('wispr.startDictation');
                 await waitForStatus(t => /Listening/.test(t), 'listening');
                 const { context, ...params } = lastStartParams();
-                assert.deepEqual(params, { source: { kind: 'microphone' }, maxDurationMs: 600_000 });
+                // wispr.language "auto" on the default English-only model goes as "en" (no detection pass for nothing).
+                assert.deepEqual(params, { language: 'en', source: { kind: 'microphone' }, maxDurationMs: 600_000 });
                 assert.equal(context.mode, 'prose');
+                await run('wispr.cancelDictation');
+                await waitForStatus(isIdle, 'idle');
+                mock.config.set('wispr.language', 'FR');
+                await run('wispr.startDictation');
+                await waitForStatus(t => /Listening/.test(t), 'listening');
+                assert.equal(lastStartParams().language, 'fr', 'a chosen language is sent as it is');
                 await run('wispr.cancelDictation');
             } finally {
                 mock.config.set('wispr.audio.source', 'microphone');
+                mock.config.delete('wispr.language');
             }
         });
 
@@ -324,14 +333,41 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             assert.equal(mock.statusBarCommand, 'wispr.startDictation');
         });
 
+        test('Choose Language: the pick goes into wispr.language, the status item shows it, and an English-only model is answered with Choose Model…', async () => {
+            const item = () => mock.statusItems.get('wispr.language');
+            // Earlier tests set wispr.language in the map directly, without the change event VS Code would send.
+            mock.configListeners.fire({ affectsConfiguration: s => s === 'wispr.language' || s === 'wispr' });
+            assert.equal(item()?.text, '$(globe) Auto');
+            assert.equal(item()?.command, 'wispr.chooseLanguage');
+            mock.messages = [];
+            mock.pick = items => (items as { label: string; code: string }[]).find(i => i.code === 'de');
+            await run('wispr.chooseLanguage');
+            mock.pick = undefined;
+            assert.equal(mock.config.get('wispr.language'), 'de');
+            assert.equal(item()?.text, '$(warning) DE', 'the default model (base.en) cannot hear German');
+            const labels = (mock.quickPickItems as { label: string }[]).map(i => i.label);
+            assert.equal(labels[0], '$(check) Auto-detect', 'auto-detect first, marked as the current choice');
+            const suggestion = (m: { text: string }) => /hears only English/.test(m.text);
+            let subscription: { dispose(): unknown } | undefined;
+            const warning = mock.messages.find(suggestion) ?? await withTimeout(
+                new Promise<VscodeMock.Message>(resolve => { subscription = mock.messageListeners.event(m => suggestion(m) && resolve(m)); }),
+                10_000, () => `no suggestion; messages: ${JSON.stringify(mock.messages)}`).finally(() => subscription?.dispose());
+            assert.equal(warning.severity, 'warning');
+            assert.deepEqual(warning.items, ['Choose Model…']);
+            mock.config.delete('wispr.language');
+            mock.configListeners.fire({ affectsConfiguration: s => s === 'wispr.language' || s === 'wispr' });
+            assert.equal(item()?.text, '$(globe) Auto');
+        });
+
         test('a missing microphone is a clear error offering the chooser; the sidecar keeps serving', async () => {
             mock.config.set('wispr.audio.device', 'missing-mic');
             mock.messages = [];
             await run('wispr.startDictation');
             assert.equal(mock.messages.length, 1);
             assert.equal(mock.messages[0].severity, 'error');
-            assert.match(mock.messages[0].text, /^Wispr: no microphone to listen to: .*Choose Microphone/);
-            assert.deepEqual(mock.messages[0].items, ['Choose microphone', 'Show logs']);
+            assert.match(mock.messages[0].text, /^Wispr found no microphone to listen to/);
+            assert.ok(mock.log.some(l => /Choose Microphone/.test(l)), 'the sidecar\'s advice is in the log');
+            assert.deepEqual(mock.messages[0].items, ['Choose Microphone…', 'Retry', 'Show Logs']);
             assert.ok(isIdle(mock.statusBarText));
         });
 
@@ -453,7 +489,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         await run('wispr.startDictation');
         await crashed;
         assert.equal(mock.messages.length, 1, 'the failed start is reported once');
-        assert.match(mock.messages[0].text, /stopped while handling dictation\/start \(exit code 1\)/);
+        assert.ok(mock.log.some(l => /stopped while handling dictation\/start \(exit code 1\)/.test(l)), 'the whole story is in the log');
         await waitForStatus(isIdle, 'ready again after the automatic restart');
         assert.ok(mock.log.some(l => /Restarting the sidecar in 500 ms \(crash 1 of 5\)/.test(l)));
         delete process.env.FAKE_SIDECAR_MODE;
@@ -498,6 +534,31 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             all.length = 0;
             provider.dispose();
         }
+    });
+
+    test('an "open setting" button opens the setting by id, machine-scoped ones on the Remote tab of a remote window', async () => {
+        const { openSetting } = require('../../../extension/src/ui/notify') as typeof NotifyModule;
+        const calls: [string, unknown][] = [];
+        mock.commands.set('workbench.action.openSettings', (q: unknown) => calls.push(['openSettings', q]));
+        mock.commands.set('workbench.action.openRemoteSettings', (q: unknown) => calls.push(['openRemoteSettings', q]));
+        const env = vscode.env as { remoteName?: string };
+        try {
+            await openSetting('wispr.audio.wavFile', true);
+            await openSetting('wispr.cleanup', false);
+            env.remoteName = 'ssh-remote';
+            await openSetting('wispr.audio.wavFile', true);
+            await openSetting('wispr.cleanup', false);
+        } finally {
+            delete env.remoteName;
+            mock.commands.delete('workbench.action.openSettings');
+            mock.commands.delete('workbench.action.openRemoteSettings');
+        }
+        assert.deepEqual(calls, [
+            ['openSettings', '@id:wispr.audio.wavFile'],
+            ['openSettings', 'wispr.cleanup'],
+            ['openRemoteSettings', { query: '@id:wispr.audio.wavFile' }],
+            ['openSettings', 'wispr.cleanup'],
+        ]);
     });
 
     test('model progress reads well in the status bar', () => {
@@ -599,7 +660,7 @@ describe('SidecarProcess crash policy (mock vscode, fake sidecar)', { timeout: 3
             assert.equal(state.state, SidecarState.Crashed);
             assert.equal(mock.messages.length, 1);
             assert.match(mock.messages[0].text, /crashed 3 times within 1 minutes/);
-            assert.deepEqual(mock.messages[0].items, ['Show logs']);
+            assert.deepEqual(mock.messages[0].items, ['Show Logs']);
             assert.deepEqual(mock.log.filter(l => /Restarting the sidecar in/.test(l)).map(l => /in (\d+) ms/.exec(l)?.[1]), ['10', '20']);
             // Requests now fail fast instead of starting it again ...
             await assert.rejects(sidecar.start(), /kept crashing/);

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import { INDICATOR_TEXT_MAX, indicatorLabel } from '../../../extension/src/ui/indicatorLabel';
 import { soundPlayerFor } from '../../../extension/src/ui/soundPlayer';
 import { repoRoot } from '../repoRoot';
+import { settingsOf } from './manifestSettings';
 
 describe('cursor indicator label', () => {
     test('names the phase', () => {
@@ -41,7 +42,7 @@ describe('start/stop sounds', () => {
 describe('palette and status bar contributions', () => {
     interface Menus { commandPalette: { command: string; when: string }[] }
     const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot(), 'package.json'), 'utf8')) as {
-        contributes: { menus: Menus; configuration: { properties: Record<string, { default?: unknown }> } };
+        contributes: { menus: Menus; configuration: { properties: Record<string, { default?: unknown }> }[] };
     };
 
     test('Stop and Cancel appear in the palette only while a dictation runs', () => {
@@ -54,7 +55,7 @@ describe('palette and status bar contributions', () => {
     });
 
     test('the sound is off by default; the grace period is a setting', () => {
-        const p = manifest.contributes.configuration.properties;
+        const p = settingsOf(manifest);
         assert.equal(p['wispr.feedback.sound'].default, false);
         assert.equal(p['wispr.pushToTalk.graceMs'].default, 650);
         assert.equal(p['wispr.pushToTalk.releaseMs'].default, 150);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { repoRoot } from '../repoRoot';
+import { settingsOf } from './manifestSettings';
 
 interface Manifest {
     main: string;
@@ -11,7 +12,7 @@ interface Manifest {
     contributes: {
         commands: { command: string; category: string }[];
         keybindings: { command: string; key: string; mac?: string }[];
-        configuration: { properties: Record<string, { scope?: string; enum?: string[]; default?: unknown }> };
+        configuration: { title: string; properties: Record<string, { scope?: string; enum?: string[]; default?: unknown }> }[];
     };
     capabilities?: { untrustedWorkspaces?: { supported: boolean | 'limited'; description?: string; restrictedConfigurations?: string[] } };
     devDependencies: Record<string, string>;
@@ -34,7 +35,7 @@ describe('package.json manifest', () => {
     });
 
     test('settings', () => {
-        const p = manifest.contributes.configuration.properties;
+        const p = settingsOf(manifest);
         for (const key of ['wispr.sidecar.path', 'wispr.whisper.modelPath', 'wispr.insertion.mode', 'wispr.audio.source', 'wispr.audio.wavFile', 'wispr.trace.server',
             'wispr.audio.device', 'wispr.audio.maxRecordingSeconds', 'wispr.handsFree.enabled', 'wispr.handsFree.silenceMs']) {
             assert.ok(p[key], `missing setting ${key}`);
@@ -61,7 +62,7 @@ describe('package.json manifest', () => {
         const u = manifest.capabilities?.untrustedWorkspaces;
         assert.equal(u?.supported, 'limited');
         assert.ok(u?.description);
-        const p = manifest.contributes.configuration.properties;
+        const p = settingsOf(manifest);
         for (const key of ['wispr.sidecar.path', 'wispr.whisper.modelPath', 'wispr.parakeet.modelPath', 'wispr.audio.wavFile',
             'wispr.cleanup.mode', 'wispr.cleanup.provider', 'wispr.cleanup.baseUrl', 'wispr.cleanup.model', 'wispr.vocabulary.dictionaryFile']) {
             assert.ok(u?.restrictedConfigurations?.includes(key), `${key} is restricted`);
