@@ -68,8 +68,10 @@ internal sealed class CaptureSession(string id, IAudioSource source, StartDictat
         if (Segmenter is { } segmenter && Transcriber is { } transcriber)
         {
             int start = segmenter.SegmentStart;
+            // Always recognised: a cut at a pause follows speech, and a segment cut at the length cap may hold speech the VAD
+            // missed (a quiet microphone); no words may be dropped on the VAD's word alone.
             if (segmenter.Add(probability) is { } cut)
-                transcriber.Enqueue(RangeOf(start, cut.Position, skip: !cut.HadSpeech, last: false));
+                transcriber.Enqueue(RangeOf(start, cut.Position, skip: false, last: false));
         }
     }
 

@@ -192,6 +192,7 @@ public sealed class DictationService : IAsyncDisposable
             {
                 var (from, to) = keep ?? (0, total);
                 ThrowIfNoSpeech(to - from, _buffer.Peak(from, to));
+                // What follows the last cut; after a pause cut with no speech since, it is the silence before the release.
                 var last = session.RangeOf(segmenter.SegmentStart, total, skip: transcriber.Count > 0 && !segmenter.CurrentHasSpeech, last: true);
                 Func<string, TranscribeOptions>? optionsFor = context is null ? null
                     : preceding => DictationWire.ToOptions(session.Request.Language, session.Request.Prompt, context, preceding);

@@ -22,7 +22,10 @@ internal sealed class SegmentTranscriber
     /// <param name="Start">First sample of the segment (inclusive).</param>
     /// <param name="End">End of the segment (exclusive).</param>
     /// <param name="RecognizeStart">What recognition reads: the segment, or less of it (hands-free trims the silence around the speech).</param>
-    /// <param name="Skip">True when the VAD heard no speech in a segment of a longer dictation: not recognised, so a pause cannot become words.</param>
+    /// <param name="Skip">
+    /// True for a last segment after a pause in which the VAD heard no speech (the silence before the release): not recognised,
+    /// so a pause cannot become words.
+    /// </param>
     public readonly record struct Range(int Start, int End, int RecognizeStart, int RecognizeEnd, bool Skip);
 
     /// <summary>One recognised segment: its range in samples, its text and the recogniser's own segments (ms from the recording's start).</summary>
