@@ -130,6 +130,22 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
         Assert.Contains(segments, s => s.Text.Length > 0);
     }
 
+    [ParakeetFact]
+    public async Task Parakeet_goes_through_the_same_segmented_path()
+    {
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions
+        {
+            Backend = "parakeet", ParakeetModelPath = TinyParakeetModel.Folder, RecordingsDirectory = _recordings, Threads = 1,
+        });
+        var (result, segments) = await DictateAsync(sidecar, wav);
+        AssertBoundaries(audio, result, segments);
+        Assert.Equal("parakeet", result.GetProperty("backend").GetString());
+        // The tiny model says its one sentence for any audio: once per recognised segment, nothing doubled or dropped.
+        Assert.All(segments.Where(s => s.Text.Length > 0), s => Assert.Equal(TinyParakeetModel.ExpectedText, s.Text));
+    }
+
     [Fact]
     public async Task Segmented_false_recognises_the_whole_recording_at_stop_and_sends_no_segments()
     {
