@@ -22,6 +22,7 @@ export const Settings = {
     maxRecordingSeconds: 'audio.maxRecordingSeconds',
     handsFree: 'handsFree.enabled',
     handsFreeSilenceMs: 'handsFree.silenceMs',
+    livePreview: 'dictation.livePreview',
     traceServer: 'trace.server',
     pushToTalkMode: 'pushToTalk.mode',
     holdMs: 'pushToTalk.holdMs',
@@ -68,6 +69,8 @@ export interface WisprConfig {
     maxRecordingSeconds: number;
     handsFree: boolean;
     handsFreeSilenceMs: number;
+    /** Show the recognised segments at the cursor while the user speaks. */
+    livePreview: boolean;
     traceServer: TraceSetting;
     pushToTalkMode: PushToTalkMode;
     pressTiming: PressTimingOptions;
@@ -101,6 +104,7 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
         maxRecordingSeconds: Math.max(10, positive(c.get<number>(Settings.maxRecordingSeconds), 600)),
         handsFree: c.get<boolean>(Settings.handsFree, false) === true,
         handsFreeSilenceMs: Math.max(300, positive(c.get<number>(Settings.handsFreeSilenceMs), 1500)),
+        livePreview: c.get<boolean>(Settings.livePreview, true) !== false,
         traceServer: c.get<TraceSetting>(Settings.traceServer, 'off'),
         pushToTalkMode: c.get<PushToTalkMode>(Settings.pushToTalkMode, 'auto'),
         pressTiming: {

@@ -20,6 +20,8 @@ import { setBackendLookup, showProblem } from './ui/notify';
 import { pickLanguage, suggestModelForLanguage } from './ui/languagePicker';
 import { StatusBar } from './ui/statusBar';
 import { CursorIndicator } from './ui/cursorIndicator';
+import { LivePreview } from './dictation/livePreview';
+import { DictationSegmentNotification } from './sidecar/protocol';
 import { SoundCues } from './ui/sound';
 import { createApi, WisprApi } from './api';
 import { registerTestHooks } from './testHooks';
@@ -41,6 +43,8 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     const statusBar = new StatusBar(sidecarProcess, dictation, () => readConfig(context).language);
     setBackendLookup(() => sidecarProcess.status?.backend);
     const indicator = new CursorIndicator();
+    const preview = new LivePreview(() => readConfig(context).livePreview);
+    context.subscriptions.push(sidecarProcess.event(DictationSegmentNotification.type)(p => preview.accept(p)));
     const sounds = new SoundCues(context, log, () => readConfig(context).sound);
     const keys = new ApiKeys(context.secrets);
     // Registered before the first start below, so every sidecar process gets the cleanup settings before it is ready.
@@ -126,9 +130,12 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
         void vscode.commands.executeCommand('setContext', 'wispr.dictationStage', stage);
         void vscode.commands.executeCommand('setContext', 'wispr.dictating', stage !== DictationStage.Idle);
         const editor = dictation.targetEditor;
-        if (stage !== DictationStage.Idle && editor) {
-            indicator.show(editor, stage === DictationStage.Listening ? 'listening' : 'transcribing');
-        } else {
+        // The indicator shows the phase, and the words recognised so far while the user speaks (never in the document).
+        preview.setStage(stage, dictation.currentDictationId, editor && {
+            show: (phase, text) => indicator.show(editor, phase, text),
+            hide: () => indicator.hide(),
+        });
+        if (stage === DictationStage.Idle || !editor) {
             indicator.hide();
         }
         if (stage === DictationStage.Listening) {

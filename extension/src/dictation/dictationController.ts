@@ -23,12 +23,9 @@ import { isEnglishOnlyModel, languageToSend } from '../language/languages';
 import { CommentSyntaxProvider } from './commentSyntax';
 import { CONTEXT_BUDGET_MS, ContextCollector } from '../vocabulary/contextCollector';
 import { insertText } from './insertText';
+import { DictationPhase, DictationStage, isBusy, nextPhase, PhaseEvent, stageOf } from './dictationPhase';
 
-export enum DictationStage {
-    Idle = 'idle',
-    Listening = 'listening',
-    Transcribing = 'transcribing',
-}
+export { DictationStage } from './dictationPhase';
 
 /** Where a transcript goes: the editor (and document) active at the start, or the Source Control commit message. */
 interface Target {
@@ -47,16 +44,10 @@ const MESSAGE_PREVIEW_CHARS = 500;
 const LIMIT_WATCHDOG_SLACK_MS = 10_000;
 
 export class DictationController implements vscode.Disposable {
-    private current = DictationStage.Idle;
+    /** Where the dictation is (see dictationPhase.ts); the only state the controller keeps about its progress. */
+    private phase: DictationPhase = 'idle';
     private dictationId: string | undefined;
     private target: Target | undefined;
-    /** A start or stop request in flight; further toggles wait their turn instead of racing it. */
-    private busy = false;
-    /** The start request is in flight (busy, and not for a stop or a delivery). */
-    private startInFlight = false;
-    private stopRequested = false;
-    /** The source ended before the start request returned (a very short file): stop as soon as it has. */
-    private sourceEndedDuringStart = false;
     private lastResult: TranscriptResult | undefined;
     private lastSentContext: DictationContext | undefined;
     /** The running dictation's full context, being collected while the user speaks; sent with `dictation/stop`. */
@@ -97,8 +88,8 @@ export class DictationController implements vscode.Disposable {
             sidecar.onDictationSourceEnded(p => this.onSourceEnded(p)),
             sidecar.onLimitApproaching(p => {
                 // It may overtake the start reply (a very short bound), so an unknown id counts while a start is in flight.
-                const ours = this.dictationId === undefined ? this.busy : p.dictationId === this.dictationId;
-                if (ours && this.current !== DictationStage.Transcribing) {
+                const ours = this.dictationId === undefined ? isBusy(this.phase) : p.dictationId === this.dictationId;
+                if (ours && this.stage !== DictationStage.Transcribing) {
                     const seconds = Math.round(p.remainingMs / 1000);
                     const minutes = Math.round(p.maxMs / 60000);
                     this.log.warn(`The recording reaches its maximum length (${p.maxMs} ms) in ${p.remainingMs} ms.`);
@@ -107,10 +98,10 @@ export class DictationController implements vscode.Disposable {
                 }
             }),
             sidecar.state.onDidChangeState(state => {
-                if (state !== SidecarState.Ready && this.current !== DictationStage.Idle && !this.busy) {
+                if (state !== SidecarState.Ready && this.stage !== DictationStage.Idle && !isBusy(this.phase)) {
                     // The process that held the dictation is gone; its audio is in its recording file.
                     this.log.warn(`The sidecar left the ready state (${state}) during a dictation.`);
-                    const stage = this.current;
+                    const stage = this.stage;
                     this.reset();
                     this.interruptedEmitter.fire(stage);
                 }
@@ -119,22 +110,27 @@ export class DictationController implements vscode.Disposable {
     }
 
     get stage(): DictationStage {
-        return this.current;
+        return stageOf(this.phase);
     }
 
     /** No dictation runs and no request (start, stop, delivery) is in flight: a start would be taken. */
     get idle(): boolean {
-        return this.current === DictationStage.Idle && !this.busy;
+        return this.phase === 'idle';
     }
 
     /** The start request is in flight; the stage becomes Listening when it returns. */
     get starting(): boolean {
-        return this.startInFlight;
+        return this.phase === 'starting' || this.phase === 'startingThenStop';
+    }
+
+    /** The running dictation's id (once its start has returned); undefined when none runs. */
+    get currentDictationId(): string | undefined {
+        return this.stage === DictationStage.Idle ? undefined : this.dictationId;
     }
 
     /** The editor the running dictation inserts into (where the cursor indicator goes); undefined for commit messages. */
     get targetEditor(): vscode.TextEditor | undefined {
-        return this.current === DictationStage.Idle || this.target?.mode === 'commit' ? undefined : this.target?.editor;
+        return this.stage === DictationStage.Idle || this.target?.mode === 'commit' ? undefined : this.target?.editor;
     }
 
     /**
@@ -156,13 +152,13 @@ export class DictationController implements vscode.Disposable {
     }
 
     async toggle(): Promise<void> {
-        if (this.busy) {
+        if (isBusy(this.phase)) {
             this.log.debug('Toggle ignored: a start or stop is in flight.');
             return;
         }
-        if (this.current === DictationStage.Idle) {
+        if (this.phase === 'idle') {
             await this.start();
-        } else if (this.current === DictationStage.Listening) {
+        } else if (this.phase === 'listening') {
             await this.stop();
         } else {
             this.log.debug('Toggle ignored while transcribing.');
@@ -170,16 +166,13 @@ export class DictationController implements vscode.Disposable {
     }
 
     async start(options: StartOptions = {}): Promise<void> {
-        if (this.busy || this.current !== DictationStage.Idle) {
+        if (!this.go('start')) {
             return;
         }
-        this.busy = true;
-        this.startInFlight = true;
+        let stopAtOnce = false;
         try {
             const config = readConfig(this.context);
             this.target = this.targetFor(options.commit ? 'commit' : undefined);
-            this.stopRequested = false;
-            this.sourceEndedDuringStart = false;
             const languageId = options.commit ? 'git-commit' : this.target.editor?.document.languageId;
             // Capture starts at once with the mode and language only: the first words must not wait for a symbol provider.
             // The full context (symbols, dictionary, nearby identifiers) is collected while the user speaks and goes with stop.
@@ -195,23 +188,21 @@ export class DictationController implements vscode.Disposable {
             this.dictationId = result.dictationId;
             const device = config.audioSource === 'microphone' ? ` ${config.device || 'default device'}` : '';
             this.log.info(`Dictation ${result.dictationId} started (source ${config.audioSource}${device}${params.vad ? ', hands-free' : ''}, ${context.mode}).`);
-            this.setStage(DictationStage.Listening);
+            stopAtOnce = this.phase === 'startingThenStop';
+            this.go('started');
             this.armLimitWatchdog(result.dictationId, config.maxRecordingSeconds);
         } catch (e) {
             this.reset();
-            void showProblem(e, this.log, { retry: () => this.start(options) }); // not awaited: the notification waits for the user, `busy` must not
-        } finally {
-            this.busy = false;
-            this.startInFlight = false;
+            void showProblem(e, this.log, { retry: () => this.start(options) }); // not awaited: the notification waits for the user, the phase must not
         }
-        if (this.sourceEndedDuringStart && this.stage === DictationStage.Listening) {
+        if (stopAtOnce && this.phase === 'listening') {
             await this.stop();
         }
     }
 
     /** Wispr: Dictate Commit Message — starts a commit-message dictation, or stops the one that is listening. */
     async dictateCommitMessage(): Promise<void> {
-        if (this.current === DictationStage.Listening) {
+        if (this.phase === 'listening') {
             await this.stop();
         } else {
             await this.start({ commit: true });
@@ -219,13 +210,10 @@ export class DictationController implements vscode.Disposable {
     }
 
     async stop(): Promise<void> {
-        if (this.busy || this.current !== DictationStage.Listening) {
+        const target = this.target ?? { editor: undefined, document: undefined, mode: 'prose' as const };
+        if (!this.go('stop')) {
             return;
         }
-        this.busy = true;
-        this.stopRequested = true;
-        const target = this.target ?? { editor: undefined, document: undefined, mode: 'prose' as const };
-        this.setStage(DictationStage.Transcribing);
         const cancellation = new CancellationTokenSource();
         this.stopCancellation = cancellation;
         try {
@@ -236,20 +224,22 @@ export class DictationController implements vscode.Disposable {
             const result = await this.sidecar.request(DictationStopRequest.type,
                 { dictationId: this.dictationId, ...(context ? { context } : {}) }, cancellation.token);
             this.logResult(result);
-            this.reset();
-            await this.deliver(result, target);
+            this.clear();
+            if (this.go('textArrived')) {
+                await this.deliver(result, target);
+            }
         } catch (e) {
             this.reset();
-            void showProblem(e, this.log); // not awaited: the notification waits for the user, `busy` must not
+            void showProblem(e, this.log); // not awaited: the notification waits for the user, the phase must not
         } finally {
             this.stopCancellation = undefined;
             cancellation.dispose();
-            this.busy = false;
+            this.go('delivered');
         }
     }
 
     async cancel(): Promise<void> {
-        if (this.current === DictationStage.Idle && !this.busy) {
+        if (this.phase === 'idle') {
             return;
         }
         // While transcribing, cancelling the stop request ($/cancelRequest) is what stops the work.
@@ -307,7 +297,7 @@ export class DictationController implements vscode.Disposable {
         const ms = maxRecordingSeconds * 1000 + LIMIT_WATCHDOG_SLACK_MS;
         this.limitWatchdog = setTimeout(() => {
             this.limitWatchdog = undefined;
-            if (this.current === DictationStage.Listening && this.dictationId === dictationId) {
+            if (this.phase === 'listening' && this.dictationId === dictationId) {
                 this.log.warn(`Dictation ${dictationId} was still listening ${ms} ms after it started, past its maximum length; stopping it.`);
                 void vscode.window.showWarningMessage(
                     `Wispr stopped listening: the recording passed its maximum length (${maxRecordingSeconds} s, wispr.audio.maxRecordingSeconds). What was captured is transcribed.`);
@@ -322,7 +312,7 @@ export class DictationController implements vscode.Disposable {
         }
         if (p.error) {
             this.log.warn(`The audio source failed after ${p.capturedMs} ms: ${p.error}; transcribing what was captured.`);
-            if (!this.stopRequested) {
+            if (this.phase !== 'stopping' && this.phase !== 'delivering') {
                 void vscode.window.showWarningMessage(`Wispr: ${p.error} Transcribing the ${(p.capturedMs / 1000).toFixed(1)} s captured so far.`, 'Choose Microphone…')
                     .then(c => c && vscode.commands.executeCommand('wispr.chooseMicrophone'));
             }
@@ -332,15 +322,10 @@ export class DictationController implements vscode.Disposable {
         } else {
             this.log.info(`The audio source ended (${p.reason ?? 'end'}) after ${p.capturedMs} ms.`);
         }
-        if (this.stopRequested) {
-            return;
+        if (this.go('sourceEnded')) {
+            return; // it overtook the start reply: stop as soon as start has finished
         }
-        if (this.busy) {
-            // It overtook the start reply; stop as soon as start has finished.
-            this.sourceEndedDuringStart = true;
-            return;
-        }
-        if (this.current === DictationStage.Listening) {
+        if (this.phase === 'listening') {
             // The source has played to its end (or failed): transcribe and insert now, as the user would by stopping.
             void this.stop();
         }
@@ -351,18 +336,18 @@ export class DictationController implements vscode.Disposable {
         if (p.dictationId && this.dictationId && p.dictationId !== this.dictationId) {
             return; // an older dictation's late notification
         }
-        if (this.busy) {
-            // The start or stop in flight sets the stage from its result; a notification may overtake it.
+        if (isBusy(this.phase)) {
+            // The start or stop in flight sets the phase from its result; a notification may overtake it.
             return;
         }
         if (p.state === DictationStage.Idle) {
-            if (p.reason && p.reason !== 'cancelled' && this.current !== DictationStage.Idle) {
+            if (p.reason && p.reason !== 'cancelled' && this.stage !== DictationStage.Idle) {
                 void vscode.window.showWarningMessage(`Wispr: the dictation ended (${p.reason}).`, 'Show Logs').then(c => c && this.log.show());
             }
             this.reset();
             return;
         }
-        this.setStage(p.state === 'listening' ? DictationStage.Listening : DictationStage.Transcribing);
+        this.go(p.state === 'listening' ? 'sidecarListening' : 'sidecarTranscribing');
     }
 
     /**
@@ -453,26 +438,37 @@ export class DictationController implements vscode.Disposable {
         this.log.trace(`Transcript: ${result.text}`);
     }
 
+    /** Forgets the dictation (its id, target and context collection) and goes idle. */
     private reset(): void {
+        this.clear();
+        this.go('reset');
+    }
+
+    private clear(): void {
         this.dictationId = undefined;
         this.target = undefined;
-        this.stopRequested = false;
-        this.sourceEndedDuringStart = false;
         this.closeCollection?.(); // a collection still waiting settles, instead of waiting for a stop that never comes
         this.closeCollection = undefined;
         this.fullContext = Promise.resolve(undefined);
-        this.setStage(DictationStage.Idle);
     }
 
-    private setStage(stage: DictationStage): void {
-        if (stage !== this.current) {
+    /** Moves the phase by `event`; false (and nothing changes) when the event does not apply now. Fires the stage when it changes. */
+    private go(event: PhaseEvent): boolean {
+        const next = nextPhase(this.phase, event);
+        if (next === undefined) {
+            return false;
+        }
+        const before = this.stage;
+        this.phase = next;
+        const stage = this.stage;
+        if (stage !== before) {
             if (stage !== DictationStage.Listening) {
                 clearTimeout(this.limitWatchdog);
                 this.limitWatchdog = undefined;
             }
-            this.current = stage;
             this.stageEmitter.fire(stage);
         }
+        return true;
     }
 }
 

@@ -208,6 +208,8 @@ export namespace DictationStartRequest {
         /** Lowers the recording bound for this dictation (never above the sidecar's own). */
         maxDurationMs?: number;
         context?: DictationContext;
+        /** Recognise while the user speaks, segment by segment (`dictation/segment`); default true. False: the whole recording at stop. */
+        segmented?: boolean;
     }
     export interface Result {
         dictationId: string;
@@ -409,6 +411,23 @@ export namespace DictationSourceEndedNotification {
     export const type = new NotificationType<Params>(method);
 }
 
+export namespace DictationSegmentNotification {
+    export const method = 'dictation/segment' as const;
+    export const messageDirection = MessageDirection.serverToClient;
+    /**
+     * A finished segment of a segmented dictation, recognised while the user speaks: provisional, raw text (the stop's
+     * cleaned text is what counts). Once per segment, in order; `startMs`–`endMs` is its range of the recording.
+     */
+    export interface Params {
+        dictationId: string;
+        index: number;
+        startMs: number;
+        endMs: number;
+        text: string;
+    }
+    export const type = new NotificationType<Params>(method);
+}
+
 export namespace DictationLimitApproachingNotification {
     export const method = 'dictation/limitApproaching' as const;
     export const messageDirection = MessageDirection.serverToClient;
@@ -583,6 +602,7 @@ export const allMessages = [
     ModelsUseFileRequest,
     DictationStateChangedNotification,
     DictationSourceEndedNotification,
+    DictationSegmentNotification,
     DictationLimitApproachingNotification,
     DictationRecordingUnsavedNotification,
     AudioLevelNotification,

@@ -1,7 +1,7 @@
 // Owns the sidecar's lifetime inside VS Code: locate, spawn, initialize, restart after crashes, stop.
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { CancellationToken, MessageConnection, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
+import { CancellationToken, MessageConnection, NotificationType, RequestType, ResponseError, Tracer } from 'vscode-jsonrpc/node';
 import { modelPathFor, readConfig, SECTION, TraceSetting, WisprConfig } from '../config';
 import { logSidecarLine, sidecarLogLevel } from '../log';
 import { CrashPolicyOptions, decideAfterCrash, defaultCrashPolicy, pruneCrashTimes } from './crashPolicy';
@@ -42,32 +42,27 @@ export class SidecarProcess implements vscode.Disposable {
     /** Run on every fresh connection after `initialize`, before the sidecar counts as ready (e.g. cleanup/configure). */
     private readonly initializers: ((connection: MessageConnection) => Promise<void>)[] = [];
 
-    private readonly stateChangedEmitter = new vscode.EventEmitter<DictationStateChangedNotification.Params>();
-    private readonly sourceEndedEmitter = new vscode.EventEmitter<DictationSourceEndedNotification.Params>();
-    private readonly progressEmitter = new vscode.EventEmitter<ModelProgressNotification.Params>();
-    private readonly levelEmitter = new vscode.EventEmitter<AudioLevelNotification.Params>();
-    private readonly limitEmitter = new vscode.EventEmitter<DictationLimitApproachingNotification.Params>();
-    private readonly unsavedEmitter = new vscode.EventEmitter<DictationRecordingUnsavedNotification.Params>();
+    /** One emitter per notification method, created by the first subscriber; every connection feeds them all. */
+    private readonly notificationEmitters = new Map<string, vscode.EventEmitter<unknown>>();
     private readonly statusEmitter = new vscode.EventEmitter<Status>();
-    private readonly downloadEmitter = new vscode.EventEmitter<ModelsDownloadProgressNotification.Params>();
     /** The model setting values (per backend) the running sidecar follows: from `initialize`, or set by the model picker. */
     private appliedModels: Record<string, string | null> = {};
 
     /** `dictation/stateChanged` from whichever sidecar process is current. */
-    readonly onDictationStateChanged = this.stateChangedEmitter.event;
+    readonly onDictationStateChanged = this.event(DictationStateChangedNotification.type);
     /** `dictation/sourceEnded`: the audio source ran out or failed while listening. */
-    readonly onDictationSourceEnded = this.sourceEndedEmitter.event;
-    readonly onModelProgress = this.progressEmitter.event;
+    readonly onDictationSourceEnded = this.event(DictationSourceEndedNotification.type);
+    readonly onModelProgress = this.event(ModelProgressNotification.type);
     /** `audio/level`: the input level while listening (at most 20 a second). */
-    readonly onAudioLevel = this.levelEmitter.event;
+    readonly onAudioLevel = this.event(AudioLevelNotification.type);
     /** `dictation/limitApproaching`: the recording will be cut at its maximum length soon. */
-    readonly onLimitApproaching = this.limitEmitter.event;
+    readonly onLimitApproaching = this.event(DictationLimitApproachingNotification.type);
     /** `dictation/recordingUnsaved`: the running dictation cannot be kept on disk, so a crash would lose it. */
-    readonly onRecordingUnsaved = this.unsavedEmitter.event;
+    readonly onRecordingUnsaved = this.event(DictationRecordingUnsavedNotification.type);
     /** A fresh `Status` (from `initialize`, `status` or `backend/select`). */
     readonly onDidChangeStatus = this.statusEmitter.event;
     /** `models/downloadProgress`: a `models/download` on its way. */
-    readonly onModelsDownloadProgress = this.downloadEmitter.event;
+    readonly onModelsDownloadProgress = this.event(ModelsDownloadProgressNotification.type);
 
     constructor(
         private readonly context: vscode.ExtensionContext,
@@ -75,6 +70,21 @@ export class SidecarProcess implements vscode.Disposable {
         readonly state: SidecarStateEvents,
         private readonly crashPolicy: CrashPolicyOptions = defaultCrashPolicy,
     ) {}
+
+    /**
+     * The one way to listen to the sidecar: any notification of protocol.ts, from whichever sidecar process is current
+     * (restarts included). A new notification needs its protocol.ts entry and a subscriber, nothing here.
+     */
+    event<P>(type: NotificationType<P>): vscode.Event<P> {
+        return (listener, thisArgs, disposables) => {
+            let emitter = this.notificationEmitters.get(type.method);
+            if (!emitter) {
+                emitter = new vscode.EventEmitter<unknown>();
+                this.notificationEmitters.set(type.method, emitter);
+            }
+            return emitter.event(p => listener.call(thisArgs, p as P), undefined, disposables);
+        };
+    }
 
     /** The last `initialize` result; undefined until the first start succeeds. */
     get initializeResult(): InitializeRequest.Result | undefined {
@@ -207,12 +217,9 @@ export class SidecarProcess implements vscode.Disposable {
 
     dispose(): void {
         void this.stop();
-        this.stateChangedEmitter.dispose();
-        this.sourceEndedEmitter.dispose();
-        this.progressEmitter.dispose();
-        this.levelEmitter.dispose();
-        this.limitEmitter.dispose();
-        this.unsavedEmitter.dispose();
+        for (const emitter of this.notificationEmitters.values()) {
+            emitter.dispose();
+        }
         this.statusEmitter.dispose();
     }
 
@@ -282,13 +289,8 @@ export class SidecarProcess implements vscode.Disposable {
         }
 
         this.current = connection;
-        connection.connection.onNotification(DictationStateChangedNotification.type, p => this.stateChangedEmitter.fire(p));
-        connection.connection.onNotification(DictationSourceEndedNotification.type, p => this.sourceEndedEmitter.fire(p));
-        connection.connection.onNotification(ModelProgressNotification.type, p => this.progressEmitter.fire(p));
-        connection.connection.onNotification(ModelsDownloadProgressNotification.type, p => this.downloadEmitter.fire(p));
-        connection.connection.onNotification(AudioLevelNotification.type, p => this.levelEmitter.fire(p));
-        connection.connection.onNotification(DictationLimitApproachingNotification.type, p => this.limitEmitter.fire(p));
-        connection.connection.onNotification(DictationRecordingUnsavedNotification.type, p => this.unsavedEmitter.fire(p));
+        // Every notification, by method, to whoever subscribed through event(); one with no subscriber is dropped.
+        connection.connection.onNotification((method: string, params: unknown) => this.notificationEmitters.get(method)?.fire(params));
         void connection.exited.then(exit => this.onExit(connection, exit));
         if (config.traceServer !== 'off') {
             await connection.setTrace(config.traceServer, this.tracer);

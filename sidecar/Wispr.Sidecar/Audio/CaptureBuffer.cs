@@ -57,6 +57,46 @@ public sealed class CaptureBuffer(int maxSamples) : IAudioSink
         }
     }
 
+    /// <summary>
+    /// Copies captured samples from <paramref name="start"/> into <paramref name="destination"/> (as many as fit and exist) and
+    /// returns how many. How the spool writer and the segment transcriber read ranges without a second long-lived copy.
+    /// </summary>
+    public int CopyTo(int start, Span<float> destination)
+    {
+        lock (_gate)
+        {
+            int n = Math.Clamp(Math.Min(destination.Length, _count - start), 0, int.MaxValue);
+            if (n > 0)
+                _data.AsSpan(start, n).CopyTo(destination);
+            return n;
+        }
+    }
+
+    /// <summary>The largest absolute sample value in [start, end) (clamped to what exists).</summary>
+    public float Peak(int start, int end)
+    {
+        lock (_gate)
+        {
+            start = Math.Clamp(start, 0, _count);
+            end = Math.Clamp(end, start, _count);
+            float peak = 0;
+            foreach (var s in _data.AsSpan(start, end - start))
+                peak = Math.Max(peak, Math.Abs(s));
+            return peak;
+        }
+    }
+
+    /// <summary>A copy of <paramref name="range"/> [start, end) of what was captured (all of it when null; clamped to what exists).</summary>
+    public float[] Copy((int Start, int End)? range)
+    {
+        lock (_gate)
+        {
+            int start = Math.Clamp(range?.Start ?? 0, 0, _count);
+            int end = Math.Clamp(range?.End ?? _count, start, _count);
+            return _data.AsSpan(start, end - start).ToArray();
+        }
+    }
+
     /// <summary>Discards what was captured, keeping capacity.</summary>
     public void Reset()
     {

@@ -8,8 +8,8 @@ namespace Wispr.Sidecar.Audio;
 /// Appends a dictation's audio to a WAV file (16 kHz mono float32) as it is captured, so the words survive the process: a
 /// crash, a kill or a closed pipe leaves a playable file. The header is written first and its two sizes are patched after
 /// every block, so the file is valid at every moment (a kill between a block and its patch leaves a few samples past the
-/// declared size, which <see cref="RecordingStore"/> repairs). It keeps no copy of the audio: each block goes from the
-/// capture path straight to the file with positional writes.
+/// declared size, which <see cref="RecordingStore"/> repairs). It keeps no copy of the audio: a dictation's
+/// <see cref="SpoolWriter"/> hands it blocks from the capture buffer, off the capture path, written with positional writes.
 /// </summary>
 /// <remarks>
 /// The file is opened exclusively (an advisory lock on Unix), which is how <see cref="RecordingStore"/> tells a recording in

@@ -12,6 +12,29 @@ public static class WhisperPrompt
 {
     public const int MaxChars = 500;
 
+    /// <summary>Of <see cref="MaxChars"/>, what the text recognised so far may take when a dictation is recognised in segments.</summary>
+    public const int MaxPrecedingChars = 200;
+
+    /// <summary>
+    /// The prompt for a later segment of a dictation: the prompt <see cref="Build(string?, VocabularySpec?, int)"/> makes, shortened
+    /// to leave room, then the tail of the text recognised so far (last: Whisper weighs the nearest context most, and it is
+    /// what the segment continues).
+    /// </summary>
+    public static string? Build(string? prompt, VocabularySpec? vocabulary, string? preceding)
+    {
+        preceding = preceding?.Trim();
+        if (string.IsNullOrEmpty(preceding))
+            return Build(prompt, vocabulary);
+        if (preceding.Length > MaxPrecedingChars)
+        {
+            var tail = preceding[^MaxPrecedingChars..];
+            int space = tail.IndexOf(' ', StringComparison.Ordinal);
+            preceding = (space >= 0 && space < tail.Length - 1 ? tail[(space + 1)..] : tail).Trim();
+        }
+        var head = Build(prompt, vocabulary, MaxChars - preceding.Length - 1);
+        return head is null ? preceding : $"{head} {preceding}";
+    }
+
     public static string? Build(string? prompt, VocabularySpec? vocabulary, int maxChars = MaxChars)
     {
         prompt = prompt?.Trim();

@@ -5,32 +5,18 @@ namespace Wispr.Sidecar.Dictation;
 
 public enum DictationState { Idle, Listening, Transcribing }
 
-public sealed record DictationStateChange(string? DictationId, DictationState State, DictationState PreviousState, string? Reason = null);
-
 /// <summary>Why capture ended by itself: see <see cref="SourceEndReasons"/>.</summary>
 public static class SourceEndReasons
 {
     /// <summary>The source ran out (a WAV file reached its end).</summary>
     public const string End = "end";
-    /// <summary>The device or recorder failed (unplugged, server gone); <see cref="SourceEnded.Error"/> says why.</summary>
+    /// <summary>The device or recorder failed (unplugged, server gone); <see cref="Rpc.SourceEndedNotification.Error"/> says why.</summary>
     public const string Error = "error";
     /// <summary>The recording reached its maximum length.</summary>
     public const string Limit = "limit";
     /// <summary>Hands-free: the speaker has been silent for the configured time.</summary>
     public const string Silence = "silence";
 }
-
-/// <summary>The audio source stopped on its own (file ended, device failed, limit, hands-free silence) while the dictation was still listening.</summary>
-public sealed record SourceEnded(string DictationId, long CapturedMs, string? Error, string Reason, int? ErrorCode = null);
-
-/// <summary>The recording will be cut at its maximum length in <see cref="RemainingMs"/>.</summary>
-public sealed record LimitApproaching(string DictationId, long CapturedMs, long MaxMs, long RemainingMs);
-
-/// <summary>The running dictation's audio cannot be kept on disk (full disk, read-only folder): it lives in memory only, and a crash would lose it.</summary>
-public sealed record RecordingUnsaved(string DictationId, string Error);
-
-/// <summary>Input level of the running dictation (at most 20 a second).</summary>
-public sealed record AudioLevelEvent(string DictationId, float Rms, float Peak, long SilentMs);
 
 /// <summary>
 /// Where a dictation's audio comes from: "microphone" (the default; <see cref="Device"/> null or empty = the system default)
@@ -48,8 +34,12 @@ public sealed record VadSpec(bool Enabled = false, int? SilenceMs = null)
     public const int DefaultSilenceMs = 1500;
 }
 
+/// <param name="Segmented">
+/// True (the default): the recording is cut at pauses and each finished segment is recognised while the user speaks
+/// (<c>dictation/segment</c>); false: the whole recording is recognised at the stop (the benchmark's "before").
+/// </param>
 public sealed record StartDictationRequest(AudioSourceSpec? Source = null, string? Language = null, string? Prompt = null,
-    VadSpec? Vad = null, long? MaxDurationMs = null, DictationContext? Context = null);
+    VadSpec? Vad = null, long? MaxDurationMs = null, DictationContext? Context = null, bool? Segmented = null);
 
 public sealed record SegmentResult(long StartMs, long EndMs, string Text);
 
@@ -80,4 +70,8 @@ internal static class DictationWire
     /// <summary>The recogniser's options; Whisper's prompt is the user's prompt followed by the context's vocabulary.</summary>
     public static TranscribeOptions ToOptions(string? language, string? prompt, DictationContext? context = null) =>
         new(string.IsNullOrWhiteSpace(language) ? "en" : language, WhisperPrompt.Build(prompt, context?.Vocabulary));
+
+    /// <summary>A later segment's options: the text recognised so far goes at the end of Whisper's prompt.</summary>
+    public static TranscribeOptions ToOptions(string? language, string? prompt, DictationContext? context, string preceding) =>
+        new(string.IsNullOrWhiteSpace(language) ? "en" : language, WhisperPrompt.Build(prompt, context?.Vocabulary, preceding));
 }

@@ -24,7 +24,7 @@ public sealed class DictationService : IAsyncDisposable
     private readonly CaptureBuffer _buffer;
     private readonly object _gate = new();
     private DictationState _state = DictationState.Idle;
-    private Session? _session;
+    private CaptureSession? _session;
     private int _nextId;
 
     private readonly VadProvider _vad;
@@ -61,14 +61,25 @@ public sealed class DictationService : IAsyncDisposable
         ThrowIfNotIdle(); // a second start must not even open the microphone
         // No model, no recording: a user must not speak a sentence only to hear afterwards that nothing could transcribe it.
         await _backends.EnsureModelObtainableAsync(cancellationToken).ConfigureAwait(false);
+        bool handsFree = request.Vad is { Enabled: true };
+        bool segmented = request.Segmented ?? true;
         SileroVadStream? vad = null;
         SpeechTracker? speech = null;
-        if (request.Vad is { Enabled: true } vadSpec)
+        if (handsFree || segmented)
         {
-            int silenceMs = vadSpec.SilenceMs is > 0 ? vadSpec.SilenceMs.Value : VadSpec.DefaultSilenceMs;
-            var model = await Task.Run(_vad.Get, cancellationToken).ConfigureAwait(false); // loads once per process (~20 ms)
-            vad = model.CreateStream();
-            speech = new SpeechTracker(silenceMs);
+            int silenceMs = handsFree && request.Vad!.SilenceMs is > 0 ? request.Vad.SilenceMs.Value : VadSpec.DefaultSilenceMs;
+            try
+            {
+                var model = await Task.Run(_vad.Get, cancellationToken).ConfigureAwait(false); // loads once per process (~20 ms)
+                vad = model.CreateStream();
+                speech = new SpeechTracker(handsFree ? silenceMs : int.MaxValue);
+            }
+            catch (WisprException ex) when (!handsFree)
+            {
+                // Without the VAD there are no pauses to cut at: the dictation is recognised whole, as before segmentation.
+                _logger.LogWarning("No segmentation for this dictation: {Message}", ex.Message);
+                segmented = false;
+            }
         }
         // Open the source before touching state: a missing file or microphone fails the call and leaves the service idle.
         var source = await _sources.CreateAsync(request.Source, cancellationToken).ConfigureAwait(false);
@@ -76,7 +87,7 @@ public sealed class DictationService : IAsyncDisposable
         if (request.MaxDurationMs is > 0)
             limitSamples = Math.Min(limitSamples, request.MaxDurationMs.Value * WavDecoder.SampleRate / 1000);
         long lead = Math.Min((long)LimitWarningLead.TotalSeconds * WavDecoder.SampleRate, limitSamples / 2);
-        Session session;
+        CaptureSession session;
         lock (_gate)
         {
             if (_state != DictationState.Idle)
@@ -84,25 +95,36 @@ public sealed class DictationService : IAsyncDisposable
                 _ = DisposeQuietlyAsync(source); // no await under the lock; the task observes its own failure
                 throw NotIdleLocked();
             }
-            session = new Session($"d{Interlocked.Increment(ref _nextId)}", source, request)
+            session = new CaptureSession($"d{Interlocked.Increment(ref _nextId)}", source, request, _buffer, _events, _logger)
             {
                 Vad = vad,
                 Speech = speech,
+                HandsFree = handsFree,
+                Segmenter = segmented ? new Segmenter() : null,
                 LimitSamples = (int)limitSamples,
                 WarnAtSamples = (int)(limitSamples - lead),
             };
-            session.Level = new LevelMeter(l => _events.RaiseAudioLevel(new AudioLevelEvent(session.Id, l.Rms, l.Peak, l.SilentMs)));
+            if (segmented)
+                session.Transcriber = new SegmentTranscriber(_backends, _buffer, session.Id,
+                    preceding => DictationWire.ToOptions(request.Language, request.Prompt, request.Context, preceding), _events, _logger, session.Cancel.Token);
+            session.Level = new LevelMeter(l => _events.Raise(new AudioLevelNotification(session.Id, MathF.Round(l.Rms, 5), MathF.Round(l.Peak, 5), l.SilentMs)));
             _session = session;
             _buffer.Reset();
             SetStateLocked(DictationState.Listening, session.Id);
         }
         // Spooled to disk from the first sample, so the words survive a crash of this process; without a file the
         // dictation still runs (in memory) and the client is told its words could not be kept on disk.
-        session.Spool = _recordings.TryStartSpool(session.Id, out var spoolError);
+        var spool = _recordings.TryStartSpool(session.Id, out var spoolError);
+        if (spool is not null)
+            session.SpoolWriter = new SpoolWriter(spool, _buffer, error =>
+            {
+                _logger.LogError("Dictation {Id}: its recording can no longer be kept on disk ({Error}); it lives in memory only", session.Id, error);
+                _events.Raise(new RecordingUnsavedNotification(session.Id, $"{spool.Path}: {error}"));
+            });
         if (spoolError is not null)
-            _events.RaiseRecordingUnsaved(new RecordingUnsaved(session.Id, spoolError));
-        _logger.LogInformation("Dictation {Id} listening on {Source}{HandsFree}", session.Id, source.Description,
-            speech is null ? "" : $" (hands-free, ends after {speech.SilenceMs} ms of silence)");
+            _events.Raise(new RecordingUnsavedNotification(session.Id, spoolError));
+        _logger.LogInformation("Dictation {Id} listening on {Source}{HandsFree}{Segmented}", session.Id, source.Description,
+            handsFree ? $" (hands-free, ends after {speech!.SilenceMs} ms of silence)" : "", segmented ? ", recognised in segments while it runs" : "");
         session.Capture = Task.Run(() => CaptureAsync(session), CancellationToken.None);
         // Load the model while the user talks, so stop pays only for recognition.
         _ = Task.Run(() => PrepareQuietlyAsync(session.Id), CancellationToken.None);
@@ -134,7 +156,7 @@ public sealed class DictationService : IAsyncDisposable
     public async Task<TranscriptResult> StopAsync(string? dictationId, DictationContext? context, CancellationToken cancellationToken)
     {
         var stopClock = Stopwatch.StartNew();
-        Session session;
+        CaptureSession session;
         lock (_gate)
         {
             if (_state != DictationState.Listening || _session is null)
@@ -152,52 +174,71 @@ public sealed class DictationService : IAsyncDisposable
             if (_buffer.DroppedSamples > 0)
                 _logger.LogWarning("Dictation {Id} reached the {Max} s recording limit; {Dropped} s after it were not kept",
                     session.Id, _buffer.MaxSamples / WavDecoder.SampleRate, _buffer.DroppedSamples / WavDecoder.SampleRate);
+            int total = _buffer.Count;
             (int Start, int End)? keep = null;
-            if (session.Speech is { } speech)
+            if (session.HandsFree && session.Speech is { } speech)
             {
                 // Hands-free: Whisper gets the speech and a little around it, never the silence before and after.
-                int total = _buffer.Count;
                 keep = speech.SpeechRange(total);
                 if (keep is null)
-                {
-                    _buffer.Reset();
-                    session.Spool?.Delete();
                     throw new WisprException(WisprErrorCodes.NoSpeech,
                         $"No speech was detected in {total / WavDecoder.SampleRate:0.0} s of audio; nothing to transcribe. Is the right microphone selected?");
-                }
                 _logger.LogInformation("Dictation {Id}: speech {Start}–{End} ms of {Total} ms kept for recognition", session.Id,
                     keep.Value.Start * 1000L / WavDecoder.SampleRate, keep.Value.End * 1000L / WavDecoder.SampleRate, total * 1000L / WavDecoder.SampleRate);
             }
-            var audio = _buffer.TakeAndReset(keep); // the pipeline's one copy; the buffer keeps its capacity for next time
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Cancel.Token);
             var (options, finalContext) = context is null ? (session.Options, session.Request.Context)
                 : (DictationWire.ToOptions(session.Request.Language, session.Request.Prompt, context), context);
-            var result = await TranscribeAsync(audio, options, finalContext, session.Id, stopClock, session, linked.Token).ConfigureAwait(false);
+            TranscriptResult result;
+            if (session.Transcriber is { } transcriber && session.Segmenter is { } segmenter)
+            {
+                var (from, to) = keep ?? (0, total);
+                ThrowIfNoSpeech(to - from, _buffer.Peak(from, to));
+                // What follows the last cut; after a pause cut with no speech since, it is the silence before the release.
+                var last = session.RangeOf(segmenter.SegmentStart, total, skip: transcriber.Count > 0 && !segmenter.CurrentHasSpeech, last: true);
+                Func<string, TranscribeOptions>? optionsFor = context is null ? null
+                    : preceding => DictationWire.ToOptions(session.Request.Language, session.Request.Prompt, context, preceding);
+                // The client's cancel of this stop ($/cancelRequest) ends the background work too.
+                using var registration = cancellationToken.Register(transcriber.Abandon);
+                result = await TranscribeSegmentsAsync(session, transcriber, last, optionsFor, total, stopClock).ConfigureAwait(false);
+                result = await CleanAsync(result, finalContext, stopClock, linked.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                var audio = _buffer.Copy(keep); // the pipeline's one copy
+                result = await TranscribeAsync(audio, options, finalContext, session.Id, stopClock, session, linked.Token).ConfigureAwait(false);
+            }
             // The words are in the reply; the extension records every transcript in its history before inserting it.
-            session.Spool?.Delete();
+            await session.DiscardSpoolAsync().ConfigureAwait(false);
             return result;
         }
         catch (OperationCanceledException) when (session.Cancel.IsCancellationRequested)
         {
             if (session.KeepRecording)
                 throw new WisprException(WisprErrorCodes.Cancelled,
-                    $"Dictation {session.Id} was interrupted by the sidecar shutting down; its recording was kept at {session.Spool?.Keep()}.");
-            session.Spool?.Delete();
+                    $"Dictation {session.Id} was interrupted by the sidecar shutting down; its recording was kept at {await session.KeepSpoolAsync().ConfigureAwait(false)}.");
+            await session.DiscardSpoolAsync().ConfigureAwait(false);
             throw new WisprException(WisprErrorCodes.Cancelled, $"Dictation {session.Id} was cancelled.");
         }
         catch (OperationCanceledException)
         {
             // The client gave up on this stop ($/cancelRequest): the user discarded it.
-            session.Spool?.Delete();
+            await session.DiscardSpoolAsync().ConfigureAwait(false);
             throw;
         }
         catch (WisprException ex) when (ex.Code == WisprErrorCodes.NoSpeech)
         {
-            session.Spool?.Delete(); // nothing was said: nothing to keep
+            await session.DiscardSpoolAsync().ConfigureAwait(false); // nothing was said: nothing to keep
             throw;
         }
         finally
         {
+            if (session.Transcriber is { } t)
+                await t.AbandonAsync().ConfigureAwait(false); // after a failure or NoSpeech, whatever is still queued stops
+
+            if (session.SpoolWriter is { } w)
+                await w.CompleteAsync().ConfigureAwait(false); // nothing reads the buffer once this returns
+            _buffer.Reset();
             lock (_gate)
             {
                 _session = null;
@@ -213,7 +254,7 @@ public sealed class DictationService : IAsyncDisposable
     /// <param name="keepRecording">Shutdown (EOF, window reload): end the dictation but keep its recording for recovery.</param>
     private async Task<bool> CancelAsync(string? dictationId, bool keepRecording)
     {
-        Session session;
+        CaptureSession session;
         bool wasListening;
         lock (_gate)
         {
@@ -229,14 +270,16 @@ public sealed class DictationService : IAsyncDisposable
         if (wasListening)
         {
             await EndCaptureAsync(session).ConfigureAwait(false);
-            _buffer.Reset();
+            if (session.Transcriber is { } transcriber)
+                await transcriber.AbandonAsync().ConfigureAwait(false); // cancelled above: the segment in flight stops
             if (session.KeepRecording)
             {
-                var kept = session.Spool?.Keep();
+                var kept = await session.KeepSpoolAsync().ConfigureAwait(false);
                 _logger.LogWarning("Dictation {Id} interrupted by shutdown; its recording was kept at {Path}", session.Id, kept ?? "(nowhere: it could not be saved)");
             }
             else
-                session.Spool?.Delete();
+                await session.DiscardSpoolAsync().ConfigureAwait(false);
+            _buffer.Reset(); // nothing reads the buffer any more
             lock (_gate)
                 SetStateLocked(DictationState.Idle, session.Id, session.KeepRecording ? "shutdown" : "cancelled");
             session.Dispose();
@@ -258,9 +301,15 @@ public sealed class DictationService : IAsyncDisposable
 
     /// <param name="session">The dictation whose recording is kept when recognition fails; null for a file (which is on disk already).</param>
     private async Task<TranscriptResult> TranscribeAsync(float[] audio, TranscribeOptions options, DictationContext? context, string? dictationId,
-        Stopwatch clock, Session? session, CancellationToken cancellationToken)
+        Stopwatch clock, CaptureSession? session, CancellationToken cancellationToken)
     {
         var raw = await RecognizeAsync(audio, options, dictationId, clock, session, cancellationToken).ConfigureAwait(false);
+        return await CleanAsync(raw, context, clock, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Cleanup (rules, then the LLM) runs once, on the whole raw text, so it keeps its context.</summary>
+    private async Task<TranscriptResult> CleanAsync(TranscriptResult raw, DictationContext? context, Stopwatch clock, CancellationToken cancellationToken)
+    {
         // Outside the backend lock: an LLM round trip must not hold up a backend switch. Never throws but for cancellation.
         var cleaned = await _cleanup.CleanAsync(raw.RawText, context, cancellationToken).ConfigureAwait(false);
         var result = raw with
@@ -274,18 +323,55 @@ public sealed class DictationService : IAsyncDisposable
         return result;
     }
 
-    private async Task<TranscriptResult> RecognizeAsync(float[] audio, TranscribeOptions options, string? dictationId, Stopwatch clock,
-        Session? session, CancellationToken cancellationToken)
+    private static void ThrowIfNoSpeech(int samples, float peak)
     {
-        var durationMs = (long)audio.Length * 1000 / WavDecoder.SampleRate;
-        if (audio.Length < MinSpeechSamples)
+        var durationMs = (long)samples * 1000 / WavDecoder.SampleRate;
+        if (samples < MinSpeechSamples)
             throw new WisprException(WisprErrorCodes.NoSpeech, $"The recording is empty ({durationMs} ms of audio); nothing to transcribe.");
-        float peak = 0;
-        foreach (var s in audio)
-            peak = Math.Max(peak, Math.Abs(s));
         if (peak < SilencePeak)
             throw new WisprException(WisprErrorCodes.NoSpeech,
                 $"The recording is silent ({durationMs / 1000.0:0.0} s, peak {20 * Math.Log10(Math.Max(peak, 1e-9)):0} dBFS): is the microphone muted or the wrong one?");
+    }
+
+    /// <summary>
+    /// A segmented dictation's stop: only the audio after the last cut is left to recognise; the text is the segments' texts in
+    /// order. A failure keeps the recording, as the whole-utterance path does.
+    /// </summary>
+    private async Task<TranscriptResult> TranscribeSegmentsAsync(CaptureSession session, SegmentTranscriber transcriber, SegmentTranscriber.Range last,
+        Func<string, TranscribeOptions>? optionsFor, int totalSamples, Stopwatch clock)
+    {
+        long durationMs = (long)totalSamples * 1000 / WavDecoder.SampleRate;
+        try
+        {
+            var pieces = await transcriber.FinishAsync(last, optionsFor).ConfigureAwait(false);
+            var text = string.Join(' ', pieces.Select(p => p.Text).Where(t => t.Length > 0));
+            var backend = transcriber.BackendName is { Length: > 0 } name ? name : _backends.SelectedBackend;
+            var modelPath = transcriber.ModelPath is { Length: > 0 } path ? path : _backends.ResidentModelPath ?? "";
+            // No words from audio with speech in it is a broken model (NaN weights give punctuation or nothing), not silence.
+            if (!text.Any(char.IsLetterOrDigit) && session.Speech is { HeardSpeech: true })
+                throw new WisprException(WisprErrorCodes.NoWordsRecognized,
+                    $"The {backend} model ({Path.GetFileName(modelPath)}) produced no words " + (text.Length > 0 ? $"(only \"{text}\") " : "") +
+                    $"from {durationMs / 1000.0:0.0} s of audio that contains speech: the model file may be damaged (NaN weights) or unsuited; try another model.");
+            _logger.LogInformation("Transcribed {Ms} ms of audio in {Count} segments with {Backend}: {Asr} ms recognition in all, {Total} ms stop-to-text",
+                durationMs, pieces.Count, backend, transcriber.AsrMs, clock.ElapsedMilliseconds);
+            return new TranscriptResult(session.Id, text, pieces.SelectMany(p => p.Segments).ToList(), durationMs, backend, modelPath,
+                new TranscriptTimings(clock.ElapsedMilliseconds, transcriber.AsrMs, transcriber.LoadMs), RawText: text,
+                Cleanup: new CleanupInfo(CleanupModes.Off, CleanupPaths.Raw, null, null, 0, null));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            throw await KeepOnFailureAsync(session, ex).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<TranscriptResult> RecognizeAsync(float[] audio, TranscribeOptions options, string? dictationId, Stopwatch clock,
+        CaptureSession? session, CancellationToken cancellationToken)
+    {
+        var durationMs = (long)audio.Length * 1000 / WavDecoder.SampleRate;
+        float peak = 0;
+        foreach (var s in audio)
+            peak = Math.Max(peak, Math.Abs(s));
+        ThrowIfNoSpeech(audio.Length, peak);
 
         try
         {
@@ -323,13 +409,7 @@ public sealed class DictationService : IAsyncDisposable
         }
         catch (Exception ex) when (session is not null && ex is not OperationCanceledException)
         {
-            // The words must not be lost with the model: keep the audio on disk and say where.
-            var saved = KeepRecording(session, audio, out var saveError);
-            var message = ex is WisprException w ? w.Message : $"Transcription failed: {ex.Message}";
-            message += saved is not null
-                ? $" The recording was saved to {saved}; transcribe it with \"Wispr: Transcribe WAV File\" once fixed."
-                : $" The recording could not be saved ({saveError}), so these words could not be kept.";
-            throw new WisprException(ex is WisprException we ? we.Code : WisprErrorCodes.TranscriptionFailed, message, ex);
+            throw await KeepOnFailureAsync(session, ex).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not WisprException and not OperationCanceledException)
         {
@@ -337,18 +417,26 @@ public sealed class DictationService : IAsyncDisposable
         }
     }
 
-    /// <summary>The spooled file when it is whole; else a fresh save of what recognition got. Null (with why) when neither can be had.</summary>
-    private string? KeepRecording(Session session, float[] audio, out string? error)
+    /// <summary>The words must not be lost with the model: keeps the audio on disk and returns the error that says where.</summary>
+    private async Task<WisprException> KeepOnFailureAsync(CaptureSession session, Exception ex)
     {
-        if (session.Spool?.Keep() is { } spooled)
-        {
-            error = null;
-            return spooled;
-        }
-        var saved = _recordings.TrySave(audio, session.Id, out error);
+        var (saved, saveError) = await KeepRecordingAsync(session).ConfigureAwait(false);
+        var message = ex is WisprException w ? w.Message : $"Transcription failed: {ex.Message}";
+        message += saved is not null
+            ? $" The recording was saved to {saved}; transcribe it with \"Wispr: Transcribe WAV File\" once fixed."
+            : $" The recording could not be saved ({saveError}), so these words could not be kept.";
+        return new WisprException(ex is WisprException we ? we.Code : WisprErrorCodes.TranscriptionFailed, message, ex);
+    }
+
+    /// <summary>The spooled file when it is whole; else a fresh save of what was captured. Null (with why) when neither can be had.</summary>
+    private async Task<(string? Path, string? Error)> KeepRecordingAsync(CaptureSession session)
+    {
+        if (await session.KeepSpoolAsync().ConfigureAwait(false) is { } spooled)
+            return (spooled, null);
+        var saved = _recordings.TrySave(_buffer.Copy(null), session.Id, out var error);
         if (saved is null && session.Spool?.Error is { } spoolError)
             error = $"{error}; spooling had failed earlier: {spoolError}";
-        return saved;
+        return (saved, error);
     }
 
     /// <summary>Whether the Silero VAD hears at least 96 ms of speech; false when the VAD cannot run (then nothing contradicts the recogniser).</summary>
@@ -367,81 +455,34 @@ public sealed class DictationService : IAsyncDisposable
         }
     }
 
-    private async Task CaptureAsync(Session session)
+    private async Task CaptureAsync(CaptureSession session)
     {
         try
         {
-            await session.Source.RunAsync(new SessionSink(this, session), session.StopCapture.Token).ConfigureAwait(false);
+            await session.Source.RunAsync(session, session.StopCapture.Token).ConfigureAwait(false);
             if (session.AutoEndReason is { } reason)
             {
                 _logger.LogInformation("Dictation {Id}: capture ended by itself ({Reason})", session.Id, reason);
-                _events.RaiseSourceEnded(new SourceEnded(session.Id, CapturedMs(), null, reason));
+                _events.Raise(new SourceEndedNotification(session.Id, CapturedMs(), null, reason, null));
             }
             else if (!session.StopCapture.IsCancellationRequested)
             {
                 _logger.LogInformation("Dictation {Id}: audio source ended", session.Id);
-                _events.RaiseSourceEnded(new SourceEnded(session.Id, CapturedMs(), null, SourceEndReasons.End));
+                _events.Raise(new SourceEndedNotification(session.Id, CapturedMs(), null, SourceEndReasons.End, null));
             }
         }
         catch (Exception ex)
         {
             // Keep what was captured: stop still transcribes it.
             _logger.LogError("Dictation {Id}: audio source failed after {Ms} ms: {Message}", session.Id, CapturedMs(), ex.Message);
-            _events.RaiseSourceEnded(new SourceEnded(session.Id, CapturedMs(), ex.Message, SourceEndReasons.Error,
+            _events.Raise(new SourceEndedNotification(session.Id, CapturedMs(), ex.Message, SourceEndReasons.Error,
                 ex is WisprException w ? w.Code : WisprErrorCodes.AudioSourceFailed));
         }
     }
 
     private long CapturedMs() => (long)_buffer.Count * 1000 / WavDecoder.SampleRate;
 
-    /// <summary>Everything captured passes here: into the buffer, the level meter, the VAD, and the length check.</summary>
-    private sealed class SessionSink(DictationService owner, Session session) : IAudioSink
-    {
-        public void Write(ReadOnlySpan<float> samples)
-        {
-            if (session.AutoEndReason is not null)
-                return; // ended (limit or silence): nothing after the end belongs to this dictation
-            owner._buffer.Write(samples);
-            if (session.Spool is { } spool)
-            {
-                var failedBefore = spool.Error is not null;
-                spool.Write(samples);
-                if (!failedBefore && spool.Error is { } error)
-                {
-                    owner._logger.LogError("Dictation {Id}: its recording can no longer be kept on disk ({Error}); it lives in memory only", session.Id, error);
-                    owner._events.RaiseRecordingUnsaved(new RecordingUnsaved(session.Id, $"{spool.Path}: {error}"));
-                }
-            }
-            session.Level?.Write(samples);
-            if (session.Vad is { } vad && session.Speech is { } speech)
-                vad.Accept(samples, p =>
-                {
-                    if (speech.Add(p))
-                        AutoEnd(SourceEndReasons.Silence);
-                });
-            int count = owner._buffer.Count;
-            if (!session.LimitWarned && count >= session.WarnAtSamples)
-            {
-                session.LimitWarned = true;
-                long maxMs = (long)session.LimitSamples * 1000 / WavDecoder.SampleRate;
-                long capturedMs = (long)count * 1000 / WavDecoder.SampleRate;
-                owner._logger.LogWarning("Dictation {Id}: {Remaining} ms left before the {Max} ms limit", session.Id, maxMs - capturedMs, maxMs);
-                owner._events.RaiseLimitApproaching(new LimitApproaching(session.Id, capturedMs, maxMs, maxMs - capturedMs));
-            }
-            if (count >= session.LimitSamples)
-                AutoEnd(SourceEndReasons.Limit);
-        }
-
-        private void AutoEnd(string reason)
-        {
-            if (session.AutoEndReason is not null)
-                return;
-            session.AutoEndReason = reason;
-            session.StopCapture.Cancel();
-        }
-    }
-
-    private static async Task EndCaptureAsync(Session session)
+    private static async Task EndCaptureAsync(CaptureSession session)
     {
         session.StopCapture.Cancel();
         if (session.Capture is { } capture)
@@ -478,46 +519,16 @@ public sealed class DictationService : IAsyncDisposable
     {
         var previous = _state;
         _state = state;
-        _events.RaiseDictationStateChanged(new DictationStateChange(id, state, previous, reason));
+        _events.Raise(new StateChangedNotification(id, state.ToWire(), previous.ToWire(), reason));
     }
 
     public async ValueTask DisposeAsync()
     {
-        Session? session;
+        CaptureSession? session;
         lock (_gate)
             session = _session;
         // Shutdown or a closed stdin mid-dictation: the dictation ends, its recording stays on disk for recovery.
         if (session is not null)
             await CancelAsync(session.Id, keepRecording: true).ConfigureAwait(false);
-    }
-
-    private sealed class Session(string id, IAudioSource source, StartDictationRequest request) : IDisposable
-    {
-        public StartDictationRequest Request { get; } = request;
-        public string Id { get; } = id;
-        public IAudioSource Source { get; } = source;
-        public TranscribeOptions Options { get; } = DictationWire.ToOptions(request.Language, request.Prompt, request.Context);
-        public CancellationTokenSource StopCapture { get; } = new();
-        public CancellationTokenSource Cancel { get; } = new();
-        public Task? Capture { get; set; }
-        public LevelMeter? Level { get; set; }
-        public SileroVadStream? Vad { get; init; }
-        public SpeechTracker? Speech { get; init; }
-        public int LimitSamples { get; init; } = int.MaxValue;
-        public int WarnAtSamples { get; init; } = int.MaxValue;
-        public bool LimitWarned { get; set; }
-        /// <summary>The recording file being written as audio arrives; null when the folder could not take one.</summary>
-        public RecordingSpool? Spool { get; set; }
-        /// <summary>Set by shutdown: the dictation ends but its recording is kept for recovery.</summary>
-        public volatile bool KeepRecording;
-        /// <summary>Set (once) when capture ended itself: <see cref="SourceEndReasons.Limit"/> or <see cref="SourceEndReasons.Silence"/>.</summary>
-        public volatile string? AutoEndReason;
-
-        public void Dispose()
-        {
-            Spool?.Dispose(); // closes without deleting: whatever path got here undecided keeps the words
-            StopCapture.Dispose();
-            Cancel.Dispose();
-        }
     }
 }

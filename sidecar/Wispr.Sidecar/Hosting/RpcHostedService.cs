@@ -2,10 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
-using Wispr.Sidecar.Dictation;
-using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Rpc;
-using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
 
 namespace Wispr.Sidecar.Hosting;
 
@@ -27,13 +24,7 @@ public sealed class RpcHostedService(
         rpc.Disconnected += OnDisconnected;
         // Targets go in before StartListening, or early requests find no method.
         rpc.AddLocalRpcTarget(target, RpcConnection.TargetOptions);
-        events.DictationStateChanged += OnStateChanged;
-        events.SourceEnded += OnSourceEnded;
-        events.ModelProgress += OnModelProgress;
-        events.ModelDownloadProgress += OnModelDownloadProgress;
-        events.AudioLevel += OnAudioLevel;
-        events.LimitApproaching += OnLimitApproaching;
-        events.RecordingUnsaved += OnRecordingUnsaved;
+        events.Raised += Notify;
         rpc.StartListening();
         _rpc = rpc;
         _ = rpc.Completion.ContinueWith(t =>
@@ -72,27 +63,6 @@ public sealed class RpcHostedService(
         exit.Fail(ServerExitCodes.ProtocolError);
     }
 
-    private void OnStateChanged(DictationStateChange c) =>
-        Notify(M.DictationStateChanged, new StateChangedNotification(c.DictationId, c.State.ToWire(), c.PreviousState.ToWire(), c.Reason));
-
-    private void OnSourceEnded(SourceEnded e) =>
-        Notify(M.DictationSourceEnded, new SourceEndedNotification(e.DictationId, e.CapturedMs, e.Error, e.Reason, e.ErrorCode));
-
-    private void OnAudioLevel(AudioLevelEvent l) =>
-        Notify(M.AudioLevel, new AudioLevelNotification(l.DictationId, MathF.Round(l.Rms, 5), MathF.Round(l.Peak, 5), l.SilentMs));
-
-    private void OnLimitApproaching(LimitApproaching w) =>
-        Notify(M.DictationLimitApproaching, new LimitApproachingNotification(w.DictationId, w.CapturedMs, w.MaxMs, w.RemainingMs));
-
-    private void OnRecordingUnsaved(RecordingUnsaved r) =>
-        Notify(M.DictationRecordingUnsaved, new RecordingUnsavedNotification(r.DictationId, r.Error));
-
-    private void OnModelProgress(ModelProgress p) =>
-        Notify(M.ModelProgress, new ModelProgressNotification(p.Stage.ToString().ToLowerInvariant(), p.File, p.ReceivedBytes, p.TotalBytes));
-
-    private void OnModelDownloadProgress(ModelDownloadProgress p) =>
-        Notify(M.ModelsDownloadProgress, new ModelDownloadProgressNotification(p.Id, p.File, p.ReceivedBytes, p.TotalBytes, p.BytesPerSecond));
-
     private void Notify(string method, object payload)
     {
         if (_rpc is not { IsDisposed: false } rpc)
@@ -104,13 +74,7 @@ public sealed class RpcHostedService(
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        events.DictationStateChanged -= OnStateChanged;
-        events.SourceEnded -= OnSourceEnded;
-        events.ModelProgress -= OnModelProgress;
-        events.ModelDownloadProgress -= OnModelDownloadProgress;
-        events.AudioLevel -= OnAudioLevel;
-        events.LimitApproaching -= OnLimitApproaching;
-        events.RecordingUnsaved -= OnRecordingUnsaved;
+        events.Raised -= Notify;
         return Task.CompletedTask;
     }
 

@@ -49,18 +49,47 @@ public sealed record EmptyParams;
 public sealed record EmptyResult;
 
 // Notifications.
+// Notifications: each names its method (ISidecarNotification), so SidecarEvents.Raise is all a service needs.
 public sealed record StateChangedNotification(string? DictationId, string State, string PreviousState,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Reason) : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.DictationStateChanged;
+}
 
-public sealed record SourceEndedNotification(string DictationId, long CapturedMs, string? Error, string Reason, int? ErrorCode);
+/// <summary>The audio source stopped on its own (file ended, device failed, limit, hands-free silence) while the dictation was still listening.</summary>
+public sealed record SourceEndedNotification(string DictationId, long CapturedMs, string? Error, string Reason, int? ErrorCode) : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.DictationSourceEnded;
+}
 
-public sealed record AudioLevelNotification(string DictationId, float Rms, float Peak, long SilentMs);
+/// <summary>Input level of the running dictation (at most 20 a second).</summary>
+public sealed record AudioLevelNotification(string DictationId, float Rms, float Peak, long SilentMs) : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.AudioLevel;
+}
 
-public sealed record LimitApproachingNotification(string DictationId, long CapturedMs, long MaxMs, long RemainingMs);
+/// <summary>The recording will be cut at its maximum length in <see cref="RemainingMs"/>.</summary>
+public sealed record LimitApproachingNotification(string DictationId, long CapturedMs, long MaxMs, long RemainingMs) : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.DictationLimitApproaching;
+}
+
+/// <summary>
+/// One finished segment of a segmented dictation, recognised while the user still speaks: raw (uncleaned), provisional text;
+/// <see cref="StartMs"/>–<see cref="EndMs"/> is its range of the recording. Raised once per segment, in order.
+/// </summary>
+public sealed record SegmentNotification(string DictationId, int Index, long StartMs, long EndMs, string Text) : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.DictationSegment;
+}
 
 public sealed record ListDevicesResult(IReadOnlyList<Audio.AudioDevice> Devices, string Recorder);
 
-public sealed record RecordingUnsavedNotification(string DictationId, string Error);
+/// <summary>The running dictation's audio cannot be kept on disk (full disk, read-only folder): it lives in memory only, and a crash would lose it.</summary>
+public sealed record RecordingUnsavedNotification(string DictationId, string Error) : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.DictationRecordingUnsaved;
+}
 
 public sealed record RecordingsListResult(string Folder, IReadOnlyList<Audio.RecordingInfo> Recordings);
 
@@ -70,9 +99,16 @@ public sealed record RecordingDeleteResult(bool Deleted);
 
 public sealed record ModelProgressNotification(string Stage, string File,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? ReceivedBytes,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalBytes);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? TotalBytes) : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.ModelProgress;
+}
 
-public sealed record ModelDownloadProgressNotification(string Id, string File, long ReceivedBytes, long TotalBytes, long BytesPerSecond);
+public sealed record ModelDownloadProgressNotification(string Id, string File, long ReceivedBytes, long TotalBytes, long BytesPerSecond)
+    : ISidecarNotification
+{
+    public static string Method => SidecarRpcTarget.Methods.ModelsDownloadProgress;
+}
 
 /// <summary><c>models/list</c>: <see cref="Language"/> (a code, or "auto") steers the recommendation.</summary>
 public sealed record ModelsListParams(string? Language = null);

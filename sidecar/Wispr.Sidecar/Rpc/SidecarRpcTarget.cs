@@ -47,6 +47,7 @@ public sealed class SidecarRpcTarget(
         public const string DictationLimitApproaching = "dictation/limitApproaching";
         public const string DictationStateChanged = "dictation/stateChanged";
         public const string DictationSourceEnded = "dictation/sourceEnded";
+        public const string DictationSegment = "dictation/segment";
         public const string ModelProgress = "model/progress";
         public const string RecordingsList = "recordings/list";
         public const string RecordingsDelete = "recordings/delete";

@@ -37,8 +37,7 @@ public sealed class MicrophoneDictationTests : IAsyncLifetime
 
     private DictationService Dictation => _sidecar.Services.GetRequiredService<DictationService>();
 
-    private static int HeardSamples(JsonElement result) =>
-        int.Parse(result.GetProperty("text").GetString()!.Split(' ')[1], CultureInfo.InvariantCulture);
+    private static int HeardSamples(JsonElement result) => FakeBackend.HeardSamples(result.GetProperty("rawText").GetString());
 
     [PulseFact]
     public async Task Microphone_is_the_default_source_and_played_speech_reaches_the_text_path()

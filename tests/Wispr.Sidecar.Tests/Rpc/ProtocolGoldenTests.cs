@@ -74,6 +74,11 @@ public sealed class ProtocolGoldenTests
             new SourceEndedNotification("d-1", 11_000, null, "end", null),
             new SourceEndedNotification("d-1", 4_000, "The microphone was unplugged.", "error", WisprErrorCodes.MicrophoneUnavailable),
         ],
+        [Params(M.DictationSegment)] =
+        [
+            new SegmentNotification("d-1", 0, 0, 4_128, "ask not what your country can do for you"),
+            new SegmentNotification("d-1", 1, 4_128, 5_200, ""),
+        ],
         [Params(M.DictationLimitApproaching)] = [new LimitApproachingNotification("d-1", 570_000, 600_000, 30_000)],
         [Params(M.AudioLevel)] = [new AudioLevelNotification("d-1", 0.125f, 0.5f, 0)],
         [Params(M.DictationRecordingUnsaved)] = [new RecordingUnsavedNotification("d-1", "No space left on device")],

@@ -31,6 +31,14 @@ public sealed class FakeBackend(string modelPath, TimeSpan delay) : ISpeechBacke
         yield return new TranscriptSegment(TimeSpan.Zero, TimeSpan.FromSeconds(seconds), $"heard {pcm16kMono.Length} samples");
     }
 
+    /// <summary>
+    /// Samples the fake recognised in all: a segmented dictation's text holds one "heard N samples" per recognised segment
+    /// (the stop's text may be cleaned, so the numbers are summed wherever they are).
+    /// </summary>
+    public static int HeardSamples(string? text) =>
+        System.Text.RegularExpressions.Regex.Matches(text ?? "", @"heard (\d+) samples", System.Text.RegularExpressions.RegexOptions.IgnoreCase)
+            .Sum(m => int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+
     public ValueTask DisposeAsync()
     {
         if (!_disposed)

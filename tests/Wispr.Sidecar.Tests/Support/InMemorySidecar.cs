@@ -57,6 +57,9 @@ public sealed class InMemorySidecar : IAsyncDisposable
 
     private sealed class NotificationSink(InMemorySidecar owner)
     {
+        [JsonRpcMethod(SidecarRpcTarget.Methods.DictationSegment)]
+        public void Segment(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.DictationSegment, p);
+
         [JsonRpcMethod(SidecarRpcTarget.Methods.DictationStateChanged)]
         public void StateChanged(JsonElement p) => owner.Record(SidecarRpcTarget.Methods.DictationStateChanged, p);
 

@@ -65,4 +65,41 @@ describe('microphone', function () {
     assert.deepStrictEqual(stages, ['listening', 'transcribing', 'idle'], 'one hold, one dictation');
     assert.strictEqual(api.history.length, Math.min(historyBefore + 1, 50), 'one transcript, inserted once (the history keeps 50)');
   });
+
+  it('live text: words appear at the cursor while the speech plays, then the final text is inserted once, as one undo step', async function () {
+    const speech = path.join(vscode.extensions.getExtension(EXTENSION_ID).extensionPath, 'samples', 'jfk.wav');
+    const original = 'live: \n';
+    const editor = await openEditor(original, 'plaintext');
+    setCursors(editor, [[0, 6]]);
+    const before = editor.document.version;
+    const historyBefore = api.history.length;
+    await vscode.commands.executeCommand('wispr.startDictation');
+    await waitFor(() => api.dictationStage === 'listening', { timeoutMs: 20000, what: 'listening' });
+    // JFK pauses between phrases: the first phrase is cut there and recognised while the rest still plays. The dictation
+    // listens until this test stops it, so the preview is awaited as a state, however slow the machine.
+    const playing = play(speech);
+    let preview;
+    try {
+      await waitFor(() => {
+        const label = api.cursorIndicator;
+        if (label && /^● /.test(label) && label !== '● Listening…') preview = label;
+        return preview !== undefined;
+      }, { timeoutMs: 120000, what: `provisional text in the cursor indicator (now ${JSON.stringify(api.cursorIndicator)})` });
+      assert.strictEqual(api.dictationStage, 'listening', 'the text showed while the user was still speaking');
+      assert.strictEqual(editor.document.version, before, 'the provisional text is not in the document');
+      assert.strictEqual(editor.document.getText(), original);
+    } finally {
+      await playing;
+    }
+    await vscode.commands.executeCommand('wispr.stopDictation');
+    await waitFor(() => api.dictationStage === 'idle' && editor.document.version !== before,
+      { timeoutMs: 120000, what: `the final text (stage ${api.dictationStage})` });
+    assert.strictEqual(api.cursorIndicator, undefined, 'the preview is gone with the indicator');
+    assert.strictEqual(api.history.length, Math.min(historyBefore + 1, 50), 'one transcript');
+    const text = api.history[0].text;
+    assert.ok(text.trim().length > 0, 'the transcript is not empty');
+    assert.strictEqual(editor.document.getText(), `live: ${text}\n`, 'the final text inserted once at the cursor, nothing of the preview added');
+    await vscode.commands.executeCommand('undo');
+    await waitFor(() => editor.document.getText() === original, { timeoutMs: 10000, what: 'one undo removes the whole dictation' });
+  });
 });

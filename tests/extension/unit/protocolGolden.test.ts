@@ -33,6 +33,7 @@ const typeOf: Record<string, string> = {
     'recordings.delete.result.json': 'RecordingsDeleteRequest.Result',
     'dictation.stateChanged.params.json': 'DictationStateChangedNotification.Params',
     'dictation.sourceEnded.params.json': 'DictationSourceEndedNotification.Params',
+    'dictation.segment.params.json': 'DictationSegmentNotification.Params',
     'dictation.limitApproaching.params.json': 'DictationLimitApproachingNotification.Params',
     'audio.level.params.json': 'AudioLevelNotification.Params',
     'model.progress.params.json': 'ModelProgressNotification.Params',

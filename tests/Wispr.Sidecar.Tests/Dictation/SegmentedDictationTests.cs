@@ -1,0 +1,239 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Wispr.ModelGen;
+using Wispr.Sidecar.Audio;
+using Wispr.Sidecar.Dictation;
+using Wispr.Sidecar.Models;
+using Wispr.Sidecar.Recognition;
+using Wispr.Sidecar.Rpc;
+using Wispr.Sidecar.Tests.Recognition;
+using Wispr.Sidecar.Tests.Support;
+using Xunit.Abstractions;
+using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
+
+namespace Wispr.Sidecar.Tests.Dictation;
+
+/// <summary>
+/// Text while the user speaks: the recording is cut at VAD pauses and each finished segment recognised in the background.
+/// The boundary rules (every sample in exactly one segment, cuts only in silence the VAD found, the text is the segments'
+/// texts in order) on the shared recordings, with the fake backend (exact sample counts) and a generated Whisper model.
+/// </summary>
+[Collection(WhisperModelCollection.Name)]
+public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITestOutputHelper output) : IDisposable
+{
+    private static readonly Lazy<SileroVad> Vad = new(() => new SileroVad(SileroVad.DefaultModelPath));
+    private readonly TestAudio _audio = new();
+    private readonly string _recordings = Directory.CreateTempSubdirectory("wispr-recordings-").FullName;
+
+    public void Dispose()
+    {
+        _audio.Dispose();
+        Directory.Delete(_recordings, recursive: true);
+    }
+
+    /// <summary>jfk.wav and the five LibriVox utterances with 0.8 s of silence after each: about 41 s of real speech with pauses.</summary>
+    private static float[][] SharedSpeech()
+    {
+        var gap = new float[WavDecoder.SampleRate * 8 / 10];
+        var parts = new List<float[]> { WavDecoder.ReadMono16k(RepoPaths.JfkWav), gap };
+        foreach (var wav in Directory.GetFiles(RepoPaths.LibrivoxDir, "*.wav").Order(StringComparer.Ordinal))
+        {
+            parts.Add(WavDecoder.ReadMono16k(wav));
+            parts.Add(gap);
+        }
+        return [.. parts];
+    }
+
+    private static float[] Concat(float[][] parts) => parts.SelectMany(p => p).ToArray();
+
+    private static string[] References() =>
+    [
+        File.ReadAllText(RepoPaths.JfkText).Trim(),
+        .. File.ReadAllLines(Path.Combine(RepoPaths.LibrivoxDir, "transcripts.tsv")).Where(l => l.Contains('\t'))
+            .OrderBy(l => l, StringComparer.Ordinal).Select(l => l.Split('\t', 2)[1]),
+    ];
+
+    private sealed record Segment(int Index, long StartMs, long EndMs, string Text);
+
+    private static List<Segment> SegmentsOf(InMemorySidecar sidecar, string id) =>
+        sidecar.Notifications.Where(n => n.Method == M.DictationSegment && n.Params.GetProperty("dictationId").GetString() == id)
+            .Select(n => new Segment(n.Params.GetProperty("index").GetInt32(), n.Params.GetProperty("startMs").GetInt64(),
+                n.Params.GetProperty("endMs").GetInt64(), n.Params.GetProperty("text").GetString()!))
+            .ToList();
+
+    private static async Task<(JsonElement Result, List<Segment> Segments)> DictateAsync(InMemorySidecar sidecar, string wav, bool? segmented = null)
+    {
+        var (id, _) = await sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false }, segmented },
+            TimeSpan.FromMinutes(2));
+        var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
+        return (result, SegmentsOf(sidecar, id));
+    }
+
+    /// <summary>The rules every segmented dictation keeps, checked against the VAD run independently over the same audio.</summary>
+    private static void AssertBoundaries(float[] audio, JsonElement result, List<Segment> segments)
+    {
+        Assert.True(segments.Count >= 3, $"{segments.Count} segments in {audio.Length / 16000} s of speech with pauses");
+        Assert.Equal(Enumerable.Range(0, segments.Count), segments.Select(s => s.Index)); // in order, once each
+        // Every sample in exactly one segment: they tile the recording without gap or overlap.
+        Assert.Equal(0, segments[0].StartMs);
+        for (int i = 1; i < segments.Count; i++)
+            Assert.Equal(segments[i - 1].EndMs, segments[i].StartMs);
+        Assert.Equal(result.GetProperty("audioDurationMs").GetInt64(), segments[^1].EndMs);
+        Assert.Equal((long)audio.Length * 1000 / 16000, segments[^1].EndMs);
+        // Cuts only inside silence the VAD found: both windows around each cut are silent.
+        var probabilities = new List<float>();
+        Vad.Value.CreateStream().Accept(audio, probabilities.Add);
+        foreach (var s in segments.Skip(1))
+        {
+            long sample = s.StartMs * 16;
+            Assert.Equal(0, sample % SileroVad.WindowSamples);
+            int w = (int)(sample / SileroVad.WindowSamples);
+            Assert.True(Segmenter.IsSilence(probabilities[w - 1]) && Segmenter.IsSilence(probabilities[w]),
+                $"cut at {s.StartMs} ms: VAD {probabilities[w - 1]:0.00} | {probabilities[w]:0.00}");
+        }
+        Assert.All(segments, s => Assert.InRange(s.EndMs - s.StartMs, 1, Segmenter.MaxSegmentMs + 32));
+        // The text is the segments' texts in order: nothing doubled, nothing dropped.
+        Assert.Equal(string.Join(' ', segments.Select(s => s.Text).Where(t => t.Length > 0)), result.GetProperty("rawText").GetString());
+    }
+
+    [Fact]
+    public async Task Shared_recordings_are_cut_in_vad_pauses_and_every_sample_is_recognised_once()
+    {
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = _audio.Text("fake", "model.bin"), RecordingsDirectory = _recordings },
+            new FakeBackendProvider());
+        var (result, segments) = await DictateAsync(sidecar, wav);
+        output.WriteLine(string.Join("\n", segments));
+        AssertBoundaries(audio, result, segments);
+        // The fake says how many samples it got: each recognised segment got exactly its own range (the last may end mid-ms).
+        foreach (var s in segments.Where(s => s.Text.Length > 0))
+            Assert.InRange(FakeBackend.HeardSamples(s.Text), (s.EndMs - s.StartMs) * 16 - 15, (s.EndMs - s.StartMs) * 16 + 15);
+        // A segment left unrecognised is one the VAD heard no speech in.
+        Assert.All(segments.Where(s => s.Text.Length == 0), s => Assert.True(s.Index > 0));
+        Assert.True(segments.Count(s => s.Text.Length > 0) >= 3);
+        Assert.Empty(Directory.GetFiles(_recordings, "*.wav")); // the text is out: the recording is gone
+    }
+
+    [Fact]
+    public async Task A_generated_whisper_model_transcribes_segment_by_segment_and_the_text_joins_them()
+    {
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = models.ModelPath, RecordingsDirectory = _recordings, MaxTokens = 8, Threads = 2 });
+        var (result, segments) = await DictateAsync(sidecar, wav);
+        output.WriteLine(string.Join("\n", segments));
+        AssertBoundaries(audio, result, segments);
+        Assert.Equal("whisper", result.GetProperty("backend").GetString());
+        Assert.Contains(segments, s => s.Text.Length > 0);
+    }
+
+    [ParakeetFact]
+    public async Task Parakeet_goes_through_the_same_segmented_path()
+    {
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions
+        {
+            Backend = "parakeet", ParakeetModelPath = TinyParakeetModel.Folder, RecordingsDirectory = _recordings, Threads = 1,
+        });
+        var (result, segments) = await DictateAsync(sidecar, wav);
+        AssertBoundaries(audio, result, segments);
+        Assert.Equal("parakeet", result.GetProperty("backend").GetString());
+        // The tiny model says its one sentence for any audio: once per recognised segment, nothing doubled or dropped.
+        Assert.All(segments.Where(s => s.Text.Length > 0), s => Assert.Equal(TinyParakeetModel.ExpectedText, s.Text));
+    }
+
+    [Fact]
+    public async Task Segmented_false_recognises_the_whole_recording_at_stop_and_sends_no_segments()
+    {
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = _audio.Text("fake", "model.bin"), RecordingsDirectory = _recordings },
+            new FakeBackendProvider());
+        var (result, segments) = await DictateAsync(sidecar, wav, segmented: false);
+        Assert.Empty(segments);
+        Assert.Equal($"heard {audio.Length} samples", result.GetProperty("rawText").GetString());
+    }
+
+    [Fact]
+    public async Task Cancel_with_a_segment_in_flight_stops_the_background_recognition_within_200_ms()
+    {
+        var provider = new BlockingBackendProvider();
+        var wav = _audio.Write("shared.wav", Concat(SharedSpeech()));
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = _audio.Text("fake", "model.bin"), RecordingsDirectory = _recordings }, provider);
+        var start = await sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
+        var id = start.GetProperty("dictationId").GetString()!;
+        await provider.Began.Task.WaitAsync(TimeSpan.FromMinutes(2)); // a finished segment is being recognised in the background
+        Assert.Equal("listening", (await sidecar.CallAsync<JsonElement>(M.Status)).GetProperty("state").GetString());
+
+        // Measured in process, from the cancel to the backend call having ended (what the sidecar controls; the
+        // requirement is 200 ms); the RPC round trip on a loaded machine is not part of it.
+        var dictation = sidecar.Services.GetRequiredService<DictationService>();
+        long cancelledAt = Stopwatch.GetTimestamp();
+        var cancelled = dictation.CancelAsync(id);
+        long endedAt = await provider.Ended.Task.WaitAsync(TimeSpan.FromMinutes(1));
+        var elapsed = Stopwatch.GetElapsedTime(cancelledAt, endedAt);
+        Assert.True(elapsed <= TimeSpan.FromMilliseconds(200), $"the segment in flight ended {elapsed.TotalMilliseconds:0} ms after the cancel");
+        Assert.True(await cancelled.WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal(DictationState.Idle, dictation.State); // the background loop is over: cancel waited for it
+        Assert.Empty(SegmentsOf(sidecar, id)); // nothing of the cancelled segment comes out
+        Assert.Empty(Directory.GetFiles(_recordings, "*.wav"));
+    }
+
+    [RealModelFact]
+    public async Task Segmentation_costs_at_most_one_point_of_word_error_rate_against_whole_decoding()
+    {
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        var reference = string.Join(' ', References());
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = RealModelFactAttribute.ModelPath, RecordingsDirectory = _recordings });
+        var (whole, _) = await DictateAsync(sidecar, wav, segmented: false);
+        var (segmentedResult, segments) = await DictateAsync(sidecar, wav, segmented: true);
+        var wholeWer = WordErrorRate.Compute(reference, whole.GetProperty("rawText").GetString()!);
+        var segmentedWer = WordErrorRate.Compute(reference, segmentedResult.GetProperty("rawText").GetString()!);
+        output.WriteLine($"whole: WER {wholeWer.Wer:P2}; segmented ({segments.Count} segments): WER {segmentedWer.Wer:P2}");
+        Assert.True(segmentedWer.Wer <= wholeWer.Wer + 0.01, $"segmented WER {segmentedWer.Wer:P2} vs whole {wholeWer.Wer:P2}");
+    }
+
+    /// <summary>A backend whose recognition runs until cancelled; says when it began and how long after the cancel it ended.</summary>
+    private sealed class BlockingBackendProvider : ISpeechBackendProvider
+    {
+        public TaskCompletionSource Began { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>The <see cref="Stopwatch.GetTimestamp"/> at which the cancelled recognition ended.</summary>
+        public TaskCompletionSource<long> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public string Id => "whisper";
+        public string Label => "blocking";
+        public string? UnavailableReason => null;
+
+        public Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken) =>
+            Task.FromResult((modelPathOverride!, false));
+
+        public Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) => Task.FromResult<ISpeechBackend>(new Backend(this, modelPath));
+
+        private sealed class Backend(BlockingBackendProvider owner, string modelPath) : ISpeechBackend
+        {
+            public string Name => "whisper";
+            public string ModelPath => modelPath;
+
+            public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options,
+                [EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                owner.Began.TrySetResult();
+                try
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                finally
+                {
+                    owner.Ended.TrySetResult(Stopwatch.GetTimestamp());
+                }
+                yield break;
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+}
