@@ -77,12 +77,15 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
   }
 
   before(async function () {
+    // code-server, the workbench and a ready sidecar: each wait below has its own bound; together they may pass Mocha's
+    // 120 s on a loaded 2-core machine, so the hook's own limit is their sum, a failure bound only.
+    this.timeout(400_000);
     theirs = await startFakeLlm();
     host = new URL(theirs.url).host;
     wb = await openWorkbench({
       trust: 'trusted',
       extensionDevelopmentPath: config.extensionDevelopmentPath,
-      env: config.env,
+      env: { ...config.env, WISPR_E2E_TEST_HOOKS: '1' }, // each Toggle Dictation waits until the previous press is over
       settings: wisprSettings(),
       files: {
         'notes.md': '# Notes\n\n',
