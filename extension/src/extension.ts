@@ -56,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
         context.subscriptions.push(vscode.commands.registerCommand(id, run));
+    const testHooks = registerTestHooks(context, log);
     // The shortcut's auto-repeat arrives as repeated calls: PushToTalk turns them into tap-to-toggle / hold-to-talk.
     const makePushToTalk = () => {
         const timing = readConfig(context).pressTiming;
@@ -77,6 +78,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
                     void vscode.window.showWarningMessage(message);
                 },
                 info: message => log.info(message),
+                phase: phase => testHooks?.pressPhase(phase),
             },
         );
     };
@@ -174,8 +176,6 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
         }),
         log.onDidChangeLogLevel(level => log.info(`Log level is now ${vscode.LogLevel[level]}; the sidecar picks it up when it next starts.`)),
     );
-
-    registerTestHooks(context, log);
 
     // Start now so the model is ready by the first dictation; failures are reported, and the next command tries again.
     void sidecarProcess.start().catch(e => showProblem(e, log, { retry: restart }));

@@ -71,6 +71,8 @@ export interface PressEvents {
      * was cancelled or ended meanwhile), so the call is a new press rather than a late repeat. Default: true.
      */
     continues?(): boolean;
+    /** The detector moved to another phase (for the end-to-end tests' hook: they wait for `idle` between presses). */
+    phaseChanged?(phase: PressPhase): void;
 }
 
 /**
@@ -115,7 +117,7 @@ export class PressDetector {
             this.finish();
         }
         if (this.phase === 'idle') {
-            this.phase = 'awaitingRepeat';
+            this.setPhase('awaitingRepeat');
             this.firstCallAt = now;
             this.lastCallAt = now;
             this.repeats = 0;
@@ -138,7 +140,7 @@ export class PressDetector {
         }
         this.repeats++;
         this.lastCallAt = now;
-        this.phase = 'held';
+        this.setPhase('held');
         this.arm(this.releaseThresholdMs());
     }
 
@@ -154,7 +156,14 @@ export class PressDetector {
     dispose(): void {
         this.clearTimer();
         this.stopLagSampling();
-        this.phase = 'idle';
+        this.setPhase('idle');
+    }
+
+    private setPhase(phase: PressPhase): void {
+        if (phase !== this.phase) {
+            this.phase = phase;
+            this.events.phaseChanged?.(phase);
+        }
     }
 
     private arm(ms: number): void {
@@ -188,11 +197,11 @@ export class PressDetector {
         }
         switch (this.phase) {
             case 'awaitingRepeat':
-                this.phase = 'tapGrace';
+                this.setPhase('tapGrace');
                 this.arm(this.timing.graceMs);
                 return;
             case 'held':
-                this.phase = 'releasing';
+                this.setPhase('releasing');
                 this.arm(this.timing.graceMs);
                 return;
             case 'releasing':
@@ -209,7 +218,7 @@ export class PressDetector {
         this.clearTimer();
         const heldMs = this.repeats > 0 ? this.lastCallAt - this.firstCallAt : 0;
         const repeats = this.repeats;
-        this.phase = 'idle';
+        this.setPhase('idle');
         this.stopLagSampling();
         this.events.release(heldMs, repeats);
     }
@@ -251,6 +260,8 @@ export interface PushToTalkNotices {
     watchdog?(message: string): void;
     /** For the log: a hold that continued after a pause, the threshold it grew to, and the setting that governs it. */
     info?(message: string): void;
+    /** The press detector's phase changed (`idle`: the next call is a new press). */
+    phase?(phase: PressPhase): void;
 }
 
 /**
@@ -282,6 +293,7 @@ export class PushToTalk {
             // A press whose dictation was cancelled or ended meanwhile (another command, the source's end) is over: the
             // next call is a new press, not a late repeat of it.
             continues: () => !this.pressStartedDictation || !this.actions.isIdle(),
+            phaseChanged: phase => this.notices.phase?.(phase),
         });
     }
 

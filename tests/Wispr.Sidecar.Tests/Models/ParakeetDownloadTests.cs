@@ -1,10 +1,10 @@
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Recognition.Parakeet;
 using Wispr.Sidecar.Rpc;
 using Wispr.Sidecar.Tests.Recognition;
+using Wispr.Sidecar.Tests.Support;
 
 namespace Wispr.Sidecar.Tests.Models;
 
@@ -27,8 +27,7 @@ public sealed class ParakeetDownloadTests : IDisposable
     };
 
     private readonly string _cache = Directory.CreateTempSubdirectory("wispr-parakeet-dl-").FullName;
-    private readonly HttpListener _server;
-    private readonly string _prefix;
+    private readonly LoopbackModelServer _server;
     private readonly List<string> _requests = [];
 
     /// <summary>What the server does wrong, per served file name: "404", "short" (ends before its Content-Length), "garbage".</summary>
@@ -36,53 +35,38 @@ public sealed class ParakeetDownloadTests : IDisposable
 
     public ParakeetDownloadTests()
     {
-        using (var l = new TcpListener(IPAddress.Loopback, 0))
-        {
-            l.Start();
-            _prefix = $"http://127.0.0.1:{((IPEndPoint)l.LocalEndpoint).Port}/";
-        }
-        _server = new HttpListener();
-        _server.Prefixes.Add(_prefix);
-        _server.Start();
-        _ = ServeAsync();
-        Environment.SetEnvironmentVariable("WISPR_MODEL_BASE_URL", _prefix);
-        Environment.SetEnvironmentVariable("WISPR_CACHE_DIR", _cache);
+        _server = new LoopbackModelServer(_cache, AnswerAsync);
     }
 
     private string Folder => Path.Combine(_cache, ParakeetModelLayout.DefaultFolderName);
 
-    private async Task ServeAsync()
+    private async Task AnswerAsync(HttpListenerContext ctx)
     {
-        while (_server.IsListening)
+        var path = ctx.Request.Url!.AbsolutePath;
+        var name = path.StartsWith(RepoPath, StringComparison.Ordinal) ? path[RepoPath.Length..] : "";
+        lock (_requests)
+            _requests.Add(name);
+        string? fault;
+        lock (_faults)
+            _faults.TryGetValue(name, out fault);
+        if (!Served.TryGetValue(name, out var file) || fault == "404")
         {
-            HttpListenerContext ctx;
-            try { ctx = await _server.GetContextAsync(); } catch { return; }
-            var path = ctx.Request.Url!.AbsolutePath;
-            var name = path.StartsWith(RepoPath, StringComparison.Ordinal) ? path[RepoPath.Length..] : "";
-            lock (_requests)
-                _requests.Add(name);
-            string? fault;
-            lock (_faults)
-                _faults.TryGetValue(name, out fault);
-            if (!Served.TryGetValue(name, out var file) || fault == "404")
-            {
-                ctx.Response.StatusCode = 404;
-                ctx.Response.Close();
-                continue;
-            }
-            var bytes = await File.ReadAllBytesAsync(Path.Combine(TinyParakeetModel.Folder, file));
-            if (fault == "garbage")
-                bytes = Enumerable.Range(0, bytes.Length).Select(i => (byte)(i * 31 + 7)).ToArray();
-            ctx.Response.ContentLength64 = bytes.Length;
-            if (fault == "short")
-            {
-                await ctx.Response.OutputStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
-                ctx.Response.Abort(); // the connection drops mid-file
-                continue;
-            }
-            await ctx.Response.OutputStream.WriteAsync(bytes);
+            ctx.Response.StatusCode = 404;
             ctx.Response.Close();
+            return;
         }
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(TinyParakeetModel.Folder, file));
+        if (fault == "garbage")
+            bytes = Enumerable.Range(0, bytes.Length).Select(i => (byte)(i * 31 + 7)).ToArray();
+        ctx.Response.ContentLength64 = bytes.Length;
+        if (fault == "short")
+        {
+            await ctx.Response.OutputStream.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+            ctx.Response.Abort(); // the connection drops mid-file
+            return;
+        }
+        await ctx.Response.OutputStream.WriteAsync(bytes);
+        ctx.Response.Close();
     }
 
     private int RequestCount { get { lock (_requests) return _requests.Count; } }
@@ -131,7 +115,7 @@ public sealed class ParakeetDownloadTests : IDisposable
             _faults["encoder-model.int8.onnx"] = "short";
         var ex = await Assert.ThrowsAsync<WisprException>(() => Provider().EnsureModelAsync(null, null, CancellationToken.None));
         Assert.Equal(WisprErrorCodes.ModelDownloadFailed, ex.Code);
-        Assert.Contains(_prefix + RepoPath.TrimStart('/') + "encoder-model.int8.onnx", ex.Message);
+        Assert.Contains(_server.Prefix + RepoPath.TrimStart('/') + "encoder-model.int8.onnx", ex.Message);
         AssertNoFolderLeft();
 
         lock (_faults)
@@ -148,7 +132,7 @@ public sealed class ParakeetDownloadTests : IDisposable
             _faults["vocab.txt"] = "404";
         var ex = await Assert.ThrowsAsync<WisprException>(() => Provider().EnsureModelAsync(null, null, CancellationToken.None));
         Assert.Equal(WisprErrorCodes.ModelSourceNotFound, ex.Code);
-        Assert.Contains(_prefix + RepoPath.TrimStart('/') + "vocab.txt", ex.Message);
+        Assert.Contains(_server.Prefix + RepoPath.TrimStart('/') + "vocab.txt", ex.Message);
         Assert.Contains("404", ex.Message);
         Assert.Contains(ParakeetModelLayout.PublicAddress, ex.Message);
         Assert.Contains(Folder, ex.Message);
@@ -184,18 +168,15 @@ public sealed class ParakeetDownloadTests : IDisposable
     [Fact]
     public void The_base_address_can_point_at_a_mirror()
     {
-        Assert.Equal(new Uri(_prefix + "ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin"), ModelCatalog.WhisperBaseEn.Url);
-        Assert.Equal(new Uri(_prefix + RepoPath.TrimStart('/')), ModelCatalog.ParakeetTdtV2.BaseUrl);
+        Assert.Equal(new Uri(_server.Prefix + "ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin"), ModelCatalog.WhisperBaseEn.Url);
+        Assert.Equal(new Uri(_server.Prefix + RepoPath.TrimStart('/')), ModelCatalog.ParakeetTdtV2.BaseUrl);
         Environment.SetEnvironmentVariable("WISPR_MODEL_BASE_URL", null);
         Assert.Equal(new Uri("https://huggingface.co/istupakov/parakeet-tdt-0.6b-v2-onnx/resolve/main/"), ModelCatalog.ParakeetTdtV2.BaseUrl);
     }
 
     public void Dispose()
     {
-        Environment.SetEnvironmentVariable("WISPR_MODEL_BASE_URL", null);
-        Environment.SetEnvironmentVariable("WISPR_CACHE_DIR", null);
-        _server.Stop();
-        _server.Close();
+        _server.Dispose();
         Directory.Delete(_cache, true);
     }
 }

@@ -159,8 +159,10 @@ public sealed class WhisperBackendTests(WhisperTestModelFixture fixture)
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TranscribeAsync(backend, audio, ct: cts.Token));
 
-        // The enumeration ends only after whisper.cpp stopped (the processor's dispose waits for it), so this bounds the abort.
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"cancellation took {watch.Elapsed}");
+        // The caller stops waiting at the cancel (the native run ends in the background): a failure bound for a loaded 2-core
+        // machine; that it does not wait for the pass is shown, load-independently, by the held-pass tests and CancelLatencyTests.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"cancellation took {watch.Elapsed}");
+        // The next run waits for the cancelled one to end: whisper.cpp stopped and the backend is usable.
         Assert.NotEmpty(await TranscribeAsync(backend, Jfk.Value));
     }
 

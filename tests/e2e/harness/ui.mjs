@@ -59,13 +59,25 @@ export class Workbench {
 
   /**
    * Toggle Dictation doubles as the push-to-talk command: a call within wispr.pushToTalk.repeatDelayMs + graceMs
-   * (1250 ms) of a lone key-down reads as a held key. Call this before each press or palette run of it, so every one is
-   * a new tap.
+   * (1250 ms at rest) of a lone key-down reads as its late repeat, and a loaded extension host stretches that window by
+   * up to 2 s more (it makes up for its late timers). Call this before each press or palette run of it, so every one is
+   * a new press. With the test hooks (WISPR_E2E_TEST_HOOKS=1) it waits for the state, the press detector's phase item
+   * saying "idle"; without them, for a fixed gap since the last press (WISPR_E2E_TAP_GAP_MS).
    */
   async tapGap(ms = Number(process.env.WISPR_E2E_TAP_GAP_MS || 1500)) {
-    const wait = (this.lastTap ?? 0) + ms - Date.now();
-    if (wait > 0) await this.page.waitForTimeout(wait);
+    if (await this.pressPhase().count() > 0) {
+      await this.pressPhase(/press idle/).waitFor({ timeout: 30_000 });
+    } else {
+      const wait = (this.lastTap ?? 0) + ms - Date.now();
+      if (wait > 0) await this.page.waitForTimeout(wait);
+    }
     this.lastTap = Date.now();
+  }
+
+  /** The press detector's phase ("Wispr test: press idle", …): a status bar item shown only with the test hooks. */
+  pressPhase(textOrRe) {
+    const item = this.page.locator('.statusbar-item[id$="wispr.test.press"]');
+    return textOrRe ? item.filter({ hasText: textOrRe }) : item;
   }
 
   /** Runs a command by its title from the command palette (F1). */

@@ -21,7 +21,7 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
     wb = await openWorkbench({
       trust: 'trusted',
       extensionDevelopmentPath: config.extensionDevelopmentPath,
-      env: config.env,
+      env: { ...config.env, WISPR_E2E_TEST_HOOKS: '1' }, // each Toggle Dictation waits until the previous press is over
       settings: wisprSettings({ 'wispr.audio.wavFile': longSample(scratch) }),
       files: hostileRepository(first, { 'notes.md': '# Notes\n\n' }),
     });

@@ -40,6 +40,9 @@ describe('UI: hold-to-talk (one hold, one dictation)', function () {
   const tally = new Map(CASES.map((c) => [c.name, { runs: 0, splits: 0, cutShort: 0, stuck: 0, noSpeech: 0, failed: 0, maxReleaseToStopMs: 0 }]));
 
   before(async function () {
+    // code-server, the workbench and a ready sidecar: each wait below has its own bound; together they may pass Mocha's
+    // 120 s on a loaded 2-core machine, so the hook's own limit is their sum, a failure bound only.
+    this.timeout(400_000);
     wb = await openWorkbench({
       extensionDevelopmentPath: config.extensionDevelopmentPath,
       env: { ...config.env, WISPR_E2E_TEST_HOOKS: '1' },

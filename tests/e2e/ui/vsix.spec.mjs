@@ -74,6 +74,9 @@ describe('packaged extension (.vsix)', function () {
     let extensionsDir;
     let scratch;
     before(async function () {
+      // code-server, the workbench and a ready sidecar: each wait below has its own bound; together they may pass Mocha's
+      // 120 s on a loaded 2-core machine, so the hook's own limit is their sum, a failure bound only.
+      this.timeout(400_000);
       scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-e2e-vsix-'));
       extensionsDir = path.join(scratch, 'extensions');
       await installVsix(config.vsix, extensionsDir, path.join(scratch, 'install-user-data'));
@@ -83,7 +86,7 @@ describe('packaged extension (.vsix)', function () {
       fs.symlinkSync(process.execPath, path.join(bin, 'node'));
       wb = await openWorkbench({
         extensionsDir,
-        env: { PATH: bin, DOTNET_ROOT: path.join(scratch, 'no-dotnet'), WISPR_SIDECAR_PATH: '' },
+        env: { PATH: bin, DOTNET_ROOT: path.join(scratch, 'no-dotnet'), WISPR_SIDECAR_PATH: '', WISPR_E2E_TEST_HOOKS: '1' },
         settings: wisprSettings(),
         files: { 'notes.md': '# Notes\n\n' },
       });

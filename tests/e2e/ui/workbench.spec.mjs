@@ -8,9 +8,13 @@ const ORIGINAL = 'def greet():\n    return 1\n';
 describe('UI: dictation in the workbench', function () {
   let wb;
   before(async function () {
+    // code-server, the workbench and a ready sidecar: each wait below has its own bound; together they may pass Mocha's
+    // 120 s on a loaded 2-core machine, so the hook's own limit is their sum, a failure bound only.
+    this.timeout(400_000);
     wb = await openWorkbench({
       extensionDevelopmentPath: config.extensionDevelopmentPath,
-      env: config.env,
+      // the test hooks show the press detector's phase, so each tap waits until the previous press is over
+      env: { ...config.env, WISPR_E2E_TEST_HOOKS: '1' },
       settings: wisprSettings(),
       files: { 'hello.py': ORIGINAL },
     });

@@ -13,6 +13,7 @@ import {
     AudioLevelNotification,
     AudioListDevicesRequest,
     DictationCancelRequest,
+    DictationSourceEndedNotification,
     DictationStartRequest,
     DictationStateChangedNotification,
     DictationStopRequest,
@@ -37,6 +38,7 @@ let sidecar: SidecarConnection;
 let init: InitializeRequest.Result;
 const states = new Recorder<DictationStateChangedNotification.Params>();
 const levels = new Recorder<AudioLevelNotification.Params>();
+const sourceEnds = new Recorder<DictationSourceEndedNotification.Params>();
 /** The PulseAudio test server of scripts/pulse-test-server.sh (exported by scripts/test-all.sh); the sidecar inherits PULSE_SERVER. */
 const pulseServer = process.env.WISPR_TEST_PULSE_SERVER;
 const noPulse = pulseServer ? false : 'no PulseAudio test server (WISPR_TEST_PULSE_SERVER unset: run scripts/pulse-test-server.sh, as scripts/test-all.sh does)';
@@ -133,6 +135,7 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
         });
         sidecar.connection.onNotification(DictationStateChangedNotification.type, states.push);
         sidecar.connection.onNotification(AudioLevelNotification.type, levels.push);
+        sidecar.connection.onNotification(DictationSourceEndedNotification.type, sourceEnds.push);
         init = await withTimeout(
             sidecar.initialize({ clientName: 'wispr-integration-test', clientVersion: '0', modelPath }),
             QUICK_TIMEOUT_MS,
@@ -216,8 +219,10 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
     });
 
     test('dictation: start → stateChanged listening → stop returns text and timings', { timeout: ASR_TIMEOUT_MS + QUICK_TIMEOUT_MS }, async () => {
-        // realtime: false feeds the whole file at once, so the stop below has all of it without waiting 11 s of playback.
+        // realtime: false feeds the whole file at once, without waiting 11 s of playback; the stop waits for the state
+        // "the whole file was read" (dictation/sourceEnded), which a loaded machine may reach well after the start's reply.
         const from = states.mark();
+        const fromEnd = sourceEnds.mark();
         const started = await withTimeout(
             sidecar.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: jfk, realtime: false } }),
             QUICK_TIMEOUT_MS,
@@ -239,6 +244,8 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
             'a second dictation/start',
         );
 
+        const ended = await sourceEnds.waitFor(n => n.dictationId === started.dictationId, QUICK_TIMEOUT_MS, 'dictation/sourceEnded', fromEnd);
+        assert.ok(ended.capturedMs > 10_000, `the whole of jfk.wav (about 11 s) was read: ${ended.capturedMs} ms`);
         const result = await withTimeout(
             sidecar.connection.sendRequest(DictationStopRequest.type, { dictationId: started.dictationId }),
             ASR_TIMEOUT_MS,
@@ -246,6 +253,7 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
         );
         assertTranscript(result, 'dictation/stop');
         assert.equal(result.dictationId, started.dictationId);
+        assert.ok(result.audioDurationMs > 10_000, `all of it was transcribed: ${result.audioDurationMs} ms`);
         await states.waitFor(endedIdle(started.dictationId), QUICK_TIMEOUT_MS, 'dictation/stateChanged → idle', from);
         await assertStillServing();
         // After a stop the dictation is over: stopping again is an InvalidState.

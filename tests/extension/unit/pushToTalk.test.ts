@@ -228,6 +228,35 @@ describe('PushToTalk', () => {
         assert.equal(dictation.stage, 'idle');
     });
 
+    test('the phase notice says when a press is over: on a lagging host a stop tap\'s window outlasts 1.25 s', async () => {
+        const scheduler = new FakeScheduler();
+        const dictation = new FakeDictation();
+        const phases: string[] = [];
+        const ptt = new PushToTalk(dictation.actions, () => 'auto', defaultPressTiming, scheduler, { phase: p => phases.push(p) });
+        ptt.invoke();
+        scheduler.advance(3000);
+        await settle();
+        assert.deepEqual(phases, ['awaitingRepeat', 'tapGrace', 'idle'], 'a tap, then over');
+        phases.length = 0;
+        ptt.invoke(); // the stop tap
+        await settle();
+        // Timers run 100 ms late (a busy 2-core machine): the detector makes that time up, so the tap's window grows past
+        // repeatDelayMs + graceMs. A call now would be its late repeat; the end-to-end tests wait for "idle" instead.
+        for (let t = 0; t < 1500; t += 200) {
+            scheduler.advance(50);
+            scheduler.block(150);
+        }
+        assert.notEqual(phases.at(-1), 'idle', `still one press after 1.5 s: ${phases.join(' → ')}`);
+        scheduler.advance(5000);
+        await settle();
+        assert.equal(phases.at(-1), 'idle');
+        assert.deepEqual(dictation.log, ['start', 'stop']);
+        ptt.invoke();
+        await settle();
+        assert.deepEqual(dictation.log, ['start', 'stop', 'start'], 'once idle, a tap is a new press');
+        ptt.dispose();
+    });
+
     test('pushToTalk: any held press stops on release; without repeats it falls back to toggle', async () => {
         const { scheduler, dictation, invoke } = setup('pushToTalk');
         hold(scheduler, invoke, 450, 400, 33);
