@@ -32,4 +32,21 @@ public sealed class SidecarOptionsTests
     [Fact]
     public void Gpu_asks_for_the_gpu_in_any_build() =>
         Assert.True(SidecarOptions.Parse(["serve", "--gpu"]).Options.UseGpu);
+
+    [Fact]
+    public void Threads_default_to_auto_and_audio_context_to_fit()
+    {
+        var options = SidecarOptions.Parse(["serve"]).Options;
+        Assert.Equal(0, options.Threads);
+        Assert.Equal(global::Wispr.Sidecar.Recognition.AudioContextMode.Fit, options.AudioContext);
+        var (set, _) = SidecarOptions.Parse(["serve", "--threads", "3", "--audioContext", "full"]);
+        Assert.Equal(3, set.Threads);
+        Assert.Equal(global::Wispr.Sidecar.Recognition.AudioContextMode.Full, set.AudioContext);
+    }
+
+    [Theory]
+    [InlineData("--threads", "-1")]
+    [InlineData("--audioContext", "half")]
+    public void Bad_recognition_options_are_refused(string flag, string value) =>
+        Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", flag, value]));
 }
