@@ -136,7 +136,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
             }
         }),
         vscode.workspace.onDidChangeConfiguration(e => {
-            if (affects(e, Settings.sidecarPath, Settings.modelPath, Settings.parakeetModelPath)) {
+            if (affects(e, Settings.sidecarPath, Settings.modelPath, Settings.parakeetModelPath, Settings.recognitionThreads, Settings.audioContext)) {
                 restartWhenIdle();
             }
             if (affects(e, Settings.holdMs, Settings.repeatDelayMs, Settings.releaseMs, Settings.graceMs)) {

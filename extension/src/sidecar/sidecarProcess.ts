@@ -238,6 +238,7 @@ export class SidecarProcess implements vscode.Disposable {
             connection = SidecarConnection.start(launch, {
                 logLevel: sidecarLogLevel(this.log.logLevel),
                 clientProcessId: process.pid,
+                recognition: config.recognition,
                 onStderrLine: line => logSidecarLine(this.log, line),
                 logger: {
                     error: m => this.log.error(`[rpc] ${m}`),
