@@ -37,14 +37,14 @@ case "$sizes" in
     [ -n "$whisper" ] || whisper="$models/random-large-v3-turbo.bin"
     [ -n "$parakeet" ] || parakeet="$models/parakeet-$([ "$float" = 1 ] && echo float || echo int8)-sized"
     # Later options win, so --dictations N or --cycles N on the command line override these.
-    # --audio-context 64 and --max-tokens 8: a 3 s dictation runs the 32-layer encoder over 64 positions, not 1500.
+    # --max-tokens 8, and the sidecar's default audio context (fit): a 3 s dictation runs the 32-layer encoder over 214 positions, not 1500.
     sized=(--truncated-whisper "$models/random-large-v3-turbo.truncated.bin" --bad-parakeet "$models/parakeet-int8-bad-decoder"
-      --dictations 50 --audio-context 64 --max-tokens 8) ;;
+      --dictations 50 --max-tokens 8) ;;
   ci)
     bash "$ROOT/bench/make-real-size-models.sh" --ci
     [ -n "$whisper" ] || whisper="$models/random-base.bin"
     [ -n "$parakeet" ] || parakeet="$models/parakeet-int8-sized"
-    sized=(--cycles 3 --bad-parakeet "$models/parakeet-int8-bad-decoder" --audio-context 64 --max-tokens 8) ;;
+    sized=(--cycles 3 --bad-parakeet "$models/parakeet-int8-bad-decoder" --max-tokens 8) ;;
   *) echo "--sizes is small, real or ci" >&2; exit 2 ;;
 esac
 wav="$ROOT/tests/fixtures/audio/librivox/sense_and_sensibility_01_austen_64kb-0880.wav"

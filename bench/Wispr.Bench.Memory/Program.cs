@@ -288,13 +288,13 @@ internal sealed record Row(int Cycle, string Backend, long SwitchMs, long RssLoa
 internal sealed record FailedLoad(string Label, long Before, long Peak, long After, string Error, string? Resident);
 
 internal sealed record BenchOptions(string SidecarDll, string WhisperModel, string ParakeetModel, string Wav, int Cycles, int Threads, string? JsonOut, bool Verbose,
-    bool Recycle, bool WarmUp, string? Arenas, int? AudioContext = null, int? MaxTokens = null, int Dictations = 0, string? TruncatedWhisper = null, string? BadParakeet = null)
+    bool Recycle, bool WarmUp, string? Arenas, int? MaxTokens = null, int Dictations = 0, string? TruncatedWhisper = null, string? BadParakeet = null)
 {
     public static BenchOptions Parse(string[] args)
     {
         string? dll = null, whisper = null, parakeet = null, wav = null, json = null, arenas = "2", truncated = null, badParakeet = null;
         int cycles = 20, threads = 2, dictations = 0;
-        int? audioContext = null, maxTokens = null;
+        int? maxTokens = null;
         bool verbose = false, recycle = false, warmUp = true;
         for (var i = 0; i < args.Length; i++)
         {
@@ -312,7 +312,6 @@ internal sealed record BenchOptions(string SidecarDll, string WhisperModel, stri
                 case "--recycle": recycle = true; break;
                 case "--no-warmup": warmUp = false; break;
                 case "--arenas": arenas = Next() is var a && a == "default" ? null : a; break;
-                case "--audio-context": audioContext = int.Parse(Next()); break;
                 case "--max-tokens": maxTokens = int.Parse(Next()); break;
                 case "--dictations": dictations = int.Parse(Next()); break;
                 case "--truncated-whisper": truncated = Path.GetFullPath(Next()); break;
@@ -320,13 +319,13 @@ internal sealed record BenchOptions(string SidecarDll, string WhisperModel, stri
                 default:
                     throw new ArgumentException($"unknown option {args[i]}. Usage: Wispr.Bench.Memory --sidecar Wispr.Sidecar.dll --whisper MODEL.bin " +
                         "--parakeet DIR --wav FILE.wav [--cycles 20] [--threads 2] [--json OUT.json] [--recycle] [--no-warmup] [--arenas N|default] [--verbose] " +
-                        "[--audio-context N] [--max-tokens N] [--dictations N] [--truncated-whisper FILE] [--bad-parakeet DIR]");
+                        "[--max-tokens N] [--dictations N] [--truncated-whisper FILE] [--bad-parakeet DIR]");
             }
         }
         if (dll is null || whisper is null || parakeet is null || wav is null)
             throw new ArgumentException("--sidecar, --whisper, --parakeet and --wav are required (bench/memory-cycle.sh passes them)");
         return new BenchOptions(Path.GetFullPath(dll), Path.GetFullPath(whisper), Path.GetFullPath(parakeet), Path.GetFullPath(wav), cycles, threads, json, verbose, recycle, warmUp, arenas,
-            audioContext, maxTokens, dictations, truncated, badParakeet);
+            maxTokens, dictations, truncated, badParakeet);
     }
 }
 
@@ -381,11 +380,6 @@ internal sealed class SidecarClient : IAsyncDisposable
                      "--logLevel", options.Verbose ? "debug" : "warning", "--threads", options.Threads.ToString(), "--clientProcessId", Environment.ProcessId.ToString() })
             psi.ArgumentList.Add(a);
         // Benchmark-only decoding limits, so dictations on a large-v3-turbo-shaped model take seconds on a busy machine.
-        if (options.AudioContext is { } audioContext)
-        {
-            psi.ArgumentList.Add("--audioContext");
-            psi.ArgumentList.Add(audioContext.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
         if (options.MaxTokens is { } maxTokens)
         {
             psi.ArgumentList.Add("--maxTokens");

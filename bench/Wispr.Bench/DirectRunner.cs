@@ -12,7 +12,6 @@ namespace Wispr.Bench;
 public sealed class DirectRunner(string modelPath, int? maxTokens) : IDisposable
 {
     private readonly WhisperFactory _factory = WhisperFactory.FromPath(modelPath);
-    private readonly int _threads = Math.Max(1, Environment.ProcessorCount); // what the sidecar uses by default
 
     /// <summary>Transcribes already-decoded samples (the sidecar, too, holds the captured audio when stop arrives).</summary>
     /// <returns>Wall time from building the processor to the last segment, the decoder steps (every token whisper.cpp
@@ -20,7 +19,9 @@ public sealed class DirectRunner(string modelPath, int? maxTokens) : IDisposable
     public async Task<(double Ms, int Tokens, string Text)> RunAsync(float[] pcm)
     {
         var clock = Stopwatch.StartNew();
-        var builder = WhisperBackend.ConfigureBuilder(_factory.CreateBuilder(), _threads, maxTokens, TranscribeOptions.Default);
+        // What the sidecar chooses by default (auto threads, the encoder context fitted to the clip), so the texts must agree.
+        var builder = WhisperBackend.ConfigureBuilder(_factory.CreateBuilder(), RecognitionTuning.ThreadsNow(0), maxTokens, TranscribeOptions.Default,
+            RecognitionTuning.AudioContextFor(pcm.Length, AudioContextMode.Fit));
         var tokens = 0;
         var texts = new List<string>();
         await using (var processor = builder.Build())

@@ -9,6 +9,9 @@ using Wispr.Sidecar.Recognition.Whisper;
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 const string usage = "usage: Wispr.Bench [--reps N] [--quick] [--lengths 2,5,15,30] [--root REPO] [--sidecar Wispr.Sidecar.dll] [--out DIR]";
 
+if (args is ["release", ..])
+    return await ReleaseBench.RunAsync(args[1..], null, _ => FindRoot());
+
 var reps = 5;
 var quick = false;
 var lengths = Speech.Lengths;
@@ -58,7 +61,7 @@ Log($"utterances: {string.Join(", ", utterances.Select(u => $"{u.Seconds} s ({u.
 
 var models = new List<BenchModel>();
 foreach (var shape in quick ? [WhisperShape.TinyEn] : new[] { WhisperShape.TinyEn, WhisperShape.BaseEn })
-    models.Add(new BenchModel($"random {shape.Name}.en shape", EnsureBenchModel(root, shape), Capped: true));
+    models.Add(new BenchModel($"random {shape.Name}.en shape", BenchModels.Ensure(root, shape), Capped: true));
 foreach (var real in RealModels())
     models.Add(new BenchModel(Path.GetFileName(real), real, Capped: false));
 
@@ -152,18 +155,6 @@ static string FindRoot()
     throw new InvalidOperationException("wispr-vscode.sln not found; pass --root");
 }
 
-// Generated once; the name carries everything that changes the bytes, so a stale file is never reused.
-static string EnsureBenchModel(string root, WhisperShape shape)
-{
-    var path = Path.Combine(root, ".artifacts/models", $"bench-never-end-{shape.Name}-seed1.bin");
-    if (!File.Exists(path))
-    {
-        Log($"generating {path}");
-        WhisperModelGenerator.Generate(Path.Combine(root, "assets/models/for-tests-ggml-tiny.en.bin"), path, shape, 1, GgmlType.F16, neverEndText: true);
-    }
-
-    return path;
-}
 
 // Real models: WISPR_BENCH_MODELS=path1:path2, and WISPR_TEST_MODEL_PATH (the accuracy tests' model).
 static IEnumerable<string> RealModels()
@@ -184,3 +175,19 @@ static IEnumerable<string> RealModels()
 }
 
 internal sealed record BenchModel(string Label, string Path, bool Capped);
+
+internal static class BenchModels
+{
+    /// <summary>Generated once; the name carries everything that changes the bytes, so a stale file is never reused.</summary>
+    public static string Ensure(string root, WhisperShape shape)
+    {
+        var path = Path.Combine(root, ".artifacts/models", $"bench-never-end-{shape.Name}-seed1.bin");
+        if (!File.Exists(path))
+        {
+            Console.Error.WriteLine($"[bench] generating {path}");
+            WhisperModelGenerator.Generate(Path.Combine(root, "assets/models/for-tests-ggml-tiny.en.bin"), path, shape, 1, GgmlType.F16, neverEndText: true);
+        }
+
+        return path;
+    }
+}

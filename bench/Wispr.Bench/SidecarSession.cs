@@ -34,14 +34,22 @@ public sealed class SidecarSession : IAsyncDisposable
 
     /// <param name="sidecarDll">The Release Wispr.Sidecar.dll, run through the dotnet host as the extension runs a .dll.</param>
     /// <param name="maxTokens">The hidden benchmark decoding cap, or null for an ordinary sidecar.</param>
-    public static async Task<SidecarSession> StartAsync(string sidecarDll, string modelPath, int? maxTokens, CancellationToken ct)
+    public static Task<SidecarSession> StartAsync(string sidecarDll, string modelPath, int? maxTokens, CancellationToken ct) =>
+        StartAsync(sidecarDll, ["--model", modelPath], maxTokens, new Dictionary<string, string>(), ct);
+
+    /// <param name="modelArgs">The model and any other options: <c>--model FILE</c>, or <c>--backend parakeet --parakeetModel DIR</c>, <c>--threads N</c>…</param>
+    /// <param name="environment">Added to the child's environment (e.g. GOMP_SPINCOUNT for the old spinning behaviour).</param>
+    public static async Task<SidecarSession> StartAsync(string sidecarDll, IEnumerable<string> modelArgs, int? maxTokens,
+        IReadOnlyDictionary<string, string> environment, CancellationToken ct)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
-        foreach (var a in new[] { sidecarDll, "serve", "--model", modelPath, "--logLevel", "Warning", "--clientProcessId", Environment.ProcessId.ToString() })
+        foreach (var a in new[] { sidecarDll, "serve" }.Concat(modelArgs).Concat(["--logLevel", "Warning", "--clientProcessId", Environment.ProcessId.ToString()]))
             psi.ArgumentList.Add(a);
+        foreach (var (name, value) in environment)
+            psi.Environment[name] = value;
         // Started as the extension starts it, so memory figures are the user's (see NativeAllocator).
         if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")))
             psi.Environment["MALLOC_ARENA_MAX"] = "2";
@@ -87,6 +95,31 @@ public sealed class SidecarSession : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         var result = await _rpc.InvokeWithParameterObjectAsync<TranscriptResult>(M.DictationStop, new DictationRef(start.DictationId), ct).ConfigureAwait(false);
         return (clock.Elapsed.TotalMilliseconds, result);
+    }
+
+    /// <summary>
+    /// One dictation as the extension runs it: start (with <c>segmented</c>, which sidecars without segmentation ignore), the file
+    /// played at its own pace when <paramref name="realtime"/>, the release when the source has ended (the user lets go at the
+    /// end of the file), then release → text. Also the sidecar's CPU time from start to release: the work done while the user
+    /// speaks.
+    /// </summary>
+    public async Task<(double ReleaseToTextMs, double CpuDuringSpeechMs, TranscriptResult Result)> DictateAsync(
+        string wavPath, bool realtime, bool segmented, CancellationToken ct)
+    {
+        var ended = _callbacks.Arm();
+        _child.Refresh();
+        var cpuAtStart = _child.TotalProcessorTime;
+        var start = await _rpc.InvokeWithParameterObjectAsync<StartResult>(M.DictationStart,
+            new { source = new AudioSourceSpec("wavFile", wavPath, realtime), segmented }, ct).ConfigureAwait(false);
+        var notification = await ended.WaitAsync(TimeSpan.FromMinutes(5), ct).ConfigureAwait(false);
+        if (notification.DictationId != start.DictationId || notification.Error is not null)
+            throw new InvalidOperationException($"source ended for {notification.DictationId} with error {notification.Error ?? "none"}; expected {start.DictationId}");
+        _child.Refresh();
+        var cpuDuringSpeech = (_child.TotalProcessorTime - cpuAtStart).TotalMilliseconds;
+
+        var clock = Stopwatch.StartNew();
+        var result = await _rpc.InvokeWithParameterObjectAsync<TranscriptResult>(M.DictationStop, new DictationRef(start.DictationId), ct).ConfigureAwait(false);
+        return (clock.Elapsed.TotalMilliseconds, cpuDuringSpeech, result);
     }
 
     /// <summary>The sidecar's peak working set (VmHWM on Linux), as it reports it in <c>status</c>.</summary>

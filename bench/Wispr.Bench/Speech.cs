@@ -38,8 +38,13 @@ public static class Speech
 
         var pcm = new List<float>();
         var words = new List<(double Mid, string Word)>();
-        foreach (var (wav, text) in sources)
+        var needed = lengths.DefaultIfEmpty(0).Max() * WavDecoder.SampleRate;
+        // Longer than the 35.7 s of speech there is (60 s): the stream starts over, so later seconds repeat earlier speech.
+        var looped = Enumerable.Range(0, 4).SelectMany(_ => sources).ToList();
+        foreach (var (wav, text) in looped)
         {
+            if (pcm.Count >= needed && pcm.Count > 0)
+                break;
             var samples = WavDecoder.ReadMono16k(wav);
             var start = pcm.Count / (double)WavDecoder.SampleRate;
             var duration = samples.Length / (double)WavDecoder.SampleRate;
@@ -69,7 +74,7 @@ public static class Speech
         return result;
     }
 
-    private static void WriteWav(string path, List<float> samples)
+    internal static void WriteWav(string path, List<float> samples)
     {
         using var writer = new WaveFileWriter(path, new WaveFormat(WavDecoder.SampleRate, 16, 1));
         foreach (var s in samples)

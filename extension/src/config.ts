@@ -38,7 +38,19 @@ export const Settings = {
     vocabularyEnabled: 'vocabulary.enabled',
     dictionaryFile: 'vocabulary.dictionaryFile',
     language: 'language',
+    recognitionThreads: 'recognition.threads',
+    audioContext: 'recognition.audioContext',
 } as const;
+
+/** Whisper's encoder window: the clip's own length (`fit`) or always 30 s (`full`). */
+export type AudioContextSetting = 'fit' | 'full';
+
+/** Recognition settings the sidecar takes on its command line (a change restarts it when idle). */
+export interface RecognitionConfig {
+    /** CPU threads per recognition; 0 = chosen by the sidecar from the cores and the load. */
+    threads: number;
+    audioContext: AudioContextSetting;
+}
 
 /** The settings `cleanup/configure` carries (the key comes from SecretStorage, never from settings). */
 export const cleanupSettings = [Settings.cleanupMode, Settings.cleanupProvider, Settings.cleanupBaseUrl, Settings.cleanupModel, Settings.cleanupTimeoutMs];
@@ -85,6 +97,7 @@ export interface WisprConfig {
     language: string;
     /** The dictionary setting comes from a workspace or folder settings file: it may only name a file inside the workspace. */
     dictionaryFileFromWorkspace: boolean;
+    recognition: RecognitionConfig;
 }
 
 export function readConfig(context: vscode.ExtensionContext): WisprConfig {
@@ -119,6 +132,15 @@ export function readConfig(context: vscode.ExtensionContext): WisprConfig {
         dictionaryFile: c.get<string>(Settings.dictionaryFile, DEFAULT_DICTIONARY_FILE).trim(),
         dictionaryFileFromWorkspace: fromWorkspace(c, Settings.dictionaryFile),
         language: normalizeLanguage(c.get<string>(Settings.language, 'auto')),
+        recognition: recognitionConfig(c.get<number>(Settings.recognitionThreads), c.get<string>(Settings.audioContext)),
+    };
+}
+
+/** The recognition settings, made safe: threads a whole number from 0 (auto), anything but `full` is `fit`. */
+export function recognitionConfig(threads: unknown, audioContext: unknown): RecognitionConfig {
+    return {
+        threads: typeof threads === 'number' && Number.isFinite(threads) && threads > 0 ? Math.min(Math.floor(threads), 64) : 0,
+        audioContext: audioContext === 'full' ? 'full' : 'fit',
     };
 }
 

@@ -158,7 +158,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
         vscode.workspace.onDidChangeConfiguration(e => {
             const modelChange = affects(e, Settings.modelPath, Settings.parakeetModelPath);
             // The model picker writes the model setting after the sidecar has switched to that model: no restart then.
-            if (affects(e, Settings.sidecarPath, Settings.modelsBaseUrl) || (modelChange && !sidecarProcess.followsModelSettings(readConfig(context)))
+            if (affects(e, Settings.sidecarPath, Settings.modelsBaseUrl, Settings.recognitionThreads, Settings.audioContext) || (modelChange && !sidecarProcess.followsModelSettings(readConfig(context)))
                 || e.affectsConfiguration('http.proxy') || e.affectsConfiguration('http.proxyStrictSSL')) {
                 restartWhenIdle();
             }

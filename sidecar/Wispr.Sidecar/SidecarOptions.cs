@@ -12,11 +12,20 @@ public sealed record SidecarOptions
     public int? ClientProcessId { get; init; }
     /// <summary>Longest recording kept, in seconds; later audio is dropped with a warning.</summary>
     public int MaxRecordingSeconds { get; init; } = 600;
-    public int? Threads { get; init; }
+    /// <summary>Recognition threads (--threads, setting wispr.recognition.threads); 0 = auto (<see cref="Recognition.RecognitionTuning.ChooseThreads"/>).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Whisper's encoder context (--audioContext fit|full, setting wispr.recognition.audioContext).</summary>
+    public Recognition.AudioContextMode AudioContext { get; init; } = Recognition.AudioContextMode.Fit;
+    /// <summary>
+    /// Hidden, for benchmarks only (<c>--allowSpinning</c>): ONNX Runtime's workers spin between tasks as they did before
+    /// issue 13 (the "before" leg of bench/release-to-text.sh). whisper.cpp's OpenMP workers spin unless OMP_WAIT_POLICY or
+    /// GOMP_SPINCOUNT says otherwise (see <see cref="Recognition.NativeThreading"/>), which the benchmark sets itself.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
     /// <summary>Hidden, for benchmarks only (<c>--maxTokens N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.MaxTokens"/>.</summary>
     public int? MaxTokens { get; init; }
-    /// <summary>Hidden, for benchmarks only (<c>--audioContext N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.AudioContext"/>.</summary>
-    public int? AudioContext { get; init; }
 
     /// <summary>The Parakeet model folder (--parakeetModel, else WISPR_PARAKEET_MODEL_PATH); null = the default folder in the user cache.</summary>
     public string? ParakeetModelPath { get; init; }
@@ -57,13 +66,14 @@ public sealed record SidecarOptions
                     break;
                 case "--clientProcessId": o = o with { ClientProcessId = int.Parse(Next(a)) }; break;
                 case "--maxRecordingSeconds": o = o with { MaxRecordingSeconds = int.Parse(Next(a)) }; break;
-                case "--threads": o = o with { Threads = int.Parse(Next(a)) }; break;
+                case "--threads": o = o with { Threads = int.Parse(Next(a), CultureInfo.InvariantCulture) is var t and >= 0 ? t : throw new ArgumentException("--threads must be 0 (auto) or more.") }; break;
+                case "--audioContext": o = o with { AudioContext = Recognition.RecognitionTuning.ParseAudioContext(Next(a)) }; break;
                 case "--parakeetModel": o = o with { ParakeetModelPath = Path.GetFullPath(Next(a)) }; break;
                 case "--recordingsDir": o = o with { RecordingsDirectory = Path.GetFullPath(Next(a)) }; break;
                 case "--downloadIdleTimeoutMs": o = o with { DownloadIdleTimeout = TimeSpan.FromMilliseconds(int.Parse(Next(a), CultureInfo.InvariantCulture) is var ms and > 0 ? ms : throw new ArgumentException("--downloadIdleTimeoutMs must be positive.")) }; break;
                 case "--cpu": o = o with { UseGpu = false }; break;
+                case "--allowSpinning": o = o with { AllowSpinning = true }; break;
                 case "--gpu": o = o with { UseGpu = true }; break;
-                case "--audioContext": o = o with { AudioContext = int.Parse(Next(a), CultureInfo.InvariantCulture) is var c and >= 1 and <= 1500 ? c : throw new ArgumentException("--audioContext must be 1–1500.") }; break;
                 case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))

@@ -35,7 +35,9 @@ public static class SidecarProgram
           --gpu                   ask for the GPU in a CPU build too (a CUDA whisper.cpp placed under runtimes/cuda/<rid>/)
           --logLevel LEVEL        trace|debug|information|warning|error (default information); logs go to stderr
           --clientProcessId PID   exit when this process exits
-          --threads N             recognition threads (default: all cores)
+          --threads N             recognition threads; 0 = auto (default): min(physical cores, 4), one fewer when the
+                                  load average says the machine is oversubscribed
+          --audioContext fit|full Whisper's encoder window: fit = the clip's length + 64 positions (default), full = 30 s
           --maxRecordingSeconds N longest recording kept (default 600)
         """;
 

@@ -20,19 +20,6 @@ public sealed class SidecarOptionsTests
         Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--maxTokens", value]));
 
     [Fact]
-    public void AudioContext_is_off_by_default_and_parsed_when_given()
-    {
-        Assert.Null(SidecarOptions.Parse(["serve"]).Options.AudioContext);
-        Assert.Equal(64, SidecarOptions.Parse(["serve", "--audioContext", "64"]).Options.AudioContext);
-    }
-
-    [Theory]
-    [InlineData("0")]
-    [InlineData("1501")]
-    public void AudioContext_outside_whisper_cpp_s_range_is_refused(string value) =>
-        Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--audioContext", value]));
-
-    [Fact]
     public void ParakeetModel_and_backend_are_parsed_and_cpu_turns_the_gpu_off()
     {
         var (options, _) = SidecarOptions.Parse(["serve", "--backend", "parakeet", "--parakeetModel", "models/parakeet", "--cpu"]);
@@ -45,4 +32,21 @@ public sealed class SidecarOptionsTests
     [Fact]
     public void Gpu_asks_for_the_gpu_in_any_build() =>
         Assert.True(SidecarOptions.Parse(["serve", "--gpu"]).Options.UseGpu);
+
+    [Fact]
+    public void Threads_default_to_auto_and_audio_context_to_fit()
+    {
+        var options = SidecarOptions.Parse(["serve"]).Options;
+        Assert.Equal(0, options.Threads);
+        Assert.Equal(global::Wispr.Sidecar.Recognition.AudioContextMode.Fit, options.AudioContext);
+        var (set, _) = SidecarOptions.Parse(["serve", "--threads", "3", "--audioContext", "full"]);
+        Assert.Equal(3, set.Threads);
+        Assert.Equal(global::Wispr.Sidecar.Recognition.AudioContextMode.Full, set.AudioContext);
+    }
+
+    [Theory]
+    [InlineData("--threads", "-1")]
+    [InlineData("--audioContext", "half")]
+    public void Bad_recognition_options_are_refused(string flag, string value) =>
+        Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", flag, value]));
 }

@@ -20,6 +20,8 @@ export type SidecarLogLevel = 'Trace' | 'Debug' | 'Information' | 'Warning' | 'E
 
 export interface SidecarSpawnOptions {
     logLevel: SidecarLogLevel;
+    /** Threads (0 = auto) and Whisper's encoder window; the sidecar's own defaults when absent. */
+    recognition?: { threads: number; audioContext: 'fit' | 'full' };
     /** The sidecar exits by itself when this process dies (the extension host, or the test runner). */
     clientProcessId: number;
     /** Each stderr line, without its line break; the sidecar writes all its logging there. */
@@ -40,8 +42,12 @@ export interface SidecarExit {
 const silentLogger: Logger = { error: () => undefined, warn: () => undefined, info: () => undefined, log: () => undefined };
 
 /** The arguments the sidecar gets after the launch's own (`dotnet <dll>`). */
-export function sidecarArguments(options: Pick<SidecarSpawnOptions, 'logLevel' | 'clientProcessId'>): string[] {
-    return ['--logLevel', options.logLevel, '--clientProcessId', String(options.clientProcessId)];
+export function sidecarArguments(options: Pick<SidecarSpawnOptions, 'logLevel' | 'clientProcessId' | 'recognition'>): string[] {
+    const args = ['--logLevel', options.logLevel, '--clientProcessId', String(options.clientProcessId)];
+    if (options.recognition) {
+        args.push('--threads', String(options.recognition.threads), '--audioContext', options.recognition.audioContext);
+    }
+    return args;
 }
 
 /** Splits a stream of chunks into lines (LF or CRLF); the last partial line waits for more data or `flush`. */

@@ -272,6 +272,7 @@ export class SidecarProcess implements vscode.Disposable {
                 }),
                 logLevel: sidecarLogLevel(this.log.logLevel),
                 clientProcessId: process.pid,
+                recognition: config.recognition,
                 onStderrLine: line => logSidecarLine(this.log, line),
                 logger: {
                     error: m => this.log.error(`[rpc] ${m}`),

@@ -38,6 +38,11 @@ internal sealed class ChildSidecar : IDisposable
         psi.ArgumentList.Add(logLevel);
         psi.ArgumentList.Add("--clientProcessId");
         psi.ArgumentList.Add(Environment.ProcessId.ToString());
+        // The recognition settings given to the verb reach the child that recognises.
+        psi.ArgumentList.Add("--threads");
+        psi.ArgumentList.Add(options.Threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        psi.ArgumentList.Add("--audioContext");
+        psi.ArgumentList.Add(options.AudioContext == Recognition.AudioContextMode.Full ? "full" : "fit");
         psi.RedirectStandardInput = psi.RedirectStandardOutput = psi.RedirectStandardError = true;
         if (OperatingSystem.IsLinux() && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("MALLOC_ARENA_MAX")))
             psi.Environment["MALLOC_ARENA_MAX"] = "2"; // as the extension does: see NativeAllocator

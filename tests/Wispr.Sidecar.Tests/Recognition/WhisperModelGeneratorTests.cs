@@ -137,7 +137,7 @@ public sealed class WhisperModelGeneratorTests(WhisperTestModelFixture fixture)
             Assert.Equal(WhisperModelLayout.TensorCount(2, 1), written);
             Assert.Equal(new WhisperHyperParameters(51_864, 1500, 64, 1, 2, 448, 64, 1, 1, 128, 1), info.HyperParameters);
 
-            var options = new WhisperBackendOptions(path) { Threads = 2, AudioContext = 64, MaxTokens = 4 };
+            var options = new WhisperBackendOptions(path) { Threads = 2, AudioContext = AudioContextMode.Fit, MaxTokens = 4 };
             await using var backend = await WhisperBackend.LoadAsync(options, NullLogger.Instance, CancellationToken.None);
             var segments = new List<TranscriptSegment>();
             await foreach (var segment in backend.TranscribeAsync(WavDecoder.ReadMono16k(RepoPaths.JfkWav), TranscribeOptions.Default, CancellationToken.None))

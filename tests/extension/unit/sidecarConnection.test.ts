@@ -106,6 +106,13 @@ describe('stderr helpers', () => {
     test('sidecarArguments', () => {
         assert.deepEqual(sidecarArguments({ logLevel: 'Trace', clientProcessId: 42 }), ['--logLevel', 'Trace', '--clientProcessId', '42']);
     });
+
+    test('sidecarArguments carry the recognition settings (threads 0 = auto)', () => {
+        assert.deepEqual(sidecarArguments({ logLevel: 'Information', clientProcessId: 7, recognition: { threads: 0, audioContext: 'fit' } }),
+            ['--logLevel', 'Information', '--clientProcessId', '7', '--threads', '0', '--audioContext', 'fit']);
+        assert.deepEqual(sidecarArguments({ logLevel: 'Information', clientProcessId: 7, recognition: { threads: 3, audioContext: 'full' } }).slice(4),
+            ['--threads', '3', '--audioContext', 'full']);
+    });
 });
 
 describe('sidecarEnvironment', () => {

@@ -9,7 +9,11 @@ namespace Wispr.Sidecar.Recognition.Parakeet;
 /// <param name="ModelPath">A Parakeet TDT ONNX export folder (see <see cref="ParakeetModelLayout"/>).</param>
 public sealed record ParakeetBackendOptions(string ModelPath)
 {
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>ONNX Runtime intra-op threads; 0 (the default) = auto (<see cref="RecognitionTuning.ChooseThreadsAtLoad"/>), fixed for the session's life.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Benchmarks only (the sidecar's hidden <c>--allowSpinning</c>): ONNX Runtime's default spinning workers, as before issue 13.</summary>
+    public bool AllowSpinning { get; init; }
 
     /// <summary>Asks ONNX Runtime for its CUDA provider; without one (CPU build, no GPU) it logs why and runs on the CPU.</summary>
     public bool UseGpu { get; init; }
@@ -109,13 +113,20 @@ public sealed class ParakeetBackend : ISpeechBackend
         // Its native handle is copied into the session when it is created, so it is freed now, not left to the finalizer.
         using var sessionOptions = new SessionOptions
         {
-            IntraOpNumThreads = Math.Max(1, options.Threads),
+            IntraOpNumThreads = RecognitionTuning.ChooseThreadsAtLoad(options.Threads, Environment.ProcessorCount, RecognitionTuning.PhysicalCores.Value),
             InterOpNumThreads = 1,
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         try
         {
+            // ONNX Runtime's pool threads otherwise spin between and inside runs; on a busy machine that spinning takes the CPU a
+            // preempted partner needs (see RecognitionTuning). Sleeping costs a wake-up per parallel section, not a time slice.
+            if (!options.AllowSpinning)
+            {
+                sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+                sessionOptions.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+            }
             if (options.UseGpu)
             {
                 try

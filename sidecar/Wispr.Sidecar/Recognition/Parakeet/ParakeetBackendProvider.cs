@@ -60,6 +60,6 @@ public sealed class ParakeetBackendProvider(ModelDownloader downloader, SidecarO
 
     public async Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) =>
         await ParakeetBackend.LoadAsync(
-            new ParakeetBackendOptions(modelPath) { Threads = options.Threads ?? Math.Max(1, Environment.ProcessorCount), UseGpu = options.UseGpu },
+            new ParakeetBackendOptions(modelPath) { Threads = options.Threads, UseGpu = options.UseGpu, AllowSpinning = options.AllowSpinning },
             loggers.CreateLogger<ParakeetBackend>(), cancellationToken).ConfigureAwait(false);
 }

@@ -10,8 +10,11 @@ namespace Wispr.Sidecar.Recognition.Whisper;
 /// <param name="ModelPath">A legacy ggml Whisper model (ggml-*.bin).</param>
 public sealed record WhisperBackendOptions(string ModelPath)
 {
-    /// <summary>CPU threads per transcription.</summary>
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>CPU threads per transcription; 0 (the default) chooses per transcription (<see cref="RecognitionTuning.ChooseThreads"/>).</summary>
+    public int Threads { get; init; }
+
+    /// <summary>How much of the 30 s window the encoder runs for each clip (<see cref="RecognitionTuning.AudioContextFor"/>).</summary>
+    public AudioContextMode AudioContext { get; init; } = AudioContextMode.Fit;
 
     /// <summary>Lets whisper.cpp use a GPU runtime when one is installed; the CPU runtime ignores it.</summary>
     public bool UseGpu { get; init; }
@@ -24,13 +27,6 @@ public sealed record WhisperBackendOptions(string ModelPath)
     /// Null (the default) leaves whisper.cpp's decoding untouched.
     /// </summary>
     public int? MaxTokens { get; init; }
-
-    /// <summary>
-    /// Benchmarks only (hidden sidecar option <c>--audioContext</c>): whisper.cpp's audio_ctx, the encoder positions used of
-    /// the 1500 a 30 s window has. A memory benchmark runs many short dictations on a large-v3-turbo-shaped model, whose
-    /// full-window encoder takes tens of seconds on two cores; with a small context each run takes seconds. Null: whisper.cpp's default.
-    /// </summary>
-    public int? AudioContext { get; init; }
 }
 
 /// <summary>
@@ -49,22 +45,23 @@ public sealed class WhisperBackend : ISpeechBackend
     public const int MinSamples = WavDecoder.SampleRate / 10;
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly int _threads;
     private readonly int? _maxTokens;
-    private readonly int? _audioContext;
     private WhisperFactory? _factory;
     private IDisposable? _logSubscription;
     private int _disposed;
 
-    private WhisperBackend(string modelPath, WhisperModelInfo model, WhisperFactory factory, IDisposable logSubscription, int threads, int? maxTokens, int? audioContext)
+    private readonly ILogger _logger;
+
+    private WhisperBackend(string modelPath, WhisperModelInfo model, WhisperFactory factory, IDisposable logSubscription, WhisperBackendOptions options, ILogger logger)
     {
-        _maxTokens = maxTokens;
-        _audioContext = audioContext;
+        _maxTokens = options.MaxTokens;
+        RequestedThreads = options.Threads;
+        AudioContext = options.AudioContext;
+        _logger = logger;
         ModelPath = modelPath;
         Model = model;
         _factory = factory;
         _logSubscription = logSubscription;
-        _threads = threads;
     }
 
     public string Name => "whisper";
@@ -73,6 +70,15 @@ public sealed class WhisperBackend : ISpeechBackend
 
     /// <summary>Raised (on whisper.cpp's thread) as each encoder pass begins; tests use it to cancel mid-recognition.</summary>
     internal event Action? EncoderBegan;
+
+    /// <summary>The thread setting this backend was loaded with: 0 = auto, chosen per transcription.</summary>
+    public int RequestedThreads { get; }
+
+    /// <summary>The audio-context setting this backend was loaded with.</summary>
+    public AudioContextMode AudioContext { get; }
+
+    /// <summary>Threads and encoder context (null = full window) of the last transcription; tests read it.</summary>
+    internal (int Threads, int? AudioContext)? LastRun { get; private set; }
 
     /// <summary>What validation found in the model file.</summary>
     public WhisperModelInfo Model { get; }
@@ -85,8 +91,8 @@ public sealed class WhisperBackend : ISpeechBackend
         ArgumentNullException.ThrowIfNull(logger);
         if (options.MaxTokens is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxTokens, "MaxTokens must be at least 1.");
-        if (options.Threads < 1)
-            throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be at least 1.");
+        if (options.Threads < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be 0 (auto) or more.");
         if (string.IsNullOrWhiteSpace(options.ModelPath))
             throw new WisprException(WisprErrorCodes.InvalidParams, "No Whisper model path was given.");
         var path = Path.GetFullPath(options.ModelPath);
@@ -116,7 +122,7 @@ public sealed class WhisperBackend : ISpeechBackend
                 logger.LogInformation("Loaded Whisper model {Path}: state {State}, {AudioLayers}+{TextLayers} layers, {WeightType}, {Bytes} bytes",
                     path, model.HyperParameters.NAudioState, model.HyperParameters.NAudioLayer, model.HyperParameters.NTextLayer,
                     model.WeightType, model.FileSize);
-                return new WhisperBackend(path, model, factory, subscription, options.Threads, options.MaxTokens, options.AudioContext);
+                return new WhisperBackend(path, model, factory, subscription, options, logger);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -186,11 +192,15 @@ public sealed class WhisperBackend : ISpeechBackend
         // (ggml-org/whisper.cpp#3956); until Whisper.net ships that, never hand whisper.cpp less than 100 ms.
         if (pcm16kMono.Length < MinSamples)
             return result;
+        // Chosen per transcription: the load average may have changed since the last one, and the context follows the clip.
+        var threads = RecognitionTuning.ThreadsNow(RequestedThreads);
+        var audioContext = RecognitionTuning.AudioContextFor(pcm16kMono.Length, AudioContext);
+        LastRun = (threads, audioContext);
+        if (_logger.IsEnabled(LogLevel.Debug))
+            _logger.LogDebug("Whisper: {Seconds:F1} s of audio, {Threads}, audio context {Context}", pcm16kMono.Length / (double)WavDecoder.SampleRate,
+                RecognitionTuning.Describe(threads, RequestedThreads), audioContext?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "full");
         // Whisper.net's abort callback and this encoder-begin handler stop the run at whisper.cpp's next check once cancelled.
-        var builder = ConfigureBuilder(_factory!.CreateBuilder(), _threads, _maxTokens, options);
-        if (_audioContext is { } audioContext)
-            builder = builder.WithAudioContextSize(audioContext);
-        builder = builder
+        var builder = ConfigureBuilder(_factory!.CreateBuilder(), threads, _maxTokens, options, audioContext)
             .WithEncoderBeginHandler(_ =>
             {
                 EncoderBegan?.Invoke();
@@ -226,11 +236,14 @@ public sealed class WhisperBackend : ISpeechBackend
     /// sidecar's settings.
     /// </summary>
     /// <param name="maxTokens">See <see cref="WhisperBackendOptions.MaxTokens"/>; null for whisper.cpp's defaults.</param>
-    public static WhisperProcessorBuilder ConfigureBuilder(WhisperProcessorBuilder builder, int threads, int? maxTokens, TranscribeOptions options)
+    /// <param name="audioContext">Encoder positions (<see cref="RecognitionTuning.AudioContextFor"/>); null for the full 30 s window.</param>
+    public static WhisperProcessorBuilder ConfigureBuilder(WhisperProcessorBuilder builder, int threads, int? maxTokens, TranscribeOptions options, int? audioContext = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
         builder = builder.WithThreads(threads);
+        if (audioContext is { } positions)
+            builder = builder.WithAudioContextSize(positions);
         builder = string.IsNullOrWhiteSpace(options.Language)
             ? builder.WithLanguageDetection()
             : builder.WithLanguage(CheckLanguage(options.Language));

@@ -1,0 +1,344 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Wispr.ModelGen;
+using Wispr.Sidecar.Audio;
+
+namespace Wispr.Bench;
+
+/// <summary>
+/// Issue 13's benchmark: release-to-text of real speech played in real time through the sidecar, before and after, on a quiet
+/// and on a busy machine (bash bench/release-to-text.sh; see bench/README.md).
+/// </summary>
+public static class ReleaseBench
+{
+    public const string Usage = "usage: Wispr.Bench release [--quick] [--reps N] [--lengths 5,15,30,60] [--loads quiet,busy2,second,busy8] " +
+        "[--models tiny,base,parakeet] [--pauses 600,0] [--legs before,after] [--root REPO] [--sidecar Wispr.Sidecar.dll] [--out DIR]";
+
+    private static readonly int[] AllLengths = [5, 15, 30, 60];
+    private static readonly string[] AllLoads = ["quiet", "busy2", "second", "busy8"];
+    private static readonly string[] AllModels = ["tiny", "base", "parakeet"];
+    private static readonly int[] AllPauses = [600, 0];
+    private static readonly string[] AllLegs = ["before", "after"];
+
+    /// <summary>Busy-loop threads of the oversubscribed load.</summary>
+    private const int OversubscribedThreads = 8;
+
+    public static async Task<int> RunAsync(string[] args, string? rootArg, Func<string, string> findRoot)
+    {
+        int reps = 1;
+        var quick = false;
+        int[] lengths = AllLengths, pauses = AllPauses;
+        string[] loads = AllLoads, models = AllModels, legs = AllLegs;
+        string? root = rootArg, sidecarDll = null, outDir = null;
+        try
+        {
+            for (var i = 0; i < args.Length; i++)
+            {
+                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+                switch (args[i])
+                {
+                    case "--reps": reps = int.Parse(Value(), CultureInfo.InvariantCulture); break;
+                    case "--quick": quick = true; break;
+                    case "--lengths": lengths = Ints(Value()); break;
+                    case "--pauses": pauses = Ints(Value()); break;
+                    case "--loads": loads = Names(Value(), AllLoads); break;
+                    case "--models": models = Names(Value(), AllModels); break;
+                    case "--legs": legs = Names(Value(), AllLegs); break;
+                    case "--root": root = Value(); break;
+                    case "--sidecar": sidecarDll = Value(); break;
+                    case "--out": outDir = Value(); break;
+                    case "-h" or "--help": Console.WriteLine(Usage); return 0;
+                    default: throw new ArgumentException($"unknown argument '{args[i]}'");
+                }
+            }
+            if (reps < 1)
+                throw new ArgumentException("--reps must be at least 1");
+            if (lengths.Any(l => l < 1 || l > 60))
+                throw new ArgumentException("--lengths: 1 to 60 s");
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
+        {
+            Console.Error.WriteLine($"{ex.Message}\n{Usage}");
+            return 2;
+        }
+        if (quick)
+        {
+            // The smallest run that still has every kind of cell: one model, one length, quiet and busy.
+            models = args.Contains("--models") ? models : ["tiny"];
+            lengths = args.Contains("--lengths") ? lengths : [5];
+            loads = args.Contains("--loads") ? loads : ["quiet", "busy2"];
+            reps = 1;
+        }
+
+        root = Path.GetFullPath(root ?? findRoot(""));
+        sidecarDll = Path.GetFullPath(sidecarDll ?? Path.Combine(root, "sidecar/Wispr.Sidecar/bin/Release/net10.0/Wispr.Sidecar.dll"));
+        outDir = Path.GetFullPath(outDir ?? Path.Combine(root, ".artifacts/bench"));
+        if (!File.Exists(sidecarDll))
+        {
+            Console.Error.WriteLine($"no sidecar at {sidecarDll}; build it first (bash bench/release-to-text.sh does)");
+            return 1;
+        }
+
+        var tokenizer = VocabTokenizer.FromGgml(Path.Combine(root, "assets/models/for-tests-ggml-tiny.en.bin"));
+        var audioDir = Path.Combine(outDir, "audio");
+        var utterances = Speech.Build(root, audioDir, tokenizer, lengths);
+        var clips = new Dictionary<(int Seconds, int PauseMs), string>();
+        foreach (var u in utterances)
+            foreach (var pause in pauses)
+                clips[(u.Seconds, pause)] = pause == 0 ? u.WavPath : WithSilence(u.WavPath, pause);
+
+        // What the matrix costs at least: every "after" dictation is played in real time.
+        var audioSeconds = models.Length * loads.Length * reps * lengths.Sum(l => pauses.Sum(p => l + p / 1000.0)) * (legs.Contains("after") ? 1 : 0);
+        Log($"{models.Length} models × {legs.Length} legs × {lengths.Length} lengths × {loads.Length} loads × {pauses.Length} pauses × {reps} reps; " +
+            $"the after leg plays {audioSeconds / 60:F1} min of audio in real time, plus recognition");
+
+        var cells = new List<Cell>();
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        var total = Stopwatch.StartNew();
+        foreach (var model in models)
+        {
+            var modelArgs = ModelArgs(root, model);
+            foreach (var leg in legs)
+            {
+                foreach (var u in utterances)
+                {
+                    // One sidecar per model, leg and length: the decoding cap (random Whisper models) is a process option.
+                    int? cap = model == "parakeet" ? null : CapFor(u);
+                    var (extraArgs, env) = LegSettings(leg);
+                    await using var sidecar = await SidecarSession.StartAsync(sidecarDll, modelArgs.Concat(extraArgs), cap, env, cancel.Token);
+                    await using var second = loads.Contains("second")
+                        ? await SidecarSession.StartAsync(sidecarDll, modelArgs.Concat(extraArgs), cap, env, cancel.Token)
+                        : null;
+                    try
+                    {
+                        // Untimed: whisper.cpp and ONNX Runtime allocate their buffers on the first run.
+                        await sidecar.DictateAsync(u.WavPath, realtime: false, segmented: leg == "after", cancel.Token);
+                        foreach (var load in loads)
+                        {
+                            await using var generator = await LoadGenerator.StartAsync(load, second, u.WavPath, cancel.Token);
+                            foreach (var pause in pauses)
+                            {
+                                var release = new List<double>();
+                                var cpu = new List<double>();
+                                for (var r = 0; r < reps; r++)
+                                {
+                                    // "before" is the whole-utterance path: nothing runs while the user speaks, so the file is fed at
+                                    // once (same release-to-text work, a fraction of the wall time); "after" is played in real time.
+                                    var (ms, cpuMs, _) = await sidecar.DictateAsync(clips[(u.Seconds, pause)], realtime: leg == "after",
+                                        segmented: leg == "after", cancel.Token);
+                                    release.Add(ms);
+                                    cpu.Add(cpuMs);
+                                }
+                                var cell = new Cell(model, leg, u.Seconds, pause, load, Stats.Of(release), Stats.Of(cpu), generator.Describe());
+                                cells.Add(cell);
+                                Log($"{model} {leg} {u.Seconds,2} s pause {pause,3} ms {load,-6}: release→text {cell.Release.Median:F0} ms " +
+                                    $"(p95 {cell.Release.P95:F0}), CPU during speech {cell.Cpu.Median:F0} ms [{total.Elapsed:mm\\:ss}]");
+                            }
+                        }
+                    }
+                    catch (Exception ex) when (ex is not OperationCanceledException)
+                    {
+                        Console.Error.WriteLine($"sidecar stderr (last lines):\n{sidecar.StderrTail}");
+                        throw;
+                    }
+                }
+            }
+        }
+
+        var shown = args.Where((a, i) => a != "--root" && (i == 0 || args[i - 1] != "--root")).ToArray();
+        var markdown = Markdown(cells, reps, total.Elapsed, quick, shown);
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Directory.CreateDirectory(outDir);
+        var reportPath = Path.Combine(outDir, "release-to-text.md");
+        File.WriteAllText(reportPath, markdown);
+        Log($"written to {reportPath}");
+        return 0;
+    }
+
+    /// <summary>
+    /// before = the settings before issue 13: whole utterance (segmented false), the full 30 s window, one thread per logical core,
+    /// and spinning workers (libgomp's default spin count, which GOMP_SPINCOUNT restores; ONNX Runtime's via --allowSpinning).
+    /// after = the sidecar's defaults.
+    /// </summary>
+    private static (string[] Args, Dictionary<string, string> Env) LegSettings(string leg) => leg == "before"
+        ? (["--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "--audioContext", "full", "--allowSpinning"],
+            new Dictionary<string, string> { ["GOMP_SPINCOUNT"] = "300000" })
+        : ([], new Dictionary<string, string>());
+
+    private static string[] ModelArgs(string root, string model) => model switch
+    {
+        "tiny" => ["--model", BenchModels.Ensure(root, WhisperShape.TinyEn)],
+        "base" => ["--model", BenchModels.Ensure(root, WhisperShape.BaseEn)],
+        "parakeet" => ["--backend", "parakeet", "--parakeetModel", TinyParakeet(root)],
+        _ => throw new ArgumentException(model),
+    };
+
+    /// <summary>The tiny hand-weighted Parakeet TDT model scripts/lib.sh builds (tiny_parakeet_model); made here the same way if missing.</summary>
+    private static string TinyParakeet(string root)
+    {
+        var folder = Path.Combine(root, ".artifacts/models/parakeet-tiny");
+        if (!File.Exists(Path.Combine(folder, "expected.json")))
+        {
+            using var p = Process.Start(new ProcessStartInfo("bash", ["-c", "source scripts/lib.sh && tiny_parakeet_model"]) { WorkingDirectory = root })!;
+            p.WaitForExit();
+            if (p.ExitCode != 0)
+                throw new InvalidOperationException("could not build the tiny Parakeet model (needs /usr/bin/python3 with onnx and numpy)");
+        }
+        return folder;
+    }
+
+    /// <summary>Decoder steps per 30 s window for a capped random model: the reference's tokens spread over the windows, plus timestamps and end-of-text.</summary>
+    private static int CapFor(Utterance u)
+    {
+        var windows = (int)Math.Ceiling(u.Seconds / 30.0);
+        return (u.TokenCount + windows - 1) / windows + 3;
+    }
+
+    private static string WithSilence(string wav, int pauseMs)
+    {
+        var samples = WavDecoder.ReadMono16k(wav).ToList();
+        samples.AddRange(new float[pauseMs * WavDecoder.SampleRate / 1000]);
+        var path = Path.Combine(Path.GetDirectoryName(wav)!, $"{Path.GetFileNameWithoutExtension(wav)}-pause{pauseMs}.wav");
+        Speech.WriteWav(path, samples);
+        return path;
+    }
+
+    internal sealed record Cell(string Model, string Leg, int Seconds, int PauseMs, string Load, Stats Release, Stats Cpu, string LoadNote);
+
+    private static string Markdown(List<Cell> cells, int reps, TimeSpan elapsed, bool quick, string[] args)
+    {
+        var cores = Environment.ProcessorCount;
+        var fair = (OversubscribedThreads + cores) / (double)cores;
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"## Release to text ({DateTime.Now:yyyy-MM-dd HH:mm}, {cores} logical cores, {reps} timed run(s) per cell{(quick ? ", --quick" : "")}, {elapsed:mm\\:ss})");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `bash bench/release-to-text.sh {string.Join(' ', args)}`");
+        sb.AppendLine();
+        sb.AppendLine("before = whole utterance, full 30 s window, one thread per logical core, spinning workers; after = the defaults (segmented, fit window, auto threads, no spinning).");
+        sb.AppendLine("Times in ms, median / p95 (nearest rank). CPU = the sidecar's CPU time from start to release (after leg, played in real time).");
+        sb.AppendLine();
+        sb.AppendLine("| model | length | pause | load | before | after | after ÷ before | CPU during speech (after) |");
+        sb.AppendLine("|---|---|---|---|---|---|---|---|");
+        foreach (var g in cells.GroupBy(c => (c.Model, c.Seconds, c.PauseMs, c.Load)))
+        {
+            var before = g.FirstOrDefault(c => c.Leg == "before");
+            var after = g.FirstOrDefault(c => c.Leg == "after");
+            sb.AppendLine(CultureInfo.InvariantCulture,
+                $"| {g.Key.Model} | {g.Key.Seconds} s | {g.Key.PauseMs} ms | {g.Key.Load} | {Fmt(before?.Release)} | {Fmt(after?.Release)} | " +
+                $"{(before is not null && after is not null ? $"{after.Release.Median / before.Release.Median:F2}" : "—")} | {(after is null ? "—" : $"{after.Cpu.Median:F0}")} |");
+        }
+
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"### Targets (2 cores; fair share with {OversubscribedThreads} busy threads = quiet × ({OversubscribedThreads} + {cores}) / {cores} = {fair:F1}× quiet)");
+        sb.AppendLine();
+        sb.AppendLine("| model | leg | target | measured | met |");
+        sb.AppendLine("|---|---|---|---|---|");
+        foreach (var g in cells.GroupBy(c => (c.Model, c.Leg)))
+        {
+            double? Median(int seconds, int pause, string load) =>
+                g.FirstOrDefault(c => c.Seconds == seconds && c.PauseMs == pause && c.Load == load)?.Release.Median;
+            void Target(string what, string measured, bool? met) =>
+                sb.AppendLine(CultureInfo.InvariantCulture, $"| {g.Key.Model} | {g.Key.Leg} | {what} | {measured} | {(met is null ? "—" : met.Value ? "yes" : "**no**")} |");
+
+            var paused = g.Where(c => c.PauseMs == 600 && c.Load == "quiet").ToList();
+            if (paused.Count > 0)
+            {
+                var worst = paused.MaxBy(c => c.Release.Median)!;
+                Target("with the 600 ms pause, < 300 ms at every length (quiet)", $"{worst.Release.Median:F0} ms at {worst.Seconds} s", worst.Release.Median < 300);
+            }
+            if (Median(60, 0, "quiet") is { } sixty && Median(5, 0, "quiet") is { } five)
+                Target("no pause: 60 s within 1.2× of 5 s (quiet)", $"{sixty / five:F2}× ({sixty:F0} / {five:F0} ms)", sixty <= 1.2 * five);
+            foreach (var c in g.Where(c => c.Load is "busy2" or "second" or "busy8"))
+            {
+                if (Median(c.Seconds, c.PauseMs, "quiet") is not { } quiet)
+                    continue;
+                var ratio = c.Release.Median / quiet;
+                if (c.Load == "busy8")
+                    Target($"{c.Seconds} s, pause {c.PauseMs}: {c.Load} within 1.5× of fair share", $"{ratio:F2}× quiet = {ratio / fair:F2}× fair share", ratio <= 1.5 * fair);
+                else
+                    Target($"{c.Seconds} s, pause {c.PauseMs}: {c.Load} within 2.5× of quiet", $"{ratio:F2}×", ratio <= 2.5);
+            }
+        }
+        sb.AppendLine();
+        sb.AppendLine("Loads: busy2 = two `sh` busy loops; second = a second sidecar with the same model and settings dictating the same utterance " +
+            "back to back (whole files, fed at once); busy8 = eight busy loops. Each starts before the cell's first dictation and stops after its last.");
+        return sb.ToString();
+    }
+
+    private static string Fmt(Stats? s) => s is null ? "—" : $"{s.Median:F0} / {s.P95:F0}";
+
+    private static int[] Ints(string value) => value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+
+    private static string[] Names(string value, string[] allowed)
+    {
+        var names = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var unknown = names.Except(allowed).ToList();
+        return unknown.Count == 0 ? names : throw new ArgumentException($"unknown {string.Join(", ", unknown)}; choose from {string.Join(", ", allowed)}");
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine($"[bench] {message}");
+}
+
+/// <summary>What runs beside the measured sidecar: nothing, busy loops, or a second recognition process.</summary>
+internal sealed class LoadGenerator : IAsyncDisposable
+{
+    private readonly List<Process> _loops = [];
+    private readonly CancellationTokenSource _stop = new();
+    private Task? _second;
+    private int _secondRuns;
+    private string _kind = "quiet";
+
+    public static async Task<LoadGenerator> StartAsync(string kind, SidecarSession? second, string wav, CancellationToken ct)
+    {
+        var g = new LoadGenerator { _kind = kind };
+        switch (kind)
+        {
+            case "quiet":
+                break;
+            case "busy2" or "busy8":
+                for (var i = 0; i < (kind == "busy2" ? 2 : 8); i++)
+                    g._loops.Add(Process.Start(new ProcessStartInfo("sh", ["-c", "while :; do :; done"]) { UseShellExecute = false })!);
+                break;
+            case "second":
+                ArgumentNullException.ThrowIfNull(second);
+                var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                var stop = g._stop.Token;
+                // Each dictation runs to its end (a cancelled one would leave the second sidecar mid-dictation); the loop stops between them.
+                g._second = Task.Run(async () =>
+                {
+                    while (!stop.IsCancellationRequested && !ct.IsCancellationRequested)
+                    {
+                        started.TrySetResult();
+                        await second.DictateAsync(wav, realtime: false, segmented: false, ct).ConfigureAwait(false);
+                        Interlocked.Increment(ref g._secondRuns);
+                    }
+                }, CancellationToken.None);
+                // The load is on once its first dictation has been sent; the measured one starts after that.
+                await started.Task.WaitAsync(ct).ConfigureAwait(false);
+                break;
+            default:
+                throw new ArgumentException(kind);
+        }
+        return g;
+    }
+
+    public string Describe() => _kind == "second" ? $"second recognition, {Volatile.Read(ref _secondRuns)} done so far" : _kind;
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        foreach (var p in _loops)
+        {
+            if (!p.HasExited)
+                p.Kill();
+            await p.WaitForExitAsync().ConfigureAwait(false);
+            p.Dispose();
+        }
+        if (_second is not null)
+            await _second.ConfigureAwait(false);
+        _stop.Dispose();
+    }
+}
