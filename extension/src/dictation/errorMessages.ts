@@ -2,7 +2,8 @@
 import { ErrorCodes } from '../sidecar/protocol';
 
 export type Severity = 'error' | 'warning' | 'info' | 'silent';
-export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar' | 'chooseMicrophone' | 'openCleanupSettings';
+export type ErrorAction = 'showLogs' | 'openModelSetting' | 'openAudioSetting' | 'restartSidecar' | 'chooseMicrophone' | 'openCleanupSettings'
+    | 'openRemoteSettings' | 'setRemoteKey';
 
 export interface UserMessage {
     severity: Severity;
@@ -56,6 +57,18 @@ export function describeRpcError(code: number, message: string): UserMessage {
             return { severity: 'error', text: withDetail('Wispr: the cleanup settings are invalid'), actions: ['openCleanupSettings'] };
         case ErrorCodes.AudioTooLong:
             return { severity: 'error', text: withDetail('Wispr: the audio file is longer than the recording limit'), actions: ['openAudioSetting'] };
+        case ErrorCodes.RemoteUnreachable:
+        case ErrorCodes.RemoteTimeout:
+            return { severity: 'error', text: withDetail('Wispr: the transcription server did not answer'), actions: ['openRemoteSettings', 'showLogs'] };
+        case ErrorCodes.RemoteUnauthorized:
+            return { severity: 'error', text: withDetail('Wispr: the transcription server refused the key'), actions: ['setRemoteKey'] };
+        case ErrorCodes.RemoteRateLimited:
+            return { severity: 'error', text: withDetail('Wispr: the transcription server is rate-limiting'), actions: ['showLogs'] };
+        case ErrorCodes.RemoteServerError:
+        case ErrorCodes.RemoteBadResponse:
+            return { severity: 'error', text: withDetail('Wispr: the transcription server failed'), actions: ['openRemoteSettings', 'showLogs'] };
+        case ErrorCodes.RemoteNotConfigured:
+            return { severity: 'error', text: withDetail('Wispr: no transcription server is set'), actions: ['openRemoteSettings'] };
         case ErrorCodes.InvalidParams:
         case ErrorCodes.InvalidRequest:
         case ErrorCodes.ParseError:
@@ -74,4 +87,6 @@ export const actionLabels: Readonly<Record<ErrorAction, string>> = {
     restartSidecar: 'Restart sidecar',
     chooseMicrophone: 'Choose microphone',
     openCleanupSettings: 'Open cleanup settings',
+    openRemoteSettings: 'Open server settings',
+    setRemoteKey: 'Set server key',
 };

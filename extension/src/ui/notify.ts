@@ -12,7 +12,22 @@ export function messageFor(e: unknown): UserMessage {
     return { severity: 'error', text: text.startsWith('Wispr') ? text : `Wispr: ${text}`, actions: ['showLogs'] };
 }
 
+/** Takes over the report of some error codes (e.g. a remote server's fault, which offers Retry and the local model); true when handled. */
+export type ProblemHandler = (e: { code: number; message: string }, log: vscode.LogOutputChannel) => Promise<boolean>;
+const handlers = new Map<number, ProblemHandler>();
+
+export function registerProblemHandler(codes: readonly number[], handler: ProblemHandler): vscode.Disposable {
+    for (const code of codes) {
+        handlers.set(code, handler);
+    }
+    return { dispose: () => codes.forEach(code => handlers.get(code) === handler && handlers.delete(code)) };
+}
+
 export async function showProblem(e: unknown, log: vscode.LogOutputChannel): Promise<void> {
+    const handler = isRpcError(e) ? handlers.get(e.code) : undefined;
+    if (handler && isRpcError(e) && await handler(e, log)) {
+        return;
+    }
     const message = messageFor(e);
     const code = isRpcError(e) ? ` (code ${e.code})` : '';
     if (message.severity === 'silent') {
@@ -60,6 +75,12 @@ async function runAction(action: ErrorAction, log: vscode.LogOutputChannel): Pro
             return;
         case 'openCleanupSettings':
             await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.cleanup`);
+            return;
+        case 'openRemoteSettings':
+            await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.remote`);
+            return;
+        case 'setRemoteKey':
+            await vscode.commands.executeCommand('wispr.setRemoteKey');
             return;
     }
 }
