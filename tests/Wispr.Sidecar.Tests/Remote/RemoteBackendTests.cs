@@ -95,7 +95,7 @@ public sealed class RemoteBackendTests(WhisperTestModelFixture model) : IAsyncLi
     [InlineData("500", WisprErrorCodes.RemoteServerError, "failed (HTTP 500)")]
     [InlineData("stall", WisprErrorCodes.RemoteTimeout, "did not answer within 2 s")]
     [InlineData("malformed", WisprErrorCodes.RemoteBadResponse, "not an OpenAI transcription")]
-    [InlineData("drop", WisprErrorCodes.RemoteUnreachable, "before")]
+    [InlineData("drop", WisprErrorCodes.RemoteUnreachable, "dropped the connection before answering")]
     public async Task A_server_fault_fails_the_stop_with_its_code_naming_the_server_and_keeps_the_recording(string scenario, int code, string says)
     {
         await using var server = new FakeTranscriptionServer(scenario);

@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text;
+using StreamJsonRpc;
+using Wispr.Sidecar.Rpc;
 using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -160,5 +163,72 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
         Assert.NotEqual("", Normalized(local));
         Assert.Equal(Normalized(local), Normalized(remote));
         Assert.Empty(Directory.GetFiles(_recordings, "*.wav"));
+    }
+
+    /// <summary>
+    /// The real sidecar process (logging at Trace) on the remote backend against whisper-server: a dictation, then a server that
+    /// refuses the key. The key reaches the servers and no log line; the dictation's text is the in-process text.
+    /// </summary>
+    [Fact]
+    public async Task The_sidecar_process_dictates_through_whisper_server_and_never_logs_the_key()
+    {
+        var key = "sk-remote-" + Guid.NewGuid().ToString("N");
+        await using var refusing = new FakeTranscriptionServer("401");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Wispr.Sidecar.dll"), "serve", "--model", model.ModelPath, "--threads", "2",
+                     "--recordingsDir", _recordings, "--logLevel", "Trace" })
+            psi.ArgumentList.Add(a);
+        using var process = Process.Start(psi)!;
+        var log = new StringBuilder();
+        var stderr = Task.Run(async () =>
+        {
+            while (await process.StandardError.ReadLineAsync() is { } line)
+                lock (log) log.AppendLine(line);
+        });
+        try
+        {
+            using var rpc = RpcConnection.Create(process.StandardInput.BaseStream, process.StandardOutput.BaseStream);
+            var sourceEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            rpc.AddLocalRpcTarget(new SourceEndedSink(sourceEnded), RpcConnection.TargetOptions);
+            rpc.StartListening();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
+            var ct = timeout.Token;
+            Task<JsonElement> Call(string method, object args) => rpc.InvokeWithParameterObjectAsync<JsonElement>(method, args, ct);
+
+            await Call(M.Initialize, new { clientName = "test" });
+            var local = await Call(M.TranscribeFile, new { path = RepoPaths.JfkWav });
+            await Call(M.RemoteConfigure, new { baseUrl = _server.BaseUrl, apiKey = key });
+            Assert.Equal("remote", (await Call(M.BackendSelect, new { backend = "remote" })).GetProperty("residentBackend").GetString());
+            await Call(M.DictationStart, new { source = new { kind = "wavFile", path = RepoPaths.JfkWav, realtime = false } });
+            await sourceEnded.Task.WaitAsync(ct); // the whole file is in: stop now transcribes all of it
+            var remote = await Call(M.DictationStop, new { });
+            Assert.Equal("remote", remote.GetProperty("backend").GetString());
+            Assert.Equal(Normalized(local), Normalized(remote));
+
+            await Call(M.RemoteConfigure, new { baseUrl = refusing.BaseUrl, apiKey = key });
+            var refused = await Assert.ThrowsAsync<RemoteInvocationException>(() => Call(M.TranscribeFile, new { path = RepoPaths.JfkWav }));
+            Assert.Equal(WisprErrorCodes.RemoteUnauthorized, refused.ErrorCode);
+            Assert.Equal($"Bearer {key}", Assert.Single(refusing.Requests).Headers["authorization"]); // the key did reach the server
+
+            await Call(M.Shutdown, new { });
+            await process.WaitForExitAsync(ct);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            await stderr;
+        }
+        lock (log)
+        {
+            Assert.Contains("Remote transcription", log.ToString()); // the Trace log was captured
+            Assert.DoesNotContain(key, log.ToString());
+        }
+    }
+
+    private sealed class SourceEndedSink(TaskCompletionSource ended)
+    {
+        [JsonRpcMethod(M.DictationSourceEnded)]
+        public void SourceEnded(JsonElement p) => ended.TrySetResult();
     }
 }

@@ -57,7 +57,7 @@ public sealed class ProtocolGoldenTests
         ],
         [Result(M.RemoteConfigure)] =
         [
-            RemoteConfigureResult.From(Recognition.Remote.RemoteSettings.From("https://gpu-box:8443/v1?api-key=sk-secret", null, "sk-secret", null, null)
+            RemoteConfigureResult.From(Wispr.Sidecar.Recognition.Remote.RemoteSettings.From("https://gpu-box:8443/v1?api-key=sk-secret", null, "sk-secret", null, null)
                 ?? throw new InvalidOperationException()),
             RemoteConfigureResult.From(null),
         ],

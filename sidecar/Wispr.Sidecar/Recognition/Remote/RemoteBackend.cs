@@ -183,7 +183,7 @@ public sealed class RemoteBackend : ISpeechBackend
             catch (IOException e) when (!ct.IsCancellationRequested)
             {
                 _logger.LogWarning("Remote transcription: {Host}: connection broke after {Ms} ms ({Error})", _settings.Host, sw.ElapsedMilliseconds, e.GetType().Name);
-                throw Fail(WisprErrorCodes.RemoteUnreachable, "broke the connection before a whole answer came");
+                throw Fail(WisprErrorCodes.RemoteUnreachable, $"dropped the connection before answering ({e.GetType().Name})");
             }
             catch (Exception e) when (e is RemoteReplyException or JsonException or FormatException or InvalidOperationException or KeyNotFoundException or ArgumentException
                                           && !ct.IsCancellationRequested)
@@ -198,11 +198,21 @@ public sealed class RemoteBackend : ISpeechBackend
 
     private WisprException Unreachable(HttpRequestException http, Stopwatch sw)
     {
-        var why = http.InnerException is SocketException se ? se.SocketErrorCode.ToString() : http.HttpRequestError.ToString();
+        var socket = FindSocketError(http);
+        var why = socket?.ToString() ?? http.HttpRequestError.ToString();
         _logger.LogWarning("Remote transcription: {Host}: request failed after {Ms} ms ({Error})", _settings.Host, sw.ElapsedMilliseconds, why);
-        return http.HttpRequestError == HttpRequestError.ResponseEnded
-            ? Fail(WisprErrorCodes.RemoteUnreachable, "closed the connection before answering")
-            : Fail(WisprErrorCodes.RemoteUnreachable, $"could not be reached ({why})");
+        // Refused, unresolvable or unroutable: never reached. Reset or ended after the request went out: it dropped us.
+        var dropped = http.HttpRequestError == HttpRequestError.ResponseEnded
+                      || socket is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown;
+        return Fail(WisprErrorCodes.RemoteUnreachable, dropped ? $"dropped the connection before answering ({why})" : $"could not be reached ({why})");
+    }
+
+    private static SocketError? FindSocketError(Exception e)
+    {
+        for (Exception? inner = e; inner is not null; inner = inner.InnerException)
+            if (inner is SocketException se)
+                return se.SocketErrorCode;
+        return null;
     }
 
     private WisprException HttpFailure(int status) => status switch
