@@ -8,6 +8,12 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
 build_all || { echo "0 passed, 1 failed"; exit 1; }
 export WISPR_MODEL_PATH="$(generated_model test)"
+# whisper.cpp's HTTP server for the remote-backend tests: built once per source commit (about 2 min on 2 idle cores), cached.
+if ws=$(bash "$ROOT/scripts/build-whisper-server.sh"); then
+  export WISPR_WHISPER_SERVER="$ws"
+else
+  log "whisper-server could not be built: the remote-backend tests against it will fail (they build it again and say why)"
+fi
 export WISPR_SIDECAR_PATH="$SIDECAR_DLL"
 mkdir -p "$ARTIFACTS/logs"
 rm -rf "$ARTIFACTS/test-results"

@@ -40,7 +40,32 @@ export const Settings = {
     language: 'language',
     recognitionThreads: 'recognition.threads',
     audioContext: 'recognition.audioContext',
+    remoteBaseUrl: 'remote.baseUrl',
+    remoteModel: 'remote.model',
 } as const;
+
+/** The settings `remote/configure` carries (the key comes from SecretStorage). */
+export const remoteSettings = [Settings.remoteBaseUrl, Settings.remoteModel];
+
+export interface RemoteConfig {
+    /** The OpenAI-compatible server that receives the audio; null when unset. From user (or remote-machine) settings only. */
+    baseUrl: string | null;
+    /** null = the sidecar's default (whisper-1). */
+    model: string | null;
+}
+
+/**
+ * The remote server settings. The address is a destination that receives the user's audio, so it is machine-scoped
+ * (package.json): VS Code ignores it in workspace settings, and it is read here from the user's own layer only, so a
+ * repository can never redirect dictation to a server of its choosing.
+ */
+export function readRemote(): RemoteConfig {
+    const c = vscode.workspace.getConfiguration(SECTION);
+    const i = c.inspect<string>(Settings.remoteBaseUrl);
+    const baseUrl = (i?.globalValue ?? '').trim();
+    const model = c.get<string>(Settings.remoteModel, '').trim();
+    return { baseUrl: baseUrl || null, model: model || null };
+}
 
 /** Whisper's encoder window: the clip's own length (`fit`) or always 30 s (`full`). */
 export type AudioContextSetting = 'fit' | 'full';

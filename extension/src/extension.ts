@@ -7,6 +7,7 @@ import { CommentSyntaxProvider } from './dictation/commentSyntax';
 import { DictationController, DictationStage } from './dictation/dictationController';
 import { PushToTalk, releaseBoundMs } from './dictation/pushToTalk';
 import { RecordingRecovery } from './dictation/recovery';
+import { RemoteServer } from './remote/remoteServer';
 import { DictationHistory } from './history/dictationHistory';
 import { insertLastDictation, showHistory } from './history/historyCommands';
 import { createLog } from './log';
@@ -52,7 +53,9 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
         stage => dictation.onDidChangeStage(s => s !== DictationStage.Idle && stage(s)));
     // Offers recordings a crash, kill or reload left behind each time a sidecar becomes ready.
     const recovery = new RecordingRecovery(sidecarProcess, dictation, log);
-    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, indicator, keys, cleanup, recovery);
+    // The remote backend's server settings and key, sent to every sidecar before it is ready; its faults offer Retry or the local model.
+    const remote = new RemoteServer(context, sidecarProcess, dictation, log);
+    context.subscriptions.push(log, state, sidecarProcess, comments, dictation, statusBar, indicator, keys, cleanup, recovery, remote);
 
     const command = (id: string, run: (...args: unknown[]) => Promise<unknown> | unknown) =>
         context.subscriptions.push(vscode.commands.registerCommand(id, run));
@@ -96,6 +99,7 @@ export function activate(context: vscode.ExtensionContext): WisprApi {
     command('wispr.setOpenAiApiKey', () => keys.ask('openai'));
     command('wispr.setGeminiApiKey', () => keys.ask('gemini'));
     command('wispr.clearApiKeys', () => keys.clear());
+    command('wispr.setRemoteKey', () => remote.askKey());
     command('wispr.transcribeFile', (uri?: unknown) => dictation.transcribeFile(uri instanceof vscode.Uri ? uri : undefined));
     command('wispr.switchBackend', () => pickBackend(context, sidecarProcess, log));
     command('wispr.chooseModel', () => chooseModel(context, sidecarProcess, log));

@@ -38,6 +38,12 @@ public sealed record SidecarOptions
 
     public TimeSpan DownloadConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>The remote backend's OpenAI-compatible server (--remoteUrl, else WISPR_REMOTE_BASE_URL); the key comes from WISPR_REMOTE_API_KEY only.</summary>
+    public string? RemoteBaseUrl { get; init; }
+
+    /// <summary>The model name sent to the remote server (--remoteModel); null = whisper-1.</summary>
+    public string? RemoteModel { get; init; }
+
     /// <summary>
     /// Ask for a GPU: on by default in a GPU build (-p:WisprCuda=true), off in the CPU build unless <c>--gpu</c> is given (for a
     /// CUDA build of whisper.cpp placed under runtimes/cuda/&lt;rid&gt;/ by hand). Without a usable GPU the backends log why and use the CPU.
@@ -71,6 +77,8 @@ public sealed record SidecarOptions
                 case "--parakeetModel": o = o with { ParakeetModelPath = Path.GetFullPath(Next(a)) }; break;
                 case "--recordingsDir": o = o with { RecordingsDirectory = Path.GetFullPath(Next(a)) }; break;
                 case "--downloadIdleTimeoutMs": o = o with { DownloadIdleTimeout = TimeSpan.FromMilliseconds(int.Parse(Next(a), CultureInfo.InvariantCulture) is var ms and > 0 ? ms : throw new ArgumentException("--downloadIdleTimeoutMs must be positive.")) }; break;
+                case "--remoteUrl": o = o with { RemoteBaseUrl = Next(a) }; break;
+                case "--remoteModel": o = o with { RemoteModel = Next(a) }; break;
                 case "--cpu": o = o with { UseGpu = false }; break;
                 case "--allowSpinning": o = o with { AllowSpinning = true }; break;
                 case "--gpu": o = o with { UseGpu = true }; break;
@@ -86,6 +94,8 @@ public sealed record SidecarOptions
             o = o with { ModelPath = Path.GetFullPath(env) };
         if (o.ParakeetModelPath is null && Environment.GetEnvironmentVariable("WISPR_PARAKEET_MODEL_PATH") is { Length: > 0 } parakeet)
             o = o with { ParakeetModelPath = Path.GetFullPath(parakeet) };
+        if (o.RemoteBaseUrl is null && Environment.GetEnvironmentVariable("WISPR_REMOTE_BASE_URL") is { Length: > 0 } remote)
+            o = o with { RemoteBaseUrl = remote };
         return (o, positional);
     }
 }

@@ -26,7 +26,10 @@ public static class SidecarProgram
                                                    output (scripts/pulse-test-server.sh makes its monitor the default
                                                    microphone); prints release-to-text per take and memory after 1 and N
         Options:
-          --backend ID            whisper (default) or parakeet
+          --backend ID            whisper (default), parakeet, or remote (an OpenAI-compatible transcription server)
+          --remoteUrl URL         the remote backend's server, e.g. http://gpu-box:8000/v1 (WISPR_REMOTE_BASE_URL also sets
+                                  it; its key only from WISPR_REMOTE_API_KEY)
+          --remoteModel NAME      the model name sent to that server (default whisper-1)
           --model PATH            the model of the --backend chosen: for whisper a local ggml model (default: ggml-base.en.bin
                                   in the user cache, downloaded once; WISPR_MODEL_PATH also sets it)
           --parakeetModel DIR     a Parakeet TDT ONNX folder (encoder-model.onnx, decoder_joint-model.onnx, vocab.txt;

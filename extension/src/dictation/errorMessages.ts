@@ -6,7 +6,7 @@ import { ErrorCodes } from '../sidecar/protocol';
 export type Severity = 'error' | 'warning' | 'info' | 'silent';
 export type ErrorAction =
     | 'retry' | 'chooseModel' | 'chooseModelFile' | 'chooseAudioFile' | 'openFolder' | 'transcribeSaved' | 'showLogs'
-    | 'chooseMicrophone' | 'openAudioSetting' | 'openCleanupSettings' | 'restartSidecar';
+    | 'chooseMicrophone' | 'openAudioSetting' | 'openCleanupSettings' | 'restartSidecar' | 'openRemoteSettings' | 'setRemoteKey';
 
 export interface UserMessage {
     severity: Severity;
@@ -60,6 +60,13 @@ export const errorTable: Readonly<Record<number, Entry>> = {
     [ErrorCodes.BackendUnavailable]: { severity: 'error', text: 'Wispr: that speech engine is not available in this build.', actions: ['chooseModel'] },
     [ErrorCodes.TranscriptionFailed]: { severity: 'error', text: 'Wispr: transcription failed.', actions: ['retry', 'showLogs'] },
     [ErrorCodes.NoWordsRecognized]: { severity: 'error', text: 'Wispr heard speech but the model produced no words; try another model.', actions: ['chooseModel', 'showLogs'] },
+    [ErrorCodes.RemoteUnreachable]: { severity: 'error', text: 'Wispr: the transcription server could not be reached.', actions: ['retry', 'openRemoteSettings', 'showLogs'] },
+    [ErrorCodes.RemoteUnauthorized]: { severity: 'error', text: 'Wispr: the transcription server refused the key.', actions: ['setRemoteKey', 'openRemoteSettings'] },
+    [ErrorCodes.RemoteRateLimited]: { severity: 'error', text: 'Wispr: the transcription server is busy (rate limit); try again shortly.', actions: ['retry', 'showLogs'] },
+    [ErrorCodes.RemoteServerError]: { severity: 'error', text: 'Wispr: the transcription server failed.', actions: ['retry', 'openRemoteSettings', 'showLogs'] },
+    [ErrorCodes.RemoteBadResponse]: { severity: 'error', text: 'Wispr: the transcription server gave a reply Wispr cannot read.', actions: ['openRemoteSettings', 'showLogs'] },
+    [ErrorCodes.RemoteTimeout]: { severity: 'error', text: 'Wispr: the transcription server did not answer in time.', actions: ['retry', 'openRemoteSettings', 'showLogs'] },
+    [ErrorCodes.RemoteNotConfigured]: { severity: 'error', text: 'Wispr: no transcription server is set.', actions: ['openRemoteSettings'] },
     [ErrorCodes.InvalidState]: { severity: 'warning', text: 'Wispr: that does not fit what the dictation is doing now.', actions: [], preferDetail: true },
     [ErrorCodes.Busy]: { severity: 'warning', text: 'Wispr is busy with a dictation; try again when it ends.', actions: ['retry'], preferDetail: true },
     [ErrorCodes.Cancelled]: { severity: 'silent', text: 'Cancelled.', actions: [] },
@@ -137,4 +144,6 @@ export const actionLabels: Readonly<Record<ErrorAction, string>> = {
     openAudioSetting: 'Open Setting',
     openCleanupSettings: 'Open Cleanup Settings',
     restartSidecar: 'Restart Wispr',
+    openRemoteSettings: 'Open Server Settings',
+    setRemoteKey: 'Set Server Key',
 };

@@ -40,11 +40,18 @@ export const ErrorCodes = {
     Busy: 3002,
     Cancelled: 3003,
     CleanupConfigInvalid: 4001,
+    RemoteUnreachable: 5001,
+    RemoteUnauthorized: 5002,
+    RemoteRateLimited: 5003,
+    RemoteServerError: 5004,
+    RemoteBadResponse: 5005,
+    RemoteTimeout: 5006,
+    RemoteNotConfigured: 5007,
 } as const;
 export type ErrorCodeName = keyof typeof ErrorCodes;
 
 export type DictationState = 'idle' | 'listening' | 'transcribing';
-export type BackendId = 'whisper' | 'parakeet';
+export type BackendId = 'whisper' | 'parakeet' | 'remote';
 
 export interface BackendInfo {
     id: BackendId | string;
@@ -355,6 +362,30 @@ export namespace CleanupConfigureRequest {
     export const type = new RequestType<Params, Result, void>(method);
 }
 
+export namespace RemoteConfigureRequest {
+    export const method = 'remote/configure' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    /** The remote backend's OpenAI-compatible server; absent properties reset to defaults; the key stays in the sidecar's memory only. */
+    export interface Params {
+        baseUrl?: string | null;
+        model?: string | null;
+        apiKey?: string | null;
+        timeoutMs?: number;
+        connectTimeoutMs?: number;
+    }
+    export interface Result {
+        /** Masked (user info and query values hidden); null when no server is set. */
+        baseUrl: string | null;
+        /** host[:port]; null when no server is set. */
+        host: string | null;
+        model: string;
+        hasApiKey: boolean;
+        timeoutMs: number;
+        connectTimeoutMs: number;
+    }
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
 export namespace CleanupApplyRequest {
     export const method = 'cleanup/apply' as const;
     export const messageDirection = MessageDirection.clientToServer;
@@ -593,6 +624,7 @@ export const allMessages = [
     ModelUnloadRequest,
     CleanupConfigureRequest,
     CleanupApplyRequest,
+    RemoteConfigureRequest,
     ShutdownRequest,
     RecordingsListRequest,
     RecordingsDeleteRequest,

@@ -313,10 +313,11 @@ export class SidecarProcess implements vscode.Disposable {
                 `Sidecar ${result.sidecarVersion} ready (pid ${result.pid}, ${result.runtime}, protocol ${result.protocolVersion}, backend ${result.status.backend}).`,
             );
             if (this.current === connection) {
-                this.updateStatus(await this.reapplyBackend(connection, result.status, config));
+                // Configuration first: re-selecting the remote backend after a restart needs its server (remote/configure).
                 for (const initialize of [...this.initializers]) {
                     await initialize(connection.connection).catch(e => this.log.warn(`Configuring the sidecar failed: ${errorText(e)}`));
                 }
+                this.updateStatus(await this.reapplyBackend(connection, result.status, config));
             }
             if (this.current === connection) {
                 this.state.set(SidecarState.Ready);

@@ -2,6 +2,7 @@
 import * as vscode from 'vscode';
 import { InitializeRequest, Status, StatusRequest } from '../sidecar/protocol';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
+import { backendDisplay } from './backendLabel';
 import { showProblem } from './notify';
 
 const MiB = 1024 * 1024;
@@ -15,12 +16,13 @@ function size(bytes: number | null | undefined): string {
 
 /** The diagnostics as lines of text; pure, so the unit tests check it without VS Code. */
 export function formatDiagnostics(status: Status, init: InitializeRequest.Result | undefined): string[] {
-    const label = (id: string | null) => (id === null ? 'none' : init?.capabilities.backends.find(b => b.id === id)?.label ?? id);
+    const label = (id: string | null) => backendDisplay(id, status, init);
+    const remote = status.residentBackend === 'remote';
     return [
         `Selected backend: ${label(status.backend)}${status.switching ? ' (switching…)' : ''}`,
         `Resident backend: ${label(status.residentBackend)}`,
         `Model: ${status.model ? `${status.model.path} (${status.model.loaded ? 'loaded' : 'not loaded'})` : 'default, not loaded'}`,
-        `Model size on disk: ${size(status.model?.sizeBytes)}`,
+        remote ? 'Model size on disk: none (the remote backend holds one HTTP client; the audio goes to that server)' : `Model size on disk: ${size(status.model?.sizeBytes)}`,
         `Sidecar memory (working set): ${size(status.workingSetBytes)}, peak ${size(status.peakWorkingSetBytes)}`,
         `Managed heap: ${size(status.managedHeapBytes)}`,
         `Dictation: ${status.state}`,

@@ -34,7 +34,23 @@ export function latestProblem(): ShownProblem | undefined {
     return latest;
 }
 
+
+/** Takes over the report of some error codes (e.g. a remote server's fault, which offers Retry and the local model); true when handled. */
+export type ProblemHandler = (e: { code: number; message: string }, log: vscode.LogOutputChannel) => Promise<boolean>;
+const handlers = new Map<number, ProblemHandler>();
+
+export function registerProblemHandler(codes: readonly number[], handler: ProblemHandler): vscode.Disposable {
+    for (const code of codes) {
+        handlers.set(code, handler);
+    }
+    return { dispose: () => codes.forEach(code => handlers.get(code) === handler && handlers.delete(code)) };
+}
+
 export async function showProblem(e: unknown, log: vscode.LogOutputChannel, options: ProblemOptions = {}): Promise<void> {
+    const handler = isRpcError(e) ? handlers.get(e.code) : undefined;
+    if (handler && isRpcError(e) && await handler(e, log)) {
+        return;
+    }
     const message = messageFor(e);
     latest = { code: isRpcError(e) ? e.code : undefined, text: message.text };
     const code = isRpcError(e) ? ` (code ${e.code})` : '';
@@ -113,6 +129,12 @@ async function runAction(action: ErrorAction, log: vscode.LogOutputChannel, opti
             return;
         case 'openCleanupSettings':
             await openSetting(`${SECTION}.cleanup`, false);
+            return;
+        case 'openRemoteSettings':
+            await openSetting(`${SECTION}.remote`, true); // machine-scoped: the Remote tab in a remote window
+            return;
+        case 'setRemoteKey':
+            await vscode.commands.executeCommand('wispr.setRemoteKey');
             return;
     }
 }

@@ -4,6 +4,7 @@
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from '../dictation/dictationController';
 import { AudioLevelNotification, ModelProgressNotification } from '../sidecar/protocol';
+import { backendDisplay } from './backendLabel';
 import { describeLevel } from './levelMeter';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
@@ -138,14 +139,13 @@ export class StatusBar implements vscode.Disposable {
         }
     }
 
-    /** The backend's label (e.g. "Whisper"); undefined before the sidecar reported one. */
+    /** The backend's label (e.g. "Whisper", "remote: gpu-box:8000"); undefined before the sidecar reported one. */
     private backendLabel(): string | undefined {
         const id = this.sidecar.status?.backend;
         if (!id) {
             return undefined;
         }
-        const info = this.sidecar.initializeResult?.capabilities.backends.find(b => b.id === id);
-        return info?.label ?? id;
+        return backendDisplay(id, this.sidecar.status, this.sidecar.initializeResult);
     }
 }
 

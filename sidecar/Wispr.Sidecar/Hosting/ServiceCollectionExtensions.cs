@@ -28,6 +28,8 @@ public static class ServiceCollectionExtensions
         services.AddSingleton<Cleanup.ILlmCleanerFactory, Cleanup.Llm.LlmCleanerFactory>(); // LLM connectors; owns their shared HTTP handler
         services.AddSingleton<ISpeechBackendProvider, WhisperBackendProvider>();
         services.AddSingleton<ISpeechBackendProvider, ParakeetBackendProvider>();
+        services.AddSingleton<Recognition.Remote.RemoteSettingsStore>();
+        services.AddSingleton<ISpeechBackendProvider, Recognition.Remote.RemoteBackendProvider>();
         services.AddSingleton<BackendHost>();
         services.AddSingleton<ModelStore>();
         services.AddSingleton(_ => Microphones.ForThisPlatform());

@@ -42,6 +42,25 @@ public sealed record CleanupApplyResult(string Text, string RawText, Cleanup.Cle
 
 public sealed record SelectBackendParams(string? Backend = null, string? ModelPath = null);
 
+/// <summary><c>remote/configure</c>: the remote backend's server. The key is memory-only and never echoed.</summary>
+public sealed record RemoteConfigureParams(string? BaseUrl = null, string? Model = null, string? ApiKey = null, int? TimeoutMs = null, int? ConnectTimeoutMs = null)
+{
+    public override string ToString() =>
+        $"RemoteConfigureParams {{ BaseUrl = {(BaseUrl is null ? null : Cleanup.CleanupPipeline.MaskUrl(BaseUrl))}, Model = {Model}, ApiKey = {(string.IsNullOrEmpty(ApiKey) ? "(none)" : "(set)")}, TimeoutMs = {TimeoutMs}, ConnectTimeoutMs = {ConnectTimeoutMs} }}";
+}
+
+/// <param name="BaseUrl">Masked like cleanup's (user info and query values hidden); null when no server is set.</param>
+/// <param name="Host">host[:port] of the server, or null.</param>
+public sealed record RemoteConfigureResult(string? BaseUrl, string? Host, string Model, bool HasApiKey, int TimeoutMs, int ConnectTimeoutMs)
+{
+    /// <summary>What the sidecar now uses (the key only as whether one is set).</summary>
+    public static RemoteConfigureResult From(Recognition.Remote.RemoteSettings? s) =>
+        new(s is null ? null : Cleanup.CleanupPipeline.MaskUrl(s.BaseAddress.ToString()), s?.Host,
+            s?.Model ?? Recognition.Remote.RemoteSettings.DefaultModel, s?.ApiKey is not null,
+            (int)(s?.Timeout.TotalMilliseconds ?? Recognition.Remote.RemoteSettings.DefaultTimeoutMs),
+            (int)(s?.ConnectTimeout.TotalMilliseconds ?? Recognition.Remote.RemoteSettings.DefaultConnectTimeoutMs));
+}
+
 public sealed record PrepareResult(string ModelPath, bool Downloaded, long LoadMs);
 
 public sealed record EmptyParams;

@@ -23,6 +23,7 @@ public sealed class SidecarRpcTarget(
     CleanupPipeline cleanup,
     RecordingStore recordings,
     Models.ModelStore models,
+    Recognition.Remote.RemoteSettingsStore remote,
     IHostApplicationLifetime lifetime,
     ILogger<SidecarRpcTarget> logger)
 {
@@ -43,6 +44,7 @@ public sealed class SidecarRpcTarget(
         public const string AudioListDevices = "audio/listDevices";
         public const string CleanupConfigure = "cleanup/configure";
         public const string CleanupApply = "cleanup/apply";
+        public const string RemoteConfigure = "remote/configure";
         public const string AudioLevel = "audio/level";
         public const string DictationLimitApproaching = "dictation/limitApproaching";
         public const string DictationStateChanged = "dictation/stateChanged";
@@ -122,6 +124,24 @@ public sealed class SidecarRpcTarget(
             throw new WisprException(WisprErrorCodes.InvalidParams, "cleanup/apply needs a text.");
         var outcome = await cleanup.CleanAsync(p.Text, p.Context, cancellationToken).ConfigureAwait(false);
         return new CleanupApplyResult(outcome.Text, p.Text, outcome.Info, outcome.ElapsedMs);
+    });
+
+    [JsonRpcMethod(Methods.RemoteConfigure)]
+    public Task<RemoteConfigureResult> ConfigureRemoteAsync(RemoteConfigureParams? p = null) => Guard(async () =>
+    {
+        // Checked first: bad settings leave the previous ones in force.
+        var settings = Recognition.Remote.RemoteSettings.From(p?.BaseUrl, p?.Model, p?.ApiKey, p?.TimeoutMs, p?.ConnectTimeoutMs);
+        var before = remote.Current;
+        remote.Set(settings);
+        // A resident remote client was built for the old server, key or timeouts: drop it; the next use builds one for these.
+        if (before != settings && backends.ResidentBackend == Recognition.Remote.RemoteBackendProvider.BackendId)
+        {
+            if (dictation.State == DictationState.Transcribing)
+                logger.LogInformation("Remote settings changed during a transcription; the new ones apply from the next one");
+            await backends.UnloadAsync().ConfigureAwait(false);
+        }
+        logger.LogInformation("Remote transcription server: {Settings}", settings?.ToString() ?? "(none)");
+        return RemoteConfigureResult.From(settings);
     });
 
     [JsonRpcMethod(Methods.BackendSelect)]

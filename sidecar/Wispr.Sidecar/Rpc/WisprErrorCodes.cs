@@ -41,6 +41,20 @@ public static class WisprErrorCodes
     public const int Busy = 3002;
     public const int Cancelled = 3003;
     public const int CleanupConfigInvalid = 4001;
+    /// <summary>The transcription server could not be reached, or the connection broke before a whole answer came.</summary>
+    public const int RemoteUnreachable = 5001;
+    /// <summary>The transcription server refused the key (HTTP 401/403).</summary>
+    public const int RemoteUnauthorized = 5002;
+    /// <summary>The transcription server kept answering 429 (or asked for a wait longer than the time budget).</summary>
+    public const int RemoteRateLimited = 5003;
+    /// <summary>The transcription server answered with an error status (5xx, or a 4xx other than 401/403/429).</summary>
+    public const int RemoteServerError = 5004;
+    /// <summary>The transcription server answered 200 with a body that is not an OpenAI transcription (malformed JSON, no text).</summary>
+    public const int RemoteBadResponse = 5005;
+    /// <summary>The transcription server did not answer within the time budget (a stall before or after its headers).</summary>
+    public const int RemoteTimeout = 5006;
+    /// <summary>The remote backend has no usable server address (unset, not an absolute http(s) URL) or its settings are out of range.</summary>
+    public const int RemoteNotConfigured = 5007;
 }
 
 /// <summary>An expected failure with a user-facing message and a <see cref="WisprErrorCodes"/> code.</summary>

@@ -55,6 +55,12 @@ public sealed class ProtocolGoldenTests
             CleanupPipeline.ToResult(new CleanupSettings("llm", "openai", "https://user:sk-secret@example.com/v1?api-key=sk-secret", "gpt-4o-mini", "sk-secret", 5000)),
             CleanupPipeline.ToResult(new CleanupSettings("rules", null, null, null, null, 5000)),
         ],
+        [Result(M.RemoteConfigure)] =
+        [
+            RemoteConfigureResult.From(Wispr.Sidecar.Recognition.Remote.RemoteSettings.From("https://gpu-box:8443/v1?api-key=sk-secret", null, "sk-secret", null, null)
+                ?? throw new InvalidOperationException()),
+            RemoteConfigureResult.From(null),
+        ],
         [Result(M.CleanupApply)] = [new CleanupApplyResult("Hello, world.", "hello world", new CleanupInfo("rules", "rules", null, null, 1, null), 1)],
         [Result(M.Shutdown)] = [new EmptyResult()],
         [Result(M.RecordingsList)] =

@@ -28,6 +28,7 @@ const typeOf: Record<string, string> = {
     'model.unload.result.json': 'ModelUnloadRequest.Result',
     'cleanup.configure.result.json': 'CleanupConfigureRequest.Result',
     'cleanup.apply.result.json': 'CleanupApplyRequest.Result',
+    'remote.configure.result.json': 'RemoteConfigureRequest.Result',
     'shutdown.result.json': 'ShutdownRequest.Result',
     'recordings.list.result.json': 'RecordingsListRequest.Result',
     'recordings.delete.result.json': 'RecordingsDeleteRequest.Result',
