@@ -92,7 +92,12 @@ export function describeRpcError(code: number, message: string): UserMessage {
     const candidates = entry.preferDetail && detail && !detail.includes('\n')
         ? [`${entry.text.replace(/\.$/, '')}: ${detail}`, detail.startsWith('Wispr') ? detail : `Wispr: ${detail}`]
         : [];
-    const text = candidates.find(c => c.length <= MAX_MESSAGE_CHARS) ?? entry.text;
+    let text = candidates.find(c => c.length <= MAX_MESSAGE_CHARS) ?? entry.text;
+    // A remote server's fault names the server (the sidecar's message says "The transcription server at HOST …").
+    const server = /transcription server at (\S+?)[\s,.]/.exec(detail)?.[1];
+    if (server && text.includes('the transcription server') && text.length + server.length + 4 <= MAX_MESSAGE_CHARS) {
+        text = text.replace('the transcription server', `the transcription server at ${server}`);
+    }
     return { severity: entry.severity, text, actions: dedupe(actions), ...(detail ? { detail } : {}), ...(path ? { path } : {}) };
 }
 
