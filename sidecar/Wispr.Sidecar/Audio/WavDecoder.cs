@@ -101,12 +101,35 @@ public sealed record WavHeader(int Encoding, int Channels, int SampleRate, int B
             throw new WisprException(WisprErrorCodes.AudioFormatUnsupported, $"{path} is {FileKinds.Describe(kind)}, not a WAV file; only regular files are read.");
         try
         {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
+            using var stream = OpenShared(path);
             return Read(stream, path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new WisprException(WisprErrorCodes.AudioFileNotFound, $"Audio file cannot be read: {path} ({ex.Message})", ex);
+        }
+    }
+
+    private const int SharingViolation = unchecked((int)0x80070020);
+
+    /// <summary>
+    /// Opens a WAV file for reading. A recording's spool holds an exclusive lock while a dictation writes it; a process started
+    /// at the instant it closed can briefly hold a copy of that lock (fork before exec), so a sharing violation is retried
+    /// until the lock is gone, for at most 2 s: a file still locked then belongs to a live dictation.
+    /// </summary>
+    internal static FileStream OpenShared(string path)
+    {
+        var deadline = Environment.TickCount64 + 2000;
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
+            }
+            catch (IOException ex) when (ex.HResult == SharingViolation && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(20);
+            }
         }
     }
 

@@ -183,8 +183,17 @@ public sealed class BackendHost : IAsyncDisposable
         var selected = _selected;
         var (task, arriving) = StartFetch(_providers[selected], ModelPathFor(selected));
         await Task.WhenAny(task, arriving).WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (task.IsCompleted)
+        if (!task.IsCompleted)
+            return;
+        try
+        {
             await task.ConfigureAwait(false); // throws the fetch's own error
+        }
+        catch (WisprException e) when (e.Code is WisprErrorCodes.ModelSourceUnreachable or WisprErrorCodes.ModelSourceNotFound)
+        {
+            // Before a dictation the user's problem is that there is no model on this machine; the download's own reason follows.
+            throw new WisprException(WisprErrorCodes.ModelNotFound, $"No speech model is on this machine yet, and it could not be downloaded: {e.Message}", e);
+        }
     }
 
     /// <summary>Runs <paramref name="step"/> under the lock with nothing resident (a trial load of a downloaded model).</summary>

@@ -144,7 +144,8 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
     [Fact]
     public async Task The_same_model_gives_the_same_text_in_process_and_through_whisper_server_for_a_dictation()
     {
-        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = model.ModelPath, RecordingsDirectory = _recordings, Threads = 2 });
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = model.ModelPath, RecordingsDirectory = _recordings, Threads = 2,
+            AudioContext = global::Wispr.Sidecar.Recognition.AudioContextMode.Full }); // whisper-server encodes the full 30 s window
         var local = await sidecar.CallAsync<JsonElement>(M.TranscribeFile, new { path = RepoPaths.JfkWav });
         Assert.Equal("whisper", local.GetProperty("backend").GetString());
 
@@ -153,7 +154,8 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
         Assert.Equal("remote", status.GetProperty("residentBackend").GetString()); // the local model is unloaded
 
         // A whole dictation on the remote backend: capture, spool, stop, the server's text.
-        var (id, _) = await sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = RepoPaths.JfkWav, realtime = false } },
+        // Whole-recording decoding (segmented: false), so the server gets the same clip the local transcription did.
+        var (id, _) = await sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = RepoPaths.JfkWav, realtime = false }, segmented = false },
             TimeSpan.FromSeconds(60));
         using var guard = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var remote = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id }, guard.Token);
@@ -175,7 +177,7 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
         var key = "sk-remote-" + Guid.NewGuid().ToString("N");
         await using var refusing = new FakeTranscriptionServer("401");
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Wispr.Sidecar.dll"), "serve", "--model", model.ModelPath, "--threads", "2",
+        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Wispr.Sidecar.dll"), "serve", "--model", model.ModelPath, "--threads", "2", "--audioContext", "full",
                      "--recordingsDir", _recordings, "--logLevel", "Trace" })
             psi.ArgumentList.Add(a);
         using var process = Process.Start(psi)!;
@@ -199,7 +201,7 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
             var local = await Call(M.TranscribeFile, new { path = RepoPaths.JfkWav });
             await Call(M.RemoteConfigure, new { baseUrl = _server.BaseUrl, apiKey = key });
             Assert.Equal("remote", (await Call(M.BackendSelect, new { backend = "remote" })).GetProperty("residentBackend").GetString());
-            await Call(M.DictationStart, new { source = new { kind = "wavFile", path = RepoPaths.JfkWav, realtime = false } });
+            await Call(M.DictationStart, new { source = new { kind = "wavFile", path = RepoPaths.JfkWav, realtime = false }, segmented = false });
             await sourceEnded.Task.WaitAsync(ct); // the whole file is in: stop now transcribes all of it
             var remote = await Call(M.DictationStop, new { });
             Assert.Equal("remote", remote.GetProperty("backend").GetString());
