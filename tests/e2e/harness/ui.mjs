@@ -88,7 +88,9 @@ export class Workbench {
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ state: 'visible' });
     await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // Enter runs the focused row: wait until the filter has put this command there (on a loaded machine the list can still
+    // show the unfiltered commands for a moment, and Enter would run whichever was first).
+    const row = page.locator('.quick-input-list .monaco-list-row.focused', { hasText: title }).first();
     await row.waitFor();
     await page.keyboard.press('Enter');
     await input.waitFor({ state: 'hidden' });
