@@ -40,6 +40,10 @@ describe('UI: first run, offline, no model', function () {
         WISPR_CACHE_DIR: path.join(home, 'models'),
         WISPR_RECORDINGS_DIR: path.join(home, 'recordings'),
         WISPR_MODEL_BASE_URL: `http://127.0.0.1:${await closedPort()}/`,
+        // scripts/test-all.sh exports these for the other suites, and the sidecar takes them as its models: emptied, they
+        // count as unset (a full run otherwise gave this window a model, and the dictation simply ran).
+        WISPR_MODEL_PATH: '',
+        WISPR_PARAKEET_MODEL_PATH: '',
       },
       settings: {},
     });
@@ -73,7 +77,13 @@ describe('UI: first run, offline, no model', function () {
   it('the first dictation says at once that there is no model, with Choose Model…, and records nothing', async function () {
     await wb.runCommand('Wispr: Start Dictation');
     const toast = wb.page.locator('.notification-toast', { hasText: 'no speech model' });
-    await toast.waitFor({ timeout: 60_000 }); // a failure bound under load; offline the answer takes milliseconds
+    try {
+      await toast.waitFor({ timeout: 60_000 }); // a failure bound under load; offline the answer takes milliseconds
+    } catch (e) {
+      const seen = await wb.page.evaluate(() => window.__wisprStatusTexts);
+      const toasts = await wb.page.locator('.notification-toast').allTextContents();
+      throw new Error(`${e.message}\nstatus texts seen: ${JSON.stringify(seen)}\nnotifications: ${JSON.stringify(toasts)}`);
+    }
     const message = (await toast.locator('.notification-list-item-message').textContent()).trim();
     assert.ok(message.length <= 180, `at most two lines: ${message}`);
     assert.doesNotMatch(message, /https?:|\/models\/|sidecar/, `no addresses, paths or internal words: ${message}`);
