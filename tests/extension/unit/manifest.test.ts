@@ -63,7 +63,8 @@ describe('package.json manifest', () => {
         assert.equal(u?.supported, 'limited');
         assert.ok(u?.description);
         const p = settingsOf(manifest);
-        for (const key of ['wispr.sidecar.path', 'wispr.whisper.modelPath', 'wispr.parakeet.modelPath', 'wispr.audio.wavFile',
+        for (const key of ['wispr.sidecar.path', 'wispr.whisper.modelPath', 'wispr.parakeet.modelPath', 'wispr.audio.source',
+            'wispr.audio.device', 'wispr.audio.wavFile',
             'wispr.cleanup.mode', 'wispr.cleanup.provider', 'wispr.cleanup.baseUrl', 'wispr.cleanup.model', 'wispr.vocabulary.dictionaryFile']) {
             assert.ok(u?.restrictedConfigurations?.includes(key), `${key} is restricted`);
         }
