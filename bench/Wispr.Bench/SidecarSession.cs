@@ -103,7 +103,9 @@ public sealed class SidecarSession : IAsyncDisposable
     /// end of the file), then release → text. Also the sidecar's CPU time from start to release: the work done while the user
     /// speaks.
     /// </summary>
-    public async Task<(double ReleaseToTextMs, double CpuDuringSpeechMs, TranscriptResult Result)> DictateAsync(
+    /// <returns>Also the longest recognition among the dictation's segments (<c>dictation/segment</c>'s <c>asrMs</c>; 0 when
+    /// unsegmented): what "at most one segment's recognition after the release" is measured against.</returns>
+    public async Task<(double ReleaseToTextMs, double CpuDuringSpeechMs, TranscriptResult Result, long LongestSegmentMs)> DictateAsync(
         string wavPath, bool realtime, bool segmented, CancellationToken ct)
     {
         var ended = _callbacks.Arm();
@@ -119,7 +121,8 @@ public sealed class SidecarSession : IAsyncDisposable
 
         var clock = Stopwatch.StartNew();
         var result = await _rpc.InvokeWithParameterObjectAsync<TranscriptResult>(M.DictationStop, new DictationRef(start.DictationId), ct).ConfigureAwait(false);
-        return (clock.Elapsed.TotalMilliseconds, cpuDuringSpeech, result);
+        // Every segment's notification precedes the stop's reply (the last one is sent during the stop).
+        return (clock.Elapsed.TotalMilliseconds, cpuDuringSpeech, result, _callbacks.LongestSegmentMs(start.DictationId));
     }
 
     /// <summary>The sidecar's peak working set (VmHWM on Linux), as it reports it in <c>status</c>.</summary>
@@ -165,6 +168,12 @@ public sealed class SidecarSession : IAsyncDisposable
     private sealed class Callbacks
     {
         private TaskCompletionSource<SourceEndedNotification> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly ConcurrentDictionary<string, long> _longestSegment = new();
+
+        public long LongestSegmentMs(string dictationId) => _longestSegment.TryRemove(dictationId, out var ms) ? ms : 0;
+
+        [JsonRpcMethod(M.DictationSegment)]
+        public void OnSegment(SegmentNotification n) => _longestSegment.AddOrUpdate(n.DictationId, n.AsrMs, (_, ms) => Math.Max(ms, n.AsrMs));
 
         /// <summary>A fresh wait, armed before dictation/start so a fast source cannot end before anyone listens.</summary>
         public Task<SourceEndedNotification> Arm()

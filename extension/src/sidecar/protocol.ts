@@ -455,6 +455,8 @@ export namespace DictationSegmentNotification {
         startMs: number;
         endMs: number;
         text: string;
+        /** This segment's recognition time in ms (0 when it held no speech and was not recognised). */
+        asrMs: number;
     }
     export const type = new NotificationType<Params>(method);
 }

@@ -29,7 +29,8 @@ internal sealed class SegmentTranscriber
     public readonly record struct Range(int Start, int End, int RecognizeStart, int RecognizeEnd, bool Skip);
 
     /// <summary>One recognised segment: its range in samples, its text and the recogniser's own segments (ms from the recording's start).</summary>
-    public sealed record Piece(int Index, int Start, int End, string Text, IReadOnlyList<SegmentResult> Segments);
+    /// <param name="AsrMs">This segment's recognition time (0 when it was skipped as silence).</param>
+    public sealed record Piece(int Index, int Start, int End, string Text, IReadOnlyList<SegmentResult> Segments, long AsrMs = 0);
 
     private readonly BackendHost _backends;
     private readonly CaptureBuffer _buffer;
@@ -116,7 +117,7 @@ internal sealed class SegmentTranscriber
             {
                 var piece = await RecognizeAsync(_pieces.Count, range).ConfigureAwait(false);
                 _pieces.Add(piece);
-                _events.Raise(new SegmentNotification(_dictationId, piece.Index, ToMs(piece.Start), ToMs(piece.End), piece.Text));
+                _events.Raise(new SegmentNotification(_dictationId, piece.Index, ToMs(piece.Start), ToMs(piece.End), piece.Text, piece.AsrMs));
             }
         }
         catch (OperationCanceledException) when (_cancel.IsCancellationRequested)
@@ -158,10 +159,11 @@ internal sealed class SegmentTranscriber
             BackendName = backend.Name;
             ModelPath = backend.ModelPath;
             LoadMs += loadMs;
-            AsrMs += clock.ElapsedMilliseconds;
+            long asrMs = clock.ElapsedMilliseconds; // read once: the segments' times add up to the dictation's asrMs
+            AsrMs += asrMs;
             _logger.LogInformation("Dictation {Id}: segment {Index} ({Start}–{End} ms) recognised in {Ms} ms", _dictationId, index,
-                ToMs(range.Start), ToMs(range.End), clock.ElapsedMilliseconds);
-            return new Piece(index, range.Start, range.End, string.Join(' ', segments.Select(s => s.Text)).Trim(), segments);
+                ToMs(range.Start), ToMs(range.End), asrMs);
+            return new Piece(index, range.Start, range.End, string.Join(' ', segments.Select(s => s.Text)).Trim(), segments, asrMs);
         }, _cancel).ConfigureAwait(false);
     }
 

@@ -97,7 +97,7 @@ public sealed record LimitApproachingNotification(string DictationId, long Captu
 /// One finished segment of a segmented dictation, recognised while the user still speaks: raw (uncleaned), provisional text;
 /// <see cref="StartMs"/>–<see cref="EndMs"/> is its range of the recording. Raised once per segment, in order.
 /// </summary>
-public sealed record SegmentNotification(string DictationId, int Index, long StartMs, long EndMs, string Text) : ISidecarNotification
+public sealed record SegmentNotification(string DictationId, int Index, long StartMs, long EndMs, string Text, long AsrMs) : ISidecarNotification
 {
     public static string Method => SidecarRpcTarget.Methods.DictationSegment;
 }

@@ -55,12 +55,12 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
             .OrderBy(l => l, StringComparer.Ordinal).Select(l => l.Split('\t', 2)[1]),
     ];
 
-    private sealed record Segment(int Index, long StartMs, long EndMs, string Text);
+    private sealed record Segment(int Index, long StartMs, long EndMs, string Text, long AsrMs);
 
     private static List<Segment> SegmentsOf(InMemorySidecar sidecar, string id) =>
         sidecar.Notifications.Where(n => n.Method == M.DictationSegment && n.Params.GetProperty("dictationId").GetString() == id)
             .Select(n => new Segment(n.Params.GetProperty("index").GetInt32(), n.Params.GetProperty("startMs").GetInt64(),
-                n.Params.GetProperty("endMs").GetInt64(), n.Params.GetProperty("text").GetString()!))
+                n.Params.GetProperty("endMs").GetInt64(), n.Params.GetProperty("text").GetString()!, n.Params.GetProperty("asrMs").GetInt64()))
             .ToList();
 
     private static async Task<(JsonElement Result, List<Segment> Segments)> DictateAsync(InMemorySidecar sidecar, string wav, bool? segmented = null)
@@ -128,6 +128,9 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
         AssertBoundaries(audio, result, segments);
         Assert.Equal("whisper", result.GetProperty("backend").GetString());
         Assert.Contains(segments, s => s.Text.Length > 0);
+        // Each segment says what its recognition cost (the benchmark's "one segment's recognition"); together, the dictation's.
+        Assert.All(segments.Where(s => s.Text.Length > 0), s => Assert.True(s.AsrMs > 0, $"segment {s.Index}: asrMs {s.AsrMs}"));
+        Assert.Equal(result.GetProperty("timings").GetProperty("asrMs").GetInt64(), segments.Sum(s => s.AsrMs));
     }
 
     [ParakeetFact]

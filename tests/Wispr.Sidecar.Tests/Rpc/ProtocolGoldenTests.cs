@@ -82,8 +82,8 @@ public sealed class ProtocolGoldenTests
         ],
         [Params(M.DictationSegment)] =
         [
-            new SegmentNotification("d-1", 0, 0, 4_128, "ask not what your country can do for you"),
-            new SegmentNotification("d-1", 1, 4_128, 5_200, ""),
+            new SegmentNotification("d-1", 0, 0, 4_128, "ask not what your country can do for you", 412),
+            new SegmentNotification("d-1", 1, 4_128, 5_200, "", 0),
         ],
         [Params(M.DictationLimitApproaching)] = [new LimitApproachingNotification("d-1", 570_000, 600_000, 30_000)],
         [Params(M.AudioLevel)] = [new AudioLevelNotification("d-1", 0.125f, 0.5f, 0)],

@@ -20,7 +20,7 @@ function fakeIndicator() {
     return { indicator, drawn, get visible() { return visible; }, get last() { return drawn[drawn.length - 1]; } };
 }
 
-const segment = (dictationId: string, index: number, text: string) => ({ dictationId, index, startMs: index * 1000, endMs: index * 1000 + 1000, text });
+const segment = (dictationId: string, index: number, text: string) => ({ dictationId, index, startMs: index * 1000, endMs: index * 1000 + 1000, text, asrMs: 100 });
 
 describe('LivePreview (provisional text in the cursor indicator)', () => {
     test('segments appear in order while listening, stay while transcribing, and go at idle', () => {
