@@ -12,3 +12,15 @@ export function backendDisplay(id: string | null, status: Status | undefined, in
     }
     return init?.capabilities.backends.find(b => b.id === id)?.label ?? id;
 }
+
+/** "host:port" of a server address (the port only when the URL names one), for the backend pick; undefined when unset or not a URL. */
+export function serverHost(baseUrl: string | null | undefined): string | undefined {
+    if (!baseUrl) {
+        return undefined;
+    }
+    try {
+        return new URL(baseUrl).host || undefined;
+    } catch {
+        return undefined;
+    }
+}

@@ -104,7 +104,10 @@ export class StatusBar implements vscode.Disposable {
 
         if (backend) {
             this.backendItem.text = `$(server-process) ${backend}`;
-            this.backendItem.tooltip = `Speech backend: ${backend}. Click to switch backends.`;
+            // The remote backend holds no local model (one backend resident): the tooltip says where the audio goes instead.
+            this.backendItem.tooltip = this.sidecar.status?.backend === 'remote'
+                ? `Speech backend: ${backend}. No local model is loaded; your recordings go to this server. Click to switch backends.`
+                : `Speech backend: ${backend}. Click to switch backends.`;
             this.backendItem.show();
         } else {
             this.backendItem.hide();
