@@ -3,10 +3,8 @@ import * as vscode from 'vscode';
 import { modelPathFor, readConfig, readRemote } from '../config';
 import { BackendInfo } from '../sidecar/protocol';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
-import { serverHost } from './backendLabel';
+import { backendPickText, serverHost } from './backendLabel';
 import { showProblem } from './notify';
-
-const REMOTE = 'remote';
 
 interface BackendItem extends vscode.QuickPickItem {
     backend?: BackendInfo;
@@ -23,19 +21,7 @@ export async function pickBackend(context: vscode.ExtensionContext, sidecar: Sid
     const current = sidecar.status?.backend;
     // The remote backend names the server the audio would go to, so the user sees where before picking it.
     const host = serverHost(readRemote().baseUrl);
-    const toItem = (b: BackendInfo): BackendItem => {
-        const remote = b.id === REMOTE && b.available;
-        const where = remote ? host ?? 'no server set' : b.id;
-        return {
-            label: `${b.available ? (b.id === current ? '$(check)' : remote ? '$(cloud)' : '$(mic)') : '$(circle-slash)'} ${b.label}`,
-            description: b.id === current ? `current${remote ? `, ${where}` : ''}` : b.available ? where : 'unavailable',
-            // QuickPickItem cannot be disabled: an unavailable backend shows its reason, and picking it only repeats it.
-            detail: b.available
-                ? remote && !host ? 'Set wispr.remote.baseUrl to your team\'s transcription server first.' : undefined
-                : b.reason ?? 'Not available in this sidecar.',
-            backend: b,
-        };
-    };
+    const toItem = (b: BackendInfo): BackendItem => ({ ...backendPickText(b, current, host), backend: b });
     const available = backends.filter(b => b.available).map(toItem);
     const unavailable = backends.filter(b => !b.available).map(toItem);
     const items: BackendItem[] = unavailable.length > 0

@@ -19,7 +19,7 @@ resolver._resolveFilename = function (request: string, ...rest: unknown[]) {
 const vscode = require(mockPath) as typeof VscodeMock;
 const { RemoteServer, RETRY, TRANSCRIBE_LOCALLY } = require('../../../extension/src/remote/remoteServer') as typeof RemoteModule;
 const { showProblem } = require('../../../extension/src/ui/notify') as typeof import('../../../extension/src/ui/notify');
-const { backendDisplay, serverHost } = require('../../../extension/src/ui/backendLabel') as typeof import('../../../extension/src/ui/backendLabel');
+const { backendDisplay, backendPickText, backendTooltip, serverHost } = require('../../../extension/src/ui/backendLabel') as typeof import('../../../extension/src/ui/backendLabel');
 const { SidecarState } = require('../../../extension/src/sidecar/sidecarState') as typeof import('../../../extension/src/sidecar/sidecarState');
 const { ErrorCodes } = require('../../../extension/src/sidecar/protocol') as typeof import('../../../extension/src/sidecar/protocol');
 
@@ -150,6 +150,9 @@ describe('remote transcription server', () => {
         const status = { backend: 'remote', residentBackend: 'remote', model: { path: 'remote: gpu-box:8000 (large-v3)', loaded: true, sizeBytes: null } } as unknown as Status;
         assert.equal(backendDisplay('remote', status, undefined), 'remote: gpu-box:8000');
         assert.equal(backendDisplay('whisper', status, { capabilities: { backends: [{ id: 'whisper', label: 'Whisper', available: true }] } } as never), 'Whisper');
+        // one backend resident: on the server, the item's tooltip says no local model is loaded and where the audio goes
+        assert.match(backendTooltip('remote', 'remote: gpu-box:8000'), /remote: gpu-box:8000\. No local model is loaded; your recordings go to this server/);
+        assert.doesNotMatch(backendTooltip('whisper', 'Whisper'), /No local model/);
     });
 
     test('the backend pick names the remote server by host and port only', () => {
@@ -158,5 +161,17 @@ describe('remote transcription server', () => {
         assert.equal(serverHost('https://user:secret@host.example:8443/v1?key=k'), 'host.example:8443', 'no credentials or query');
         assert.equal(serverHost(null), undefined);
         assert.equal(serverHost('gpu-box'), undefined, 'not a URL');
+    });
+
+    test('the backend pick shows the remote server\'s host:port, or that none is set and how to set it', () => {
+        const remote = { id: 'remote', label: 'Remote server', available: true };
+        assert.deepEqual(backendPickText(remote, 'whisper', 'gpu-box:8000'), { label: '$(cloud) Remote server', description: 'gpu-box:8000' });
+        assert.deepEqual(backendPickText(remote, 'remote', 'gpu-box:8000'), { label: '$(check) Remote server', description: 'current, gpu-box:8000' });
+        const unset = backendPickText(remote, 'whisper', undefined);
+        assert.equal(unset.description, 'no server set');
+        assert.match(unset.detail ?? '', /wispr\.remote\.baseUrl/);
+        assert.deepEqual(backendPickText({ id: 'whisper', label: 'Whisper', available: true }, 'remote', 'gpu-box:8000'), { label: '$(mic) Whisper', description: 'whisper' });
+        assert.deepEqual(backendPickText({ id: 'parakeet', label: 'Parakeet', available: false, reason: 'No ONNX Runtime.' }, 'whisper', undefined),
+            { label: '$(circle-slash) Parakeet', description: 'unavailable', detail: 'No ONNX Runtime.' });
     });
 });
