@@ -18,7 +18,7 @@ const ORIGINAL = 'notes = """\n"""\n';
 async function whisperServerBinary() {
   const given = process.env.WISPR_WHISPER_SERVER;
   if (given) return { binary: given };
-  console.log('  building whisper-server (WISPR_WHISPER_SERVER unset): bash scripts/build-whisper-server.sh');
+  console.log('  WISPR_WHISPER_SERVER unset: bash scripts/build-whisper-server.sh builds whisper-server (once per source commit) or finds it cached');
   return new Promise((resolve) => {
     execFile('bash', [path.join(REPO_ROOT, 'scripts', 'build-whisper-server.sh')], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
       const binary = stdout.trim().split('\n').at(-1);
