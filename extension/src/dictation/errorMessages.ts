@@ -94,7 +94,9 @@ export function describeRpcError(code: number, message: string): UserMessage {
         : [];
     let text = candidates.find(c => c.length <= MAX_MESSAGE_CHARS) ?? entry.text;
     // A remote server's fault names the server (the sidecar's message says "The transcription server at HOST …").
-    const server = /transcription server at (\S+?)[\s,.]/.exec(detail)?.[1];
+    // The name ends at a space or comma, or at sentence punctuation that ends a word: an address's own dots and colon stay
+    // ("127.0.0.1:8080", "gpu-box.lan:8000.").
+    const server = /transcription server at ([^\s,]+?)(?=[\s,]|[.:;](?:\s|$)|$)/.exec(detail)?.[1];
     if (server && text.includes('the transcription server') && text.length + server.length + 4 <= MAX_MESSAGE_CHARS) {
         text = text.replace('the transcription server', `the transcription server at ${server}`);
     }

@@ -1,8 +1,9 @@
 // The "Switch Speech Backend" quick pick: backends from `initialize` capabilities; unavailable ones say why.
 import * as vscode from 'vscode';
-import { modelPathFor, readConfig } from '../config';
+import { modelPathFor, readConfig, readRemote } from '../config';
 import { BackendInfo } from '../sidecar/protocol';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
+import { backendPickText, serverHost } from './backendLabel';
 import { showProblem } from './notify';
 
 interface BackendItem extends vscode.QuickPickItem {
@@ -18,13 +19,9 @@ export async function pickBackend(context: vscode.ExtensionContext, sidecar: Sid
     }
     const backends = sidecar.initializeResult?.capabilities.backends ?? [];
     const current = sidecar.status?.backend;
-    const toItem = (b: BackendInfo): BackendItem => ({
-        label: `${b.available ? (b.id === current ? '$(check)' : '$(mic)') : '$(circle-slash)'} ${b.label}`,
-        description: b.id === current ? 'current' : b.available ? b.id : 'unavailable',
-        // QuickPickItem cannot be disabled: an unavailable backend shows its reason, and picking it only repeats it.
-        detail: b.available ? undefined : b.reason ?? 'Not available in this sidecar.',
-        backend: b,
-    });
+    // The remote backend names the server the audio would go to, so the user sees where before picking it.
+    const host = serverHost(readRemote().baseUrl);
+    const toItem = (b: BackendInfo): BackendItem => ({ ...backendPickText(b, current, host), backend: b });
     const available = backends.filter(b => b.available).map(toItem);
     const unavailable = backends.filter(b => !b.available).map(toItem);
     const items: BackendItem[] = unavailable.length > 0

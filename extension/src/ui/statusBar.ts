@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import { DictationController, DictationStage } from '../dictation/dictationController';
 import { AudioLevelNotification, ModelProgressNotification } from '../sidecar/protocol';
-import { backendDisplay } from './backendLabel';
+import { backendDisplay, backendTooltip } from './backendLabel';
 import { describeLevel } from './levelMeter';
 import { SidecarProcess } from '../sidecar/sidecarProcess';
 import { SidecarState } from '../sidecar/sidecarState';
@@ -104,7 +104,7 @@ export class StatusBar implements vscode.Disposable {
 
         if (backend) {
             this.backendItem.text = `$(server-process) ${backend}`;
-            this.backendItem.tooltip = `Speech backend: ${backend}. Click to switch backends.`;
+            this.backendItem.tooltip = backendTooltip(this.sidecar.status?.backend ?? null, backend);
             this.backendItem.show();
         } else {
             this.backendItem.hide();

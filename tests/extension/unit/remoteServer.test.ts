@@ -19,7 +19,7 @@ resolver._resolveFilename = function (request: string, ...rest: unknown[]) {
 const vscode = require(mockPath) as typeof VscodeMock;
 const { RemoteServer, RETRY, TRANSCRIBE_LOCALLY } = require('../../../extension/src/remote/remoteServer') as typeof RemoteModule;
 const { showProblem } = require('../../../extension/src/ui/notify') as typeof import('../../../extension/src/ui/notify');
-const { backendDisplay } = require('../../../extension/src/ui/backendLabel') as typeof import('../../../extension/src/ui/backendLabel');
+const { backendDisplay, backendPickText, backendTooltip, serverHost } = require('../../../extension/src/ui/backendLabel') as typeof import('../../../extension/src/ui/backendLabel');
 const { SidecarState } = require('../../../extension/src/sidecar/sidecarState') as typeof import('../../../extension/src/sidecar/sidecarState');
 const { ErrorCodes } = require('../../../extension/src/sidecar/protocol') as typeof import('../../../extension/src/sidecar/protocol');
 
@@ -136,6 +136,13 @@ describe('remote transcription server', () => {
         assert.equal(vscode.mock.messages.length, 1);
         assert.ok(!vscode.mock.messages[0].items.includes(RETRY));
         assert.match(vscode.mock.messages[0].text, /transcription server at gpu-box:8000 did not answer/); // the short message names the server; the detail goes to the log
+
+        // an address with dots (an IP, a domain) is named whole, up to the sentence's own punctuation
+        for (const [host, tail] of [['127.0.0.1:39619', ' could not be reached: Connection refused (127.0.0.1:39619).'], ['gpu-box.lan:8000', ' did not answer within 61 s.'], ['asr.example.com', '.']]) {
+            vscode.mock.messages = [];
+            await showProblem({ code: ErrorCodes.RemoteTimeout, message: `The transcription server at ${host}${tail}` }, log);
+            assert.match(vscode.mock.messages[0].text, new RegExp(`transcription server at ${host.replace(/\./g, '\\.')}( |\\.$)`), vscode.mock.messages[0].text);
+        }
         remote.dispose();
     });
 
@@ -143,5 +150,28 @@ describe('remote transcription server', () => {
         const status = { backend: 'remote', residentBackend: 'remote', model: { path: 'remote: gpu-box:8000 (large-v3)', loaded: true, sizeBytes: null } } as unknown as Status;
         assert.equal(backendDisplay('remote', status, undefined), 'remote: gpu-box:8000');
         assert.equal(backendDisplay('whisper', status, { capabilities: { backends: [{ id: 'whisper', label: 'Whisper', available: true }] } } as never), 'Whisper');
+        // one backend resident: on the server, the item's tooltip says no local model is loaded and where the audio goes
+        assert.match(backendTooltip('remote', 'remote: gpu-box:8000'), /remote: gpu-box:8000\. No local model is loaded; your recordings go to this server/);
+        assert.doesNotMatch(backendTooltip('whisper', 'Whisper'), /No local model/);
+    });
+
+    test('the backend pick names the remote server by host and port only', () => {
+        assert.equal(serverHost('http://gpu-box:8000/v1'), 'gpu-box:8000');
+        assert.equal(serverHost('https://api.openai.com/v1'), 'api.openai.com');
+        assert.equal(serverHost('https://user:secret@host.example:8443/v1?key=k'), 'host.example:8443', 'no credentials or query');
+        assert.equal(serverHost(null), undefined);
+        assert.equal(serverHost('gpu-box'), undefined, 'not a URL');
+    });
+
+    test('the backend pick shows the remote server\'s host:port, or that none is set and how to set it', () => {
+        const remote = { id: 'remote', label: 'Remote server', available: true };
+        assert.deepEqual(backendPickText(remote, 'whisper', 'gpu-box:8000'), { label: '$(cloud) Remote server', description: 'gpu-box:8000' });
+        assert.deepEqual(backendPickText(remote, 'remote', 'gpu-box:8000'), { label: '$(check) Remote server', description: 'current, gpu-box:8000' });
+        const unset = backendPickText(remote, 'whisper', undefined);
+        assert.equal(unset.description, 'no server set');
+        assert.match(unset.detail ?? '', /wispr\.remote\.baseUrl/);
+        assert.deepEqual(backendPickText({ id: 'whisper', label: 'Whisper', available: true }, 'remote', 'gpu-box:8000'), { label: '$(mic) Whisper', description: 'whisper' });
+        assert.deepEqual(backendPickText({ id: 'parakeet', label: 'Parakeet', available: false, reason: 'No ONNX Runtime.' }, 'whisper', undefined),
+            { label: '$(circle-slash) Parakeet', description: 'unavailable', detail: 'No ONNX Runtime.' });
     });
 });
