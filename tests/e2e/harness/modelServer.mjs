@@ -7,7 +7,7 @@ import http from 'node:http';
 /**
  * Starts the server on a free loopback port.
  * @returns {Promise<{url: string, requests: {method: string, path: string, range: string|null}[],
- *   serve: (urlPath: string, file: string, o?: {holdAt?: number}) => {held: Promise<void>, release: () => void},
+ *   serve: (urlPath: string, file: string, o?: {holdAt?: number}) => {release: () => void},
  *   close: () => Promise<void>}>}
  */
 export async function startModelServer() {
@@ -36,7 +36,6 @@ export async function startModelServer() {
     const holdAt = Math.min(route.holdAt ?? route.size, route.size);
     let at = await copy(route.file, 0, holdAt, res);
     if (at < route.size) {
-      route.reached();
       // Held until the test releases it. A real slow server still sends now and then, and so does this one (1 KiB every
       // 2 s), so the downloader's 20 s idle timeout never fires however long the test takes to look: keeping the connection
       // alive, not timing the test.
@@ -75,10 +74,9 @@ export async function startModelServer() {
     requests,
     serve(urlPath, file, o = {}) {
       const route = { file, size: fs.statSync(file).size, holdAt: o.holdAt, released: false };
-      const held = new Promise((resolve) => { route.reached = resolve; });
       route.releasedPromise = new Promise((resolve) => { route.release = () => { route.released = true; resolve(); }; });
       routes.set(urlPath.startsWith('/') ? urlPath : `/${urlPath}`, route);
-      return { held, release: () => route.release() };
+      return { release: () => route.release() };
     },
     async close() {
       for (const route of routes.values()) route.release();
