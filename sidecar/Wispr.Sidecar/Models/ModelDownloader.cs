@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -301,36 +302,73 @@ public sealed class ModelDownloader(HttpClient http, ILogger<ModelDownloader> lo
 
     private static async Task HashExistingAsync(string path, IncrementalHash sha1, CancellationToken cancellationToken)
     {
-        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-        var buffer = new byte[1 << 16];
-        int n;
-        while ((n = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
-            sha1.AppendData(buffer, 0, n);
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, useAsync: true);
+        var buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            int n;
+            while ((n = await file.ReadAsync(buffer.AsMemory(0, ChunkSize), cancellationToken).ConfigureAwait(false)) > 0)
+                sha1.AppendData(buffer, 0, n);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    /// <summary>Appends the body to <paramref name="partial"/> from <paramref name="offset"/>; returns the file's length after it.</summary>
+    /// <summary>
+    /// Size of each read from the network (and of each hash and write). Large, so a fast link costs few hops per megabyte: a
+    /// socket read returns what has arrived, up to this; a slow link still reports every small read.
+    /// </summary>
+    private const int ChunkSize = 1 << 20;
+
+    /// <summary>
+    /// Appends the body to <paramref name="partial"/> from <paramref name="offset"/>; returns the file's length after it. Two
+    /// buffers alternate: while one chunk is hashed and written (on the thread pool), the next is read from the network, so the
+    /// SHA-1 and the disk do not stall the connection (a plain copy such as curl's does neither).
+    /// </summary>
     private static async Task<long> CopyAsync(Stream body, string partial, long offset, IncrementalHash? sha1, string name, long total,
         Action<ModelProgress> report, IdleWatch idle)
     {
-        await using var file = new FileStream(partial, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+        // No FileStream buffer: every write is a whole chunk already.
+        await using var file = new FileStream(partial, offset > 0 ? FileMode.Open : FileMode.Create, FileAccess.Write, FileShare.None, 0, useAsync: true);
         file.SetLength(offset);
         file.Seek(offset, SeekOrigin.Begin);
-        var buffer = new byte[1 << 16];
+        byte[][] buffers = [ArrayPool<byte>.Shared.Rent(ChunkSize), ArrayPool<byte>.Shared.Rent(ChunkSize)];
+        var pending = Task.CompletedTask;
         var received = offset;
         var clock = Stopwatch.StartNew();
         var lastReport = -ProgressInterval; // the first bytes report at once
-        int n;
-        while ((n = await body.ReadAsync(buffer, idle.Restart()).ConfigureAwait(false)) > 0)
+        try
         {
-            sha1?.AppendData(buffer, 0, n);
-            // Not cancelled mid-write: the file always holds whole reads, so a resume continues exactly after them.
-            await file.WriteAsync(buffer.AsMemory(0, n), CancellationToken.None).ConfigureAwait(false);
-            received += n;
-            if (clock.Elapsed - lastReport >= ProgressInterval)
+            for (var current = 0; ; current ^= 1)
             {
-                lastReport = clock.Elapsed;
-                report(new ModelProgress(ModelProgressStage.Download, name, received, total >= 0 ? total : null, Speed(received - offset, clock.Elapsed)));
+                var n = await body.ReadAsync(buffers[current].AsMemory(0, ChunkSize), idle.Restart()).ConfigureAwait(false);
+                // The previous chunk must be on disk before the next is written (in order) and before its buffer is read into again.
+                await pending.ConfigureAwait(false);
+                if (n == 0)
+                    break;
+                var chunk = buffers[current].AsMemory(0, n);
+                // Not cancelled mid-write: the file always holds whole reads, so a resume continues exactly after them.
+                pending = Task.Run(async () =>
+                {
+                    sha1?.AppendData(chunk.Span);
+                    await file.WriteAsync(chunk, CancellationToken.None).ConfigureAwait(false);
+                }, CancellationToken.None);
+                received += n;
+                if (clock.Elapsed - lastReport >= ProgressInterval)
+                {
+                    lastReport = clock.Elapsed;
+                    report(new ModelProgress(ModelProgressStage.Download, name, received, total >= 0 ? total : null, Speed(received - offset, clock.Elapsed)));
+                }
             }
+        }
+        finally
+        {
+            // However the loop ended (a stall, a cancel), the chunk in flight is written whole before the file closes.
+            await pending.ConfigureAwait(false);
+            ArrayPool<byte>.Shared.Return(buffers[0]);
+            ArrayPool<byte>.Shared.Return(buffers[1]);
         }
         await file.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         report(new ModelProgress(ModelProgressStage.Download, name, received, total >= 0 ? total : received, Speed(received - offset, clock.Elapsed)));
