@@ -79,6 +79,17 @@ internal sealed class BenchArgs
         return parsed;
     }
 
+    /// <summary>Prints the report and writes it to <see cref="OutDir"/>/<paramref name="fileName"/>; returns its path.</summary>
+    public string WriteReport(string fileName, string markdown)
+    {
+        Console.WriteLine();
+        Console.WriteLine(markdown);
+        Directory.CreateDirectory(OutDir);
+        var path = Path.Combine(OutDir, fileName);
+        File.WriteAllText(path, markdown);
+        return path;
+    }
+
     /// <summary>"5,15,30" → [5, 15, 30].</summary>
     public static int[] Ints(string value) => value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 }

@@ -97,12 +97,7 @@ if (extensionNote is null)
 }
 
 var markdown = Report.Markdown(rows, verification, reps, total.Elapsed, quick, extensionRows, extensionNote);
-Console.WriteLine();
-Console.WriteLine(markdown);
-Directory.CreateDirectory(outDir);
-var reportPath = Path.Combine(outDir, "whisper.md");
-File.WriteAllText(reportPath, markdown);
-Log($"written to {reportPath}");
+Log($"written to {options.WriteReport("whisper.md", markdown)}");
 return 0;
 
 static void Log(string message) => Console.Error.WriteLine($"[bench] {message}");

@@ -117,12 +117,7 @@ public static class ReleaseBench
 
         var shown = args.Where((a, i) => a != "--root" && (i == 0 || args[i - 1] != "--root")).ToArray();
         var markdown = Markdown(cells, reps, total.Elapsed, options.Quick, shown);
-        Console.WriteLine();
-        Console.WriteLine(markdown);
-        Directory.CreateDirectory(outDir);
-        var reportPath = Path.Combine(outDir, "release-to-text.md");
-        File.WriteAllText(reportPath, markdown);
-        Log($"written to {reportPath}");
+        Log($"written to {options.WriteReport("release-to-text.md", markdown)}");
         return 0;
     }
 
