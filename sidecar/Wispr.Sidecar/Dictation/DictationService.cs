@@ -260,6 +260,16 @@ public sealed class DictationService : IAsyncDisposable
     /// </summary>
     public bool Delivered(string dictationId) => _undelivered.Delivered(dictationId);
 
+    /// <summary>
+    /// Whether this process holds <paramref name="path"/> open as a recording: the running dictation's, or one whose text was sent
+    /// and not yet confirmed. Such a file is locked until then, so a read would only wait for nothing.
+    /// </summary>
+    public bool HoldsRecording(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return (CurrentRecordingPath is { } current && string.Equals(Path.GetFullPath(current), full, StringComparison.Ordinal)) || _undelivered.Holds(full);
+    }
+
     /// <summary>For tests: recordings whose text was sent and not yet confirmed.</summary>
     internal int UndeliveredCount => _undelivered.Count;
 

@@ -37,6 +37,13 @@ internal sealed class UndeliveredRecordings(ILogger logger)
                 oldest.Keep() ?? "(lost)");
     }
 
+    /// <summary>Whether <paramref name="path"/> (full) is one of the held recordings.</summary>
+    public bool Holds(string path)
+    {
+        lock (_gate)
+            return _held.Exists(h => string.Equals(Path.GetFullPath(h.Spool.Path), path, StringComparison.Ordinal));
+    }
+
     /// <summary>The client has the text: deletes the recording. False when none is held for that id (already confirmed, unknown).</summary>
     public bool Delivered(string dictationId)
     {

@@ -119,6 +119,9 @@ public sealed class SidecarRpcTarget(
     {
         if (string.IsNullOrWhiteSpace(p?.Path))
             throw new WisprException(WisprErrorCodes.InvalidParams, "transcribeFile needs a path.");
+        if (dictation.HoldsRecording(p.Path))
+            throw new WisprException(WisprErrorCodes.InvalidState,
+                $"{p.Path} is the recording of a dictation this sidecar is still running or delivering, not a leftover; its text comes with that dictation.");
         await OffDispatcher(() => WavHeader.Read(p.Path), cancellationToken).ConfigureAwait(false);
         return await dictation.TranscribeFileAsync(p.Path, p.Language, p.Prompt, p.Context, cancellationToken).ConfigureAwait(false);
     });

@@ -76,6 +76,9 @@ public sealed class RecordingSpoolTests : IAsyncLifetime
         var partial = WavDecoder.ReadMono16k(copy); // valid WAV mid-dictation: header sizes patched as it grows
         Assert.True(partial.Length >= 8000, $"spooled {partial.Length} samples");
         Assert.Empty((await sidecar.CallAsync<JsonElement>(M.RecordingsList)).GetProperty("recordings").EnumerateArray()); // in use: not a leftover
+        // Held by this process: refused at once, not retried as if another process held the lock.
+        var running = await Assert.ThrowsAsync<RemoteInvocationException>(() => sidecar.CallAsync<JsonElement>(M.TranscribeFile, new { path = spool }));
+        Assert.Equal(WisprErrorCodes.InvalidState, running.ErrorCode);
 
         var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
         Assert.StartsWith("heard ", result.GetProperty("rawText").GetString());
@@ -101,6 +104,8 @@ public sealed class RecordingSpoolTests : IAsyncLifetime
         Assert.Contains(id, Path.GetFileName(held), StringComparison.Ordinal);
         Assert.Equal(16000 * 4 + RecordingSpool.HeaderBytes, new FileInfo(held).Length);
         Assert.Empty((await sidecar.CallAsync<JsonElement>(M.RecordingsList)).GetProperty("recordings").EnumerateArray());
+        var onItsWay = await Assert.ThrowsAsync<RemoteInvocationException>(() => sidecar.CallAsync<JsonElement>(M.TranscribeFile, new { path = held }));
+        Assert.Equal(WisprErrorCodes.InvalidState, onItsWay.ErrorCode);
 
         // A confirmation for an unknown id (another process's, a typo) is harmless.
         Assert.False((await sidecar.CallAsync<JsonElement>(M.DictationDelivered, new { dictationId = "d999" })).GetProperty("deleted").GetBoolean());
