@@ -90,6 +90,16 @@ async function waitForBackend(label: string, what: string): Promise<void> {
 const isIdle = (t: string) => t === '$(mic) Wispr: Ready';
 const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(id, ...args);
 
+/** Starts a dictation in a Python editor, then closes that editor (the words can only go to the clipboard and the history). */
+async function startThenCloseTheEditor(): Promise<InstanceType<typeof MockEditor>> {
+    const editor = new MockEditor(new MockDocument(['x'], 'python'), [cursor(0, 1)]);
+    mock.setEditor(editor);
+    await run('wispr.startDictation');
+    editor.document.isClosed = true;
+    mock.setEditor(undefined);
+    return editor;
+}
+
 async function dictate(): Promise<void> {
     await run('wispr.startDictation');
     assert.match(mock.statusBarText, /Listening/);
@@ -171,11 +181,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
     });
 
     test('editor closed and the history cannot store the text: no confirmation, so the recording stays for recovery', async () => {
-        const editor = new MockEditor(new MockDocument(['x'], 'python'), [cursor(0, 1)]);
-        mock.setEditor(editor);
-        await run('wispr.startDictation');
-        editor.document.isClosed = true;
-        mock.setEditor(undefined);
+        await startThenCloseTheEditor();
         const update = globalState.update;
         let failed!: () => void;
         const historyFailed = new Promise<void>(resolve => { failed = resolve; });
@@ -232,11 +238,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
     });
 
     test('the editor was closed during dictation: the words go to the clipboard, with a message', async () => {
-        const editor = new MockEditor(new MockDocument(['x'], 'python'), [cursor(0, 1)]);
-        mock.setEditor(editor);
-        await run('wispr.startDictation');
-        editor.document.isClosed = true;
-        mock.setEditor(undefined);
+        const editor = await startThenCloseTheEditor();
         mock.messages = [];
         await run('wispr.stopDictation');
         assert.equal(mock.clipboard, TEXT);
