@@ -12,47 +12,12 @@ const string usage = "usage: Wispr.Bench [--reps N] [--quick] [--lengths 2,5,15,
 if (args is ["release", ..])
     return await ReleaseBench.RunAsync(args[1..], null, _ => FindRoot());
 
-var reps = 5;
-var quick = false;
-var lengths = Speech.Lengths;
-string? root = null, sidecarDll = null, outDir = null;
-try
-{
-    for (var i = 0; i < args.Length; i++)
-    {
-        string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-        switch (args[i])
-        {
-            case "--reps": reps = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-            case "--quick": quick = true; break;
-            case "--lengths": lengths = Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
-            case "--root": root = Value(); break;
-            case "--sidecar": sidecarDll = Value(); break;
-            case "--out": outDir = Value(); break;
-            case "-h" or "--help": Console.WriteLine(usage); return 0;
-            default: throw new ArgumentException($"unknown argument '{args[i]}'");
-        }
-    }
-
-    if (reps < 1)
-        throw new ArgumentException("--reps must be at least 1");
-}
-catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
-{
-    Console.Error.WriteLine($"{ex.Message}\n{usage}");
-    return 2;
-}
-
-if (quick)
-    reps = Math.Min(reps, 2);
-root = Path.GetFullPath(root ?? FindRoot());
-sidecarDll = Path.GetFullPath(sidecarDll ?? Path.Combine(root, "sidecar/Wispr.Sidecar/bin/Release/net10.0/Wispr.Sidecar.dll"));
-outDir = Path.GetFullPath(outDir ?? Path.Combine(root, ".artifacts/bench"));
-if (!File.Exists(sidecarDll))
-{
-    Console.Error.WriteLine($"no sidecar at {sidecarDll}; build it first (bash bench/run.sh does: dotnet build -c Release)");
-    return 1;
-}
+if (BenchArgs.Parse(args, usage, reps: 5, Speech.Lengths, FindRoot, "bash bench/run.sh does: dotnet build -c Release", out var exit) is not { } options)
+    return exit;
+var reps = options.Quick ? Math.Min(options.Reps, 2) : options.Reps;
+var quick = options.Quick;
+var lengths = options.Lengths;
+var (root, sidecarDll, outDir) = (options.Root, options.SidecarDll, options.OutDir);
 
 var vocabOnly = Path.Combine(root, "assets/models/for-tests-ggml-tiny.en.bin");
 var tokenizer = VocabTokenizer.FromGgml(vocabOnly);
@@ -132,12 +97,7 @@ if (extensionNote is null)
 }
 
 var markdown = Report.Markdown(rows, verification, reps, total.Elapsed, quick, extensionRows, extensionNote);
-Console.WriteLine();
-Console.WriteLine(markdown);
-Directory.CreateDirectory(outDir);
-var reportPath = Path.Combine(outDir, "whisper.md");
-File.WriteAllText(reportPath, markdown);
-Log($"written to {reportPath}");
+Log($"written to {options.WriteReport("whisper.md", markdown)}");
 return 0;
 
 static void Log(string message) => Console.Error.WriteLine($"[bench] {message}");

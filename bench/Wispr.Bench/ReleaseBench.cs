@@ -26,58 +26,26 @@ public static class ReleaseBench
 
     public static async Task<int> RunAsync(string[] args, string? rootArg, Func<string, string> findRoot)
     {
-        int reps = 1;
-        var quick = false;
-        int[] lengths = AllLengths, pauses = AllPauses;
+        int[] pauses = AllPauses;
         string[] loads = AllLoads, models = AllModels, legs = AllLegs;
-        string? root = rootArg, sidecarDll = null, outDir = null;
-        try
+        var own = new Dictionary<string, Action<string>>
         {
-            for (var i = 0; i < args.Length; i++)
-            {
-                string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
-                switch (args[i])
-                {
-                    case "--reps": reps = int.Parse(Value(), CultureInfo.InvariantCulture); break;
-                    case "--quick": quick = true; break;
-                    case "--lengths": lengths = Ints(Value()); break;
-                    case "--pauses": pauses = Ints(Value()); break;
-                    case "--loads": loads = Names(Value(), AllLoads); break;
-                    case "--models": models = Names(Value(), AllModels); break;
-                    case "--legs": legs = Names(Value(), AllLegs); break;
-                    case "--root": root = Value(); break;
-                    case "--sidecar": sidecarDll = Value(); break;
-                    case "--out": outDir = Value(); break;
-                    case "-h" or "--help": Console.WriteLine(Usage); return 0;
-                    default: throw new ArgumentException($"unknown argument '{args[i]}'");
-                }
-            }
-            if (reps < 1)
-                throw new ArgumentException("--reps must be at least 1");
-            if (lengths.Any(l => l < 1 || l > 60))
-                throw new ArgumentException("--lengths: 1 to 60 s");
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or OverflowException)
-        {
-            Console.Error.WriteLine($"{ex.Message}\n{Usage}");
-            return 2;
-        }
-        if (quick)
+            ["--pauses"] = v => pauses = BenchArgs.Ints(v),
+            ["--loads"] = v => loads = Names(v, AllLoads),
+            ["--models"] = v => models = Names(v, AllModels),
+            ["--legs"] = v => legs = Names(v, AllLegs),
+        };
+        if (BenchArgs.Parse(args, Usage, reps: 1, AllLengths, () => rootArg ?? findRoot(""), "bash bench/release-to-text.sh does", out var exit, own,
+                validate: a => { if (a.Lengths.Any(l => l < 1 || l > 60)) throw new ArgumentException("--lengths: 1 to 60 s"); }) is not { } options)
+            return exit;
+        var (reps, lengths, root, sidecarDll, outDir) = (options.Reps, options.Lengths, options.Root, options.SidecarDll, options.OutDir);
+        if (options.Quick)
         {
             // The smallest run that still has every kind of cell: one model, one length, quiet and busy.
-            models = args.Contains("--models") ? models : ["tiny"];
-            lengths = args.Contains("--lengths") ? lengths : [5];
-            loads = args.Contains("--loads") ? loads : ["quiet", "busy2"];
+            models = options.Given("--models") ? models : ["tiny"];
+            lengths = options.Given("--lengths") ? lengths : [5];
+            loads = options.Given("--loads") ? loads : ["quiet", "busy2"];
             reps = 1;
-        }
-
-        root = Path.GetFullPath(root ?? findRoot(""));
-        sidecarDll = Path.GetFullPath(sidecarDll ?? Path.Combine(root, "sidecar/Wispr.Sidecar/bin/Release/net10.0/Wispr.Sidecar.dll"));
-        outDir = Path.GetFullPath(outDir ?? Path.Combine(root, ".artifacts/bench"));
-        if (!File.Exists(sidecarDll))
-        {
-            Console.Error.WriteLine($"no sidecar at {sidecarDll}; build it first (bash bench/release-to-text.sh does)");
-            return 1;
         }
 
         var tokenizer = VocabTokenizer.FromGgml(Path.Combine(root, "assets/models/for-tests-ggml-tiny.en.bin"));
@@ -150,13 +118,8 @@ public static class ReleaseBench
         }
 
         var shown = args.Where((a, i) => a != "--root" && (i == 0 || args[i - 1] != "--root")).ToArray();
-        var markdown = Markdown(cells, reps, total.Elapsed, quick, shown);
-        Console.WriteLine();
-        Console.WriteLine(markdown);
-        Directory.CreateDirectory(outDir);
-        var reportPath = Path.Combine(outDir, "release-to-text.md");
-        File.WriteAllText(reportPath, markdown);
-        Log($"written to {reportPath}");
+        var markdown = Markdown(cells, reps, total.Elapsed, options.Quick, shown);
+        Log($"written to {options.WriteReport("release-to-text.md", markdown)}");
         return 0;
     }
 
@@ -278,8 +241,6 @@ public static class ReleaseBench
     }
 
     private static string Fmt(Stats? s) => s is null ? "—" : $"{s.Median:F0} / {s.P95:F0}";
-
-    private static int[] Ints(string value) => value.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 
     private static string[] Names(string value, string[] allowed)
     {

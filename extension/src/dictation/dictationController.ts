@@ -8,6 +8,7 @@ import { writeCommitMessage } from '../scm/commitMessage';
 import {
     DictationCancelRequest,
     DictationContext,
+    DictationDeliveredRequest,
     DictationStartRequest,
     DictationSourceEndedNotification,
     DictationStateChangedNotification,
@@ -177,7 +178,8 @@ export class DictationController implements vscode.Disposable {
             // Capture starts at once with the mode and language only: the first words must not wait for a symbol provider.
             // The full context (symbols, dictionary, nearby identifiers) is collected while the user speaks and goes with stop.
             const context: DictationContext = { mode: this.target.mode, ...(languageId ? { languageId } : {}) };
-            const params = { ...startParams(config, isEnglishOnlyModel(this.sidecar.status)), context };
+            // confirmDelivery: the sidecar keeps the recording until deliver() says the text is safe (dictation/delivered).
+            const params = { ...startParams(config, isEnglishOnlyModel(this.sidecar.status)), context, confirmDelivery: true };
             this.lastSentContext = context;
             // The symbol provider and the dictionary have the whole recording to answer, then CONTEXT_BUDGET_MS after the stop.
             const stopped = new Promise<void>(resolve => { this.closeCollection = resolve; });
@@ -227,6 +229,8 @@ export class DictationController implements vscode.Disposable {
             this.clear();
             if (this.go('textArrived')) {
                 await this.deliver(result, target);
+            } else {
+                this.confirmDelivery(result); // cancelled while the text was on its way: discarded, as the cancel asked
             }
         } catch (e) {
             this.reset();
@@ -374,15 +378,19 @@ export class DictationController implements vscode.Disposable {
             } else {
                 void vscode.window.showInformationMessage('Wispr heard no speech; nothing was inserted.');
             }
+            this.confirmDelivery(result); // no words to keep: a recording to recover would only repeat the silence
             return;
         }
         const document = target.document;
-        // Not awaited: the memento takes the entry at once and persists it in the background; the text should not wait.
-        void this.history.add(entryFor({ ...result, text }, {
+        // Not awaited here: the memento takes the entry at once and persists it in the background; the text should not wait.
+        const stored = this.history.add(entryFor({ ...result, text }, {
             file: document && target.mode !== 'commit' ? (document.uri.scheme === 'file' ? document.uri.fsPath : document.uri.toString()) : null,
             languageId: target.mode === 'commit' ? 'git-commit' : document?.languageId ?? null,
             mode: target.mode,
-        })).catch(e => this.log.warn(`The dictation history could not be saved: ${e instanceof Error ? e.message : String(e)}`));
+        })).then(() => true, e => {
+            this.log.warn(`The dictation history could not be saved: ${e instanceof Error ? e.message : String(e)}`);
+            return false;
+        });
         const fallback = result.cleanup?.fallbackReason;
         if (fallback) {
             // Not awaited: the text is inserted whatever the user does with the warning.
@@ -394,6 +402,7 @@ export class DictationController implements vscode.Disposable {
         if (target.mode === 'commit') {
             const written = await writeCommitMessage(text, document?.uri, this.log);
             if (written.ok) {
+                this.confirmDelivery(result);
                 return;
             }
             why = written.why;
@@ -409,6 +418,7 @@ export class DictationController implements vscode.Disposable {
             if (editor) {
                 try {
                     if (await this.insertInto(editor, text)) {
+                        this.confirmDelivery(result);
                         return;
                     }
                     why = 'the editor refused the edit';
@@ -422,6 +432,24 @@ export class DictationController implements vscode.Disposable {
         this.log.info(`Transcript copied to the clipboard: ${why}.`);
         void vscode.window.showInformationMessage(
             `Wispr: ${why}, so the transcript is on the clipboard ("Wispr: Insert Last Dictation" inserts it too): "${preview}"`);
+        // The clipboard is no keeper: only once the history holds the text may the recording go. If the history failed,
+        // the recording stays with the sidecar, and the recovery offers it after the next start.
+        void stored.then(ok => ok && this.confirmDelivery(result));
+    }
+
+    /**
+     * Tells the sidecar this dictation's text is safe (inserted, or in the history), so it deletes the recording it kept for
+     * the case that the text never arrived here. Not awaited: the next dictation must not wait for it; a failed confirmation
+     * only leaves the recording for recovery.
+     */
+    private confirmDelivery(result: TranscriptResult): void {
+        const dictationId = result.dictationId;
+        if (!dictationId) {
+            return; // transcribeFile: the file is the caller's
+        }
+        this.sidecar.request(DictationDeliveredRequest.type, { dictationId }).then(
+            r => this.log.debug(`Dictation ${dictationId} confirmed as delivered${r.deleted ? '; its recording was deleted' : ''}.`),
+            e => this.log.warn(`Could not confirm dictation ${dictationId} as delivered (its recording stays for recovery): ${e instanceof Error ? e.message : String(e)}`));
     }
 
     private targetFor(destination: 'commit' | undefined): Target {

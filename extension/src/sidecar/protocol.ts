@@ -217,6 +217,8 @@ export namespace DictationStartRequest {
         context?: DictationContext;
         /** Recognise while the user speaks, segment by segment (`dictation/segment`); default true. False: the whole recording at stop. */
         segmented?: boolean;
+        /** Keep the recording after the stop's answer until `dictation/delivered` says the client has the text; default false. */
+        confirmDelivery?: boolean;
     }
     export interface Result {
         dictationId: string;
@@ -234,6 +236,20 @@ export namespace DictationStopRequest {
         context?: DictationContext;
     }
     export type Result = TranscriptResult;
+    export const type = new RequestType<Params, Result, void>(method);
+}
+
+/** The client has the text of a stopped dictation (inserted, or in its history): its recording can go. */
+export namespace DictationDeliveredRequest {
+    export const method = 'dictation/delivered' as const;
+    export const messageDirection = MessageDirection.clientToServer;
+    export interface Params {
+        dictationId: string;
+    }
+    export interface Result {
+        /** False: no recording was held for that dictation (not started with `confirmDelivery`, already confirmed, unknown). */
+        deleted: boolean;
+    }
     export const type = new RequestType<Params, Result, void>(method);
 }
 
@@ -618,6 +634,7 @@ export const allMessages = [
     StatusRequest,
     DictationStartRequest,
     DictationStopRequest,
+    DictationDeliveredRequest,
     DictationCancelRequest,
     TranscribeFileRequest,
     BackendSelectRequest,

@@ -128,6 +128,29 @@ public sealed class RecordingSpool : IDisposable
         }
     }
 
+    /// <summary>
+    /// Flushes the finished recording to disk but keeps it open, and so locked: its words are on their way to the client, so it
+    /// is nobody's leftover yet. False (with <see cref="Error"/>) when it was lost.
+    /// </summary>
+    public bool Seal()
+    {
+        lock (_gate)
+        {
+            if (_handle is null)
+                return false;
+            try
+            {
+                RandomAccess.FlushToDisk(_handle);
+                return true;
+            }
+            catch (IOException ex)
+            {
+                FailLocked(ex.Message);
+                return false;
+            }
+        }
+    }
+
     /// <summary>Closes and deletes the file: its words were delivered, or the dictation was discarded.</summary>
     public void Delete()
     {

@@ -113,9 +113,13 @@ public sealed record WavHeader(int Encoding, int Channels, int SampleRate, int B
     private const int SharingViolation = unchecked((int)0x80070020);
 
     /// <summary>
-    /// Opens a WAV file for reading. A recording's spool holds an exclusive lock while a dictation writes it; a process started
-    /// at the instant it closed can briefly hold a copy of that lock (fork before exec), so a sharing violation is retried
-    /// until the lock is gone, for at most 2 s: a file still locked then belongs to a live dictation.
+    /// Opens a WAV file for reading. A recording's spool holds an exclusive lock while a dictation writes it (and until its
+    /// text is confirmed). Locks this process holds are no reason to wait: the running dictation's file and the unconfirmed
+    /// ones are refused before any read (<c>transcribeFile</c> answers InvalidState), and a kept recording is closed before
+    /// its path is ever named. The lock met here is another process's: a process forked at the instant the spool closed holds
+    /// a copy of the descriptor, and so of the lock, until it execs (.NET opens with O_CLOEXEC). Nothing signals that exec to
+    /// this process, so the only way to wait for it is a bounded retry: every 20 ms for at most 2 s; a file still locked then
+    /// belongs to a live dictation of another window's sidecar.
     /// </summary>
     internal static FileStream OpenShared(string path)
     {

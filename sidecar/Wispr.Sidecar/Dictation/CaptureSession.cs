@@ -118,6 +118,20 @@ internal sealed class CaptureSession(string id, IAudioSource source, StartDictat
         return writer.Spool.Keep();
     }
 
+    /// <summary>
+    /// Writes what the file still lacks, seals it and hands it over (this session no longer closes it): its text is about to
+    /// go to a client that confirms delivery. Null when there is no file or it was lost.
+    /// </summary>
+    public async Task<RecordingSpool?> HandOverSpoolAsync()
+    {
+        if (SpoolWriter is not { } writer)
+            return null;
+        await writer.CompleteAsync().ConfigureAwait(false);
+        SpoolWriter = null;
+        writer.Dispose();
+        return writer.Spool.Seal() ? writer.Spool : null;
+    }
+
     public void Dispose()
     {
         Spool?.Dispose(); // closes without deleting: whatever path got here undecided keeps the words

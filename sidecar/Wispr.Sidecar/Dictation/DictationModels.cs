@@ -38,8 +38,13 @@ public sealed record VadSpec(bool Enabled = false, int? SilenceMs = null)
 /// True (the default): the recording is cut at pauses and each finished segment is recognised while the user speaks
 /// (<c>dictation/segment</c>); false: the whole recording is recognised at the stop (the benchmark's "before").
 /// </param>
+/// <param name="ConfirmDelivery">
+/// True: the recording outlives the stop's answer until the client confirms with <c>dictation/delivered</c> that it has the
+/// text (a client that dies in between leaves it for recovery). Absent or false: it is deleted once the answer is produced,
+/// as for clients with nowhere to lose the text (the CLI).
+/// </param>
 public sealed record StartDictationRequest(AudioSourceSpec? Source = null, string? Language = null, string? Prompt = null,
-    VadSpec? Vad = null, long? MaxDurationMs = null, DictationContext? Context = null, bool? Segmented = null);
+    VadSpec? Vad = null, long? MaxDurationMs = null, DictationContext? Context = null, bool? Segmented = null, bool? ConfirmDelivery = null);
 
 public sealed record SegmentResult(long StartMs, long EndMs, string Text);
 

@@ -29,6 +29,7 @@ public sealed class DictationService : IAsyncDisposable
 
     private readonly VadProvider _vad;
     private readonly RecordingStore _recordings;
+    private readonly UndeliveredRecordings _undelivered;
 
     public DictationService(BackendHost backends, IAudioSourceFactory sources, VadProvider vad, SidecarEvents events, SidecarOptions options,
         CleanupPipeline cleanup, RecordingStore recordings, ILogger<DictationService> logger)
@@ -40,6 +41,7 @@ public sealed class DictationService : IAsyncDisposable
         _vad = vad;
         _events = events;
         _logger = logger;
+        _undelivered = new UndeliveredRecordings(logger);
         _buffer = new CaptureBuffer(checked(options.MaxRecordingSeconds * WavDecoder.SampleRate));
     }
 
@@ -208,8 +210,12 @@ public sealed class DictationService : IAsyncDisposable
                 var audio = _buffer.Copy(keep); // the pipeline's one copy
                 result = await TranscribeAsync(audio, options, finalContext, session.Id, stopClock, session, linked.Token).ConfigureAwait(false);
             }
-            // The words are in the reply; the extension records every transcript in its history before inserting it.
-            await session.DiscardSpoolAsync().ConfigureAwait(false);
+            // The words are in the reply. A client that confirms delivery gets the recording kept until it says it has them
+            // (a client that dies before that leaves it for recovery); for any other the reply is the end of it.
+            if (session.Request.ConfirmDelivery == true && await session.HandOverSpoolAsync().ConfigureAwait(false) is { } sealedSpool)
+                _undelivered.Hold(session.Id, sealedSpool);
+            else
+                await session.DiscardSpoolAsync().ConfigureAwait(false);
             return result;
         }
         catch (OperationCanceledException) when (session.Cancel.IsCancellationRequested)
@@ -247,6 +253,25 @@ public sealed class DictationService : IAsyncDisposable
             session.Dispose();
         }
     }
+
+    /// <summary>
+    /// <c>dictation/delivered</c>: the client has the text of <paramref name="dictationId"/> (inserted, or in its history), so its
+    /// recording is deleted. False when none was held for it (never asked for, already confirmed, or another process's id).
+    /// </summary>
+    public bool Delivered(string dictationId) => _undelivered.Delivered(dictationId);
+
+    /// <summary>
+    /// Whether this process holds <paramref name="path"/> open as a recording: the running dictation's, or one whose text was sent
+    /// and not yet confirmed. Such a file is locked until then, so a read would only wait for nothing.
+    /// </summary>
+    public bool HoldsRecording(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return (CurrentRecordingPath is { } current && string.Equals(Path.GetFullPath(current), full, StringComparison.Ordinal)) || _undelivered.Holds(full);
+    }
+
+    /// <summary>For tests: recordings whose text was sent and not yet confirmed.</summary>
+    internal int UndeliveredCount => _undelivered.Count;
 
     /// <summary>Discards the running dictation (listening or transcribing). Returns false when none was running.</summary>
     public Task<bool> CancelAsync(string? dictationId) => CancelAsync(dictationId, keepRecording: false);
@@ -530,5 +555,7 @@ public sealed class DictationService : IAsyncDisposable
         // Shutdown or a closed stdin mid-dictation: the dictation ends, its recording stays on disk for recovery.
         if (session is not null)
             await CancelAsync(session.Id, keepRecording: true).ConfigureAwait(false);
+        // Text sent but never confirmed: the client may have died with it; the next sidecar offers these for recovery.
+        _undelivered.ReleaseAll();
     }
 }

@@ -33,6 +33,9 @@ public sealed record StopDictationParams(string? DictationId = null, Cleanup.Dic
 
 public sealed record CancelResult(bool Cancelled);
 
+/// <summary><c>dictation/delivered</c>: <see cref="Deleted"/> is false when no recording was held for that dictation.</summary>
+public sealed record DeliveredResult(bool Deleted);
+
 public sealed record TranscribeFileParams(string? Path = null, string? Language = null, string? Prompt = null, Cleanup.DictationContext? Context = null);
 
 /// <summary><c>cleanup/apply</c>: clean a text as if it had been dictated (the bench and "re-clean" use it).</summary>

@@ -36,6 +36,7 @@ public sealed class SidecarRpcTarget(
         public const string DictationStart = "dictation/start";
         public const string DictationStop = "dictation/stop";
         public const string DictationCancel = "dictation/cancel";
+        public const string DictationDelivered = "dictation/delivered";
         public const string TranscribeFile = "transcribeFile";
         public const string BackendSelect = "backend/select";
         public const string ModelPrepare = "model/prepare";
@@ -104,11 +105,23 @@ public sealed class SidecarRpcTarget(
     public Task<CancelResult> CancelAsync(DictationRef? p = null) =>
         Guard(async () => new CancelResult(await dictation.CancelAsync(p?.DictationId).ConfigureAwait(false)));
 
+    [JsonRpcMethod(Methods.DictationDelivered)]
+    public Task<DeliveredResult> DeliveredAsync(DictationRef? p = null) => Guard(() =>
+    {
+        if (string.IsNullOrWhiteSpace(p?.DictationId))
+            throw new WisprException(WisprErrorCodes.InvalidParams, "dictation/delivered needs the dictationId of a stopped dictation.");
+        // Deleting one file: quick enough for the dispatcher, and it must not race a shutdown that keeps the file.
+        return Task.FromResult(new DeliveredResult(dictation.Delivered(p.DictationId)));
+    });
+
     [JsonRpcMethod(Methods.TranscribeFile)]
     public Task<TranscriptResult> TranscribeFileAsync(TranscribeFileParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
         if (string.IsNullOrWhiteSpace(p?.Path))
             throw new WisprException(WisprErrorCodes.InvalidParams, "transcribeFile needs a path.");
+        if (dictation.HoldsRecording(p.Path))
+            throw new WisprException(WisprErrorCodes.InvalidState,
+                $"{p.Path} is the recording of a dictation this sidecar is still running or delivering, not a leftover; its text comes with that dictation.");
         await OffDispatcher(() => WavHeader.Read(p.Path), cancellationToken).ConfigureAwait(false);
         return await dictation.TranscribeFileAsync(p.Path, p.Language, p.Prompt, p.Context, cancellationToken).ConfigureAwait(false);
     });

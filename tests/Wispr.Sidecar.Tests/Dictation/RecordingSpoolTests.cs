@@ -76,10 +76,86 @@ public sealed class RecordingSpoolTests : IAsyncLifetime
         var partial = WavDecoder.ReadMono16k(copy); // valid WAV mid-dictation: header sizes patched as it grows
         Assert.True(partial.Length >= 8000, $"spooled {partial.Length} samples");
         Assert.Empty((await sidecar.CallAsync<JsonElement>(M.RecordingsList)).GetProperty("recordings").EnumerateArray()); // in use: not a leftover
+        // Held by this process: refused at once, not retried as if another process held the lock.
+        var running = await Assert.ThrowsAsync<RemoteInvocationException>(() => sidecar.CallAsync<JsonElement>(M.TranscribeFile, new { path = spool }));
+        Assert.Equal(WisprErrorCodes.InvalidState, running.ErrorCode);
 
         var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
         Assert.StartsWith("heard ", result.GetProperty("rawText").GetString());
         Assert.Empty(Wavs());
+    }
+
+    /// <summary>A file dictation that confirms delivery, stopped once its source has played: its id and the stop's answer.</summary>
+    private async Task<(string Id, JsonElement Result)> DictateConfirmingAsync(InMemorySidecar sidecar, double seconds)
+    {
+        var (id, _) = await sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = _audio.Tone(seconds), realtime = false }, confirmDelivery = true });
+        return (id, await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id }));
+    }
+
+    [Fact]
+    public async Task With_confirmDelivery_the_recording_outlives_the_answer_until_the_client_says_it_has_the_text()
+    {
+        await using var sidecar = await StartAsync();
+        var (id, result) = await DictateConfirmingAsync(sidecar, 1.0);
+        Assert.StartsWith("heard ", result.GetProperty("rawText").GetString());
+
+        // Answered, not confirmed: the words are still on disk, whole, and held (not offered as a leftover while on their way).
+        var held = Assert.Single(Wavs());
+        Assert.Contains(id, Path.GetFileName(held), StringComparison.Ordinal);
+        Assert.Equal(16000 * 4 + RecordingSpool.HeaderBytes, new FileInfo(held).Length);
+        Assert.Empty((await sidecar.CallAsync<JsonElement>(M.RecordingsList)).GetProperty("recordings").EnumerateArray());
+        var onItsWay = await Assert.ThrowsAsync<RemoteInvocationException>(() => sidecar.CallAsync<JsonElement>(M.TranscribeFile, new { path = held }));
+        Assert.Equal(WisprErrorCodes.InvalidState, onItsWay.ErrorCode);
+
+        // A confirmation for an unknown id (another process's, a typo) is harmless.
+        Assert.False((await sidecar.CallAsync<JsonElement>(M.DictationDelivered, new { dictationId = "d999" })).GetProperty("deleted").GetBoolean());
+        Assert.Single(Wavs());
+        var missing = await Assert.ThrowsAsync<RemoteMethodNotFoundException>(() => sidecar.CallAsync<JsonElement>(M.DictationDelivered, new { }));
+        Assert.Equal(WisprErrorCodes.InvalidParams, (int)missing.ErrorCode);
+
+        Assert.True((await sidecar.CallAsync<JsonElement>(M.DictationDelivered, new { dictationId = id })).GetProperty("deleted").GetBoolean());
+        Assert.Empty(Wavs());
+        Assert.False((await sidecar.CallAsync<JsonElement>(M.DictationDelivered, new { dictationId = id })).GetProperty("deleted").GetBoolean());
+    }
+
+    [Fact]
+    public async Task An_answered_but_unconfirmed_recording_is_kept_at_shutdown_and_listed_by_the_next_sidecar()
+    {
+        var sidecar = await StartAsync();
+        var (id, _) = await DictateConfirmingAsync(sidecar, 1.0);
+        await sidecar.DisposeAsync(); // the extension host died with the text: stdin closes, the host stops
+
+        var kept = Assert.Single(Wavs());
+        await using var next = await StartAsync();
+        var recording = Assert.Single((await next.CallAsync<JsonElement>(M.RecordingsList)).GetProperty("recordings").EnumerateArray().ToList());
+        Assert.Equal(kept, recording.GetProperty("path").GetString());
+        Assert.Contains(id, recording.GetProperty("id").GetString(), StringComparison.Ordinal);
+        Assert.Equal(1000, recording.GetProperty("durationMs").GetInt64());
+    }
+
+    [Fact]
+    public async Task Unconfirmed_recordings_do_not_pile_up_in_a_running_sidecar()
+    {
+        var logger = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+        var held = new Wispr.Sidecar.Dictation.UndeliveredRecordings(logger);
+        var spools = Enumerable.Range(1, Wispr.Sidecar.Dictation.UndeliveredRecordings.MaxHeld + 1).Select(i =>
+        {
+            var spool = RecordingSpool.Create(Path.Combine(_recordings, $"dictation-d{i}.wav"));
+            spool.Write(new float[4000]);
+            Assert.True(spool.Seal());
+            held.Hold($"d{i}", spool);
+            return spool;
+        }).ToList();
+        var store = new RecordingStore(new SidecarOptions { RecordingsDirectory = _recordings }, Microsoft.Extensions.Logging.Abstractions.NullLogger<RecordingStore>.Instance);
+
+        // One over the bound: the oldest is closed and becomes a leftover for recovery; the rest stay held.
+        Assert.Equal(Wispr.Sidecar.Dictation.UndeliveredRecordings.MaxHeld, held.Count);
+        Assert.Equal("dictation-d1.wav", Assert.Single(store.List()).Id);
+        Assert.False(held.Delivered("d1"));
+        Assert.True(held.Delivered("d2"));
+        Assert.False(File.Exists(spools[1].Path));
+        held.ReleaseAll();
+        Assert.Equal(Wispr.Sidecar.Dictation.UndeliveredRecordings.MaxHeld, store.List().Count);
     }
 
     [Fact]

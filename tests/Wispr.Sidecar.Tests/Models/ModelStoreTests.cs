@@ -7,6 +7,7 @@ using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Rpc;
 using Wispr.Sidecar.Tests.Recognition;
 using Wispr.Sidecar.Tests.Support;
+using static Wispr.Sidecar.Tests.Support.DownloadTestHost;
 using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
 
 namespace Wispr.Sidecar.Tests.Models;
@@ -19,9 +20,6 @@ namespace Wispr.Sidecar.Tests.Models;
 [Collection(EnvironmentCollection.Name)]
 public sealed class ModelStoreTests : IAsyncLifetime
 {
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(1);
-    /// <summary>What a busy 2-core machine may add before a bounded call answers (a failure bound, never a wait).</summary>
-    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(10);
     private const int Size = 3 * 1024 * 1024 + 123;
     private const string WhisperPath = "org/repo/resolve/main/ggml-stand-in.bin";
 
@@ -58,21 +56,12 @@ public sealed class ModelStoreTests : IAsyncLifetime
     private string Target => Path.Combine(Cache, "ggml-stand-in.bin");
     private string Partial => ModelDownloader.PartialPath(Cache, "ggml-stand-in.bin");
 
-    private Task<InMemorySidecar> StartAsync() => InMemorySidecar.StartAsync(new SidecarOptions
-    {
-        RecordingsDirectory = Path.Combine(_root, "recordings"),
-        DownloadIdleTimeout = IdleTimeout,
-        Threads = 1,
-    });
+    private Task<InMemorySidecar> StartAsync() => StartSidecarAsync(Path.Combine(_root, "recordings"));
 
     private static ModelDownloader Downloader(FreeSpaceProbe? freeSpace = null) =>
         new(new HttpClient(), NullLogger<ModelDownloader>.Instance, IdleTimeout, freeSpace);
 
-    private static async Task<RemoteInvocationException> FailsAsync(Func<CancellationToken, Task> call)
-    {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(90)); // a hang fails the test instead of hanging it
-        return await Assert.ThrowsAsync<RemoteInvocationException>(() => call(guard.Token));
-    }
+    private static async Task<RemoteInvocationException> FailsAsync(Func<CancellationToken, Task> call) => (await FailsWithinAsync(call)).Error;
 
     private static JsonElement Item(JsonElement list, string id) =>
         list.GetProperty("models").EnumerateArray().Single(m => m.GetProperty("id").GetString() == id);

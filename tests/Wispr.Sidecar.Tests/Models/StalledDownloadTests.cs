@@ -6,6 +6,7 @@ using Wispr.Sidecar.Audio;
 using Wispr.Sidecar.Rpc;
 using Wispr.Sidecar.Tests.Recognition;
 using Wispr.Sidecar.Tests.Support;
+using static Wispr.Sidecar.Tests.Support.DownloadTestHost;
 using M = Wispr.Sidecar.Rpc.SidecarRpcTarget.Methods;
 
 namespace Wispr.Sidecar.Tests.Models;
@@ -18,12 +19,6 @@ namespace Wispr.Sidecar.Tests.Models;
 [Collection(EnvironmentCollection.Name)]
 public sealed class StalledDownloadTests : IAsyncLifetime
 {
-    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(1);
-    /// <summary>
-    /// What a busy 2-core machine may add to the idle timeout before a bounded call answers: a failure bound (a call took
-    /// several seconds there), still far below HttpClient's 100 s.
-    /// </summary>
-    private static readonly TimeSpan Slack = TimeSpan.FromSeconds(20);
 
     private readonly string _cache = Directory.CreateTempSubdirectory("wispr-stall-").FullName;
     private readonly TestAudio _audio = new();
@@ -68,21 +63,7 @@ public sealed class StalledDownloadTests : IAsyncLifetime
         ctx.Response.Abort();
     }
 
-    private Task<InMemorySidecar> StartAsync(string? whisperModel = null) => InMemorySidecar.StartAsync(new SidecarOptions
-    {
-        ModelPath = whisperModel, // null: the default model, downloaded from the test server
-        RecordingsDirectory = Recordings,
-        DownloadIdleTimeout = IdleTimeout,
-        Threads = 1,
-    });
-
-    private static async Task<(TimeSpan Elapsed, RemoteInvocationException Error)> FailsWithinAsync(Func<CancellationToken, Task> call)
-    {
-        using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60)); // a hang fails the test instead of hanging it
-        var clock = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<RemoteInvocationException>(() => call(guard.Token));
-        return (clock.Elapsed, ex);
-    }
+    private Task<InMemorySidecar> StartAsync(string? whisperModel = null) => StartSidecarAsync(Recordings, whisperModel);
 
     [Fact]
     public async Task A_download_that_stalls_after_its_headers_fails_prepare_within_the_idle_timeout_and_holds_no_backend_lock()

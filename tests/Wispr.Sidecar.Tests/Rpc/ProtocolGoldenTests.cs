@@ -45,6 +45,7 @@ public sealed class ProtocolGoldenTests
         [Result(M.DictationStart)] = [new StartResult("d-1", "listening")],
         [Result(M.DictationStop)] = [Transcript("d-1", llmFallback: false), Transcript("d-2", llmFallback: true)],
         [Result(M.DictationCancel)] = [new CancelResult(true), new CancelResult(false)],
+        [Result(M.DictationDelivered)] = [new DeliveredResult(true), new DeliveredResult(false)],
         [Result(M.TranscribeFile)] = [Transcript(null, llmFallback: false)],
         [Result(M.BackendSelect)] = [Status(withModel: true)],
         [Result(M.ModelPrepare)] = [new PrepareResult("/models/ggml-base.en.bin", true, 160)],

@@ -1,46 +1,31 @@
 // No spoken word lost, through the REAL sidecar process: a sidecar killed (SIGKILL) mid-dictation leaves its recording on
-// disk; the next sidecar lists it, transcribes it through the normal path, and deletes it on request.
+// disk; the next sidecar lists it, transcribes it through the normal path, and deletes it on request. A client that goes
+// away after the stop's answer but before it confirmed the text (dictation/delivered) leaves the recording too.
 // Needs what sidecar.test.ts needs (the sidecar, WISPR_MODEL_PATH, samples/jfk.wav); anything missing FAILS the run.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { locateSidecar, SidecarLaunch } from '../../../extension/src/sidecar/locateSidecar';
 import {
     AudioLevelNotification,
+    DictationSourceEndedNotification,
     DictationStartRequest,
+    DictationStopRequest,
     RecordingsDeleteRequest,
     RecordingsListRequest,
     TranscribeFileRequest,
 } from '../../../extension/src/sidecar/protocol';
 import { SidecarConnection } from '../../../extension/src/sidecar/sidecarConnection';
-import { repoRoot } from '../repoRoot';
 import { Recorder, withTimeout } from '../waitFor';
+import { ASR_TIMEOUT_MS, checkPrerequisites, jfk, printStderr, QUICK_TIMEOUT_MS, spawnSidecar } from './sidecarHarness';
 
-const root = repoRoot();
-const jfk = path.join(root, 'samples', 'jfk.wav');
-const ASR_TIMEOUT_MS = 240_000;
-const QUICK_TIMEOUT_MS = 30_000;
-
-function prerequisites(): { launch: SidecarLaunch; modelPath: string } {
-    const modelPath = process.env.WISPR_MODEL_PATH;
-    if (!modelPath || !fs.existsSync(modelPath)) {
-        throw new Error(`Integration test prerequisite missing: a model file in WISPR_MODEL_PATH (${modelPath ?? 'not set'}).`);
+function prerequisites() {
+    const checked = checkPrerequisites();
+    if (checked instanceof Error) {
+        throw checked;
     }
-    if (!fs.existsSync(jfk)) {
-        throw new Error(`Integration test prerequisite missing: ${jfk}.`);
-    }
-    const launch = locateSidecar({
-        env: process.env,
-        settingPath: undefined,
-        extensionRoot: root,
-        platform: process.platform,
-        arch: process.arch,
-        exists: p => fs.existsSync(p),
-        log: m => console.log(`# ${m}`),
-    });
-    return { launch, modelPath: path.resolve(modelPath) };
+    return checked;
 }
 
 describe('a sidecar killed mid-dictation loses no words (integration)', { timeout: 10 * 60_000 }, () => {
@@ -49,18 +34,20 @@ describe('a sidecar killed mid-dictation loses no words (integration)', { timeou
     const stderr: string[] = [];
     const started: SidecarConnection[] = [];
 
-    async function startSidecar(modelPath: string, launch: SidecarLaunch): Promise<SidecarConnection> {
-        const sidecar = SidecarConnection.start(launch, {
-            logLevel: 'Debug',
-            clientProcessId: process.pid,
-            onStderrLine: line => stderr.push(line),
+    async function startSidecar(beforeInitialize?: (sidecar: SidecarConnection) => void): Promise<SidecarConnection> {
+        const { sidecar } = await spawnSidecar(prerequisites(), {
+            stderr,
+            clientName: 'wispr-recovery-test',
             env: { ...process.env, WISPR_RECORDINGS_DIR: recordings },
+            beforeInitialize: s => {
+                started.push(s);
+                beforeInitialize?.(s);
+            },
         });
-        started.push(sidecar);
-        await withTimeout(sidecar.initialize({ clientName: 'wispr-recovery-test', clientVersion: '0', modelPath }), QUICK_TIMEOUT_MS,
-            () => `initialize: no answer. stderr:\n${stderr.join('\n')}`);
         return sidecar;
     }
+
+    const wavs = () => (fs.existsSync(recordings) ? fs.readdirSync(recordings).filter(f => f.endsWith('.wav')) : []);
 
     before(() => {
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-recovery-'));
@@ -74,16 +61,12 @@ describe('a sidecar killed mid-dictation loses no words (integration)', { timeou
             }
         }
         fs.rmSync(tmp, { recursive: true, force: true });
-        if (stderr.length > 0) {
-            console.log(`# sidecar stderr (last 30 lines):\n${stderr.slice(-30).map(l => `#   ${l}`).join('\n')}`);
-        }
+        printStderr(stderr, 30);
     });
 
     test('kill -9 while listening → the next sidecar lists the recording, transcribes it and deletes it', { timeout: ASR_TIMEOUT_MS + 2 * QUICK_TIMEOUT_MS }, async () => {
-        const { launch, modelPath } = prerequisites();
-        const first = await startSidecar(modelPath, launch);
         const levels = new Recorder<AudioLevelNotification.Params>();
-        first.connection.onNotification(AudioLevelNotification.type, levels.push);
+        const first = await startSidecar(s => s.connection.onNotification(AudioLevelNotification.type, levels.push));
         const start = await withTimeout(first.connection.sendRequest(DictationStartRequest.type, { source: { kind: 'wavFile', path: jfk, realtime: true } }),
             QUICK_TIMEOUT_MS, () => 'dictation/start: no answer');
         // Levels arrive as audio is captured (one per 50 ms); 30 of them is over a second of jfk.wav spoken and spooled.
@@ -91,11 +74,11 @@ describe('a sidecar killed mid-dictation loses no words (integration)', { timeou
 
         const exit = await first.kill();
         assert.equal(exit.signal, 'SIGKILL');
-        const left = fs.readdirSync(recordings).filter(f => f.endsWith('.wav'));
+        const left = wavs();
         assert.equal(left.length, 1, `one recording left behind: ${left.join(', ')}`);
         assert.ok(left[0].includes(start.dictationId), `${left[0]} names dictation ${start.dictationId}`);
 
-        const second = await startSidecar(modelPath, launch);
+        const second = await startSidecar();
         const listed = await withTimeout(second.connection.sendRequest(RecordingsListRequest.type, {}), QUICK_TIMEOUT_MS, () => 'recordings/list: no answer');
         assert.equal(listed.folder, recordings);
         assert.equal(listed.recordings.length, 1);
@@ -111,7 +94,35 @@ describe('a sidecar killed mid-dictation loses no words (integration)', { timeou
         const deleted = await second.connection.sendRequest(RecordingsDeleteRequest.type, { id: recording.id });
         assert.equal(deleted.deleted, true);
         assert.deepEqual((await second.connection.sendRequest(RecordingsListRequest.type, {})).recordings, []);
-        assert.deepEqual(fs.readdirSync(recordings).filter(f => f.endsWith('.wav')), []);
+        assert.deepEqual(wavs(), []);
+        await second.stop(QUICK_TIMEOUT_MS);
+    });
+
+    test('the client goes away after the stop\'s answer, before dictation/delivered → the next sidecar offers the recording', { timeout: ASR_TIMEOUT_MS + 3 * QUICK_TIMEOUT_MS }, async () => {
+        const sourceEnds = new Recorder<DictationSourceEndedNotification.Params>();
+        const first = await startSidecar(s => s.connection.onNotification(DictationSourceEndedNotification.type, sourceEnds.push));
+        const start = await withTimeout(first.connection.sendRequest(DictationStartRequest.type,
+            { source: { kind: 'wavFile', path: jfk, realtime: false }, confirmDelivery: true }), QUICK_TIMEOUT_MS, () => 'dictation/start: no answer');
+        await sourceEnds.waitFor(e => e.dictationId === start.dictationId, QUICK_TIMEOUT_MS, 'the sample played to its end');
+        const result = await withTimeout(first.connection.sendRequest(DictationStopRequest.type, { dictationId: start.dictationId }), ASR_TIMEOUT_MS,
+            () => 'dictation/stop: no transcript');
+        assert.ok(result.text.trim().length > 0, 'the answer has words');
+
+        // The window closes (or its extension host dies) before the text reached the editor: no dictation/delivered, and the
+        // sidecar is told to shut down as on a window close.
+        const exit = await first.stop(QUICK_TIMEOUT_MS);
+        assert.equal(exit.code, 0, `a clean shutdown: ${JSON.stringify(exit)}`);
+        const left = wavs();
+        assert.equal(left.length, 1, `the answered recording stays: ${left.join(', ')}`);
+        assert.ok(left[0].includes(start.dictationId), `${left[0]} names dictation ${start.dictationId}`);
+
+        const second = await startSidecar();
+        const listed = await withTimeout(second.connection.sendRequest(RecordingsListRequest.type, {}), QUICK_TIMEOUT_MS, () => 'recordings/list: no answer');
+        const recording = listed.recordings.find(r => r.id === left[0]);
+        assert.ok(recording, `recordings/list offers it: ${JSON.stringify(listed.recordings)}`);
+        assert.ok(Math.abs(recording.durationMs - result.audioDurationMs) <= 1, `all of it: ${recording.durationMs} ms of ${result.audioDurationMs}`);
+        assert.equal((await second.connection.sendRequest(RecordingsDeleteRequest.type, { id: recording.id })).deleted, true);
+        assert.deepEqual(wavs(), []);
         await second.stop(QUICK_TIMEOUT_MS);
     });
 });

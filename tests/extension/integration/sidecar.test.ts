@@ -7,7 +7,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
-import { locateSidecar, SidecarLaunch } from '../../../extension/src/sidecar/locateSidecar';
 import { execFile } from 'node:child_process';
 import {
     AudioLevelNotification,
@@ -25,14 +24,8 @@ import {
     TranscriptResult,
 } from '../../../extension/src/sidecar/protocol';
 import { SidecarConnection } from '../../../extension/src/sidecar/sidecarConnection';
-import { repoRoot } from '../repoRoot';
 import { Recorder, withTimeout } from '../waitFor';
-
-const root = repoRoot();
-const jfk = path.join(root, 'samples', 'jfk.wav');
-/** Loading and running a model on a small CI machine; generous, but a hang still ends. */
-const ASR_TIMEOUT_MS = 240_000;
-const QUICK_TIMEOUT_MS = 30_000;
+import { ASR_TIMEOUT_MS, checkPrerequisites, jfk, printStderr, QUICK_TIMEOUT_MS, spawnSidecar } from './sidecarHarness';
 
 let sidecar: SidecarConnection;
 let init: InitializeRequest.Result;
@@ -44,13 +37,6 @@ const pulseServer = process.env.WISPR_TEST_PULSE_SERVER;
 const noPulse = pulseServer ? false : 'no PulseAudio test server (WISPR_TEST_PULSE_SERVER unset: run scripts/pulse-test-server.sh, as scripts/test-all.sh does)';
 const stderr: string[] = [];
 let tmp: string;
-
-function requireFile(what: string, file: string | undefined): string {
-    if (!file || !fs.existsSync(file)) {
-        throw new Error(`Integration test prerequisite missing: ${what} (${file ?? 'not set'}).`);
-    }
-    return path.resolve(file);
-}
 
 async function expectRpcError(promise: Promise<unknown>, code: number, what: string): Promise<void> {
     await assert.rejects(withTimeout(promise, QUICK_TIMEOUT_MS, () => `${what}: no answer`), (e: unknown) => {
@@ -86,32 +72,6 @@ function assertTranscript(result: TranscriptResult, what: string): void {
     }
 }
 
-interface Prerequisites {
-    launch: SidecarLaunch;
-    modelPath: string;
-}
-
-/** Checked before anything starts, so a missing piece is one clear failure rather than a timeout. */
-function checkPrerequisites(): Prerequisites | Error {
-    try {
-        const modelPath = requireFile('a model file in WISPR_MODEL_PATH', process.env.WISPR_MODEL_PATH);
-        requireFile('the sample samples/jfk.wav', jfk);
-        // Same rules as the extension (env, then bundled, then the dev build); a missing sidecar throws, naming the paths tried.
-        const launch = locateSidecar({
-            env: process.env,
-            settingPath: undefined,
-            extensionRoot: root,
-            platform: process.platform,
-            arch: process.arch,
-            exists: p => fs.existsSync(p),
-            log: m => console.log(`# ${m}`),
-        });
-        return { launch, modelPath };
-    } catch (e) {
-        return e instanceof Error ? e : new Error(String(e));
-    }
-}
-
 const prerequisites = checkPrerequisites();
 
 // A test of its own (not only a hook) so a missing sidecar or model counts as a failure, never as a skip or a cancel.
@@ -126,21 +86,16 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
         if (prerequisites instanceof Error) {
             throw prerequisites;
         }
-        const { launch, modelPath } = prerequisites;
         tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wispr-it-'));
-        sidecar = SidecarConnection.start(launch, {
-            logLevel: 'Debug',
-            clientProcessId: process.pid,
-            onStderrLine: line => stderr.push(line),
-        });
-        sidecar.connection.onNotification(DictationStateChangedNotification.type, states.push);
-        sidecar.connection.onNotification(AudioLevelNotification.type, levels.push);
-        sidecar.connection.onNotification(DictationSourceEndedNotification.type, sourceEnds.push);
-        init = await withTimeout(
-            sidecar.initialize({ clientName: 'wispr-integration-test', clientVersion: '0', modelPath }),
-            QUICK_TIMEOUT_MS,
-            () => `initialize: no answer. stderr:\n${stderr.join('\n')}`,
-        );
+        ({ sidecar, init } = await spawnSidecar(prerequisites, {
+            stderr,
+            clientName: 'wispr-integration-test',
+            beforeInitialize: s => {
+                s.connection.onNotification(DictationStateChangedNotification.type, states.push);
+                s.connection.onNotification(AudioLevelNotification.type, levels.push);
+                s.connection.onNotification(DictationSourceEndedNotification.type, sourceEnds.push);
+            },
+        }));
     });
 
     after(async () => {
@@ -150,10 +105,7 @@ describe('sidecar over stdio (integration)', { timeout: 15 * 60_000 }, () => {
         if (tmp) {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
-        // Diagnostics for whoever reads a failed run; TAP treats '#' lines as comments.
-        if (stderr.length > 0) {
-            console.log(`# sidecar stderr (last 40 lines):\n${stderr.slice(-40).map(l => `#   ${l}`).join('\n')}`);
-        }
+        printStderr(stderr, 40); // diagnostics for whoever reads a failed run; TAP treats '#' lines as comments
     });
 
     beforeEach(async () => {

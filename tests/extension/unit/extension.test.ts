@@ -13,6 +13,7 @@ import type * as CommentSyntaxModule from '../../../extension/src/dictation/comm
 import type * as SidecarProcessModule from '../../../extension/src/sidecar/sidecarProcess';
 import type * as SidecarStateModule from '../../../extension/src/sidecar/sidecarState';
 import type * as VscodeMock from '../fixtures/vscodeMock';
+import type { DictationStartRequest } from '../../../extension/src/sidecar/protocol';
 import { repoRoot } from '../repoRoot';
 import { withTimeout } from '../waitFor';
 import { writeSilentWav } from '../wav';
@@ -32,7 +33,25 @@ const root = repoRoot();
 const TEXT = 'hello from the fake sidecar';
 let tmp: string;
 let wav: string;
+/** What the fake sidecar received (FAKE_SIDECAR_RECORD): one JSON line per recorded request. */
+let recordFile: string;
+let globalState: VscodeMock.MockMemento;
 const subscriptions: { dispose(): unknown }[] = [];
+
+function received(kind: string): { params: { dictationId?: string; [key: string]: unknown } }[] {
+    const lines = fs.existsSync(recordFile) ? fs.readFileSync(recordFile, 'utf8').split('\n').filter(l => l.length > 0) : [];
+    return lines.map(l => JSON.parse(l) as { kind: string; params: { dictationId?: string } }).filter(r => r.kind === kind);
+}
+
+const lastStoppedId = () => received('dictation/stop').at(-1)?.params.dictationId;
+const confirmed = (id: string) => received('dictation/delivered').some(r => r.params.dictationId === id);
+
+/** Waits until the extension has confirmed dictation `id` as delivered (the fake records dictation/delivered as it arrives). */
+function waitForConfirmation(id: string): Promise<void> {
+    return withTimeout(new Promise<void>(resolve => {
+        const poll = setInterval(() => { if (confirmed(id)) { clearInterval(poll); resolve(); } }, 10);
+    }), 10_000, () => `dictation/delivered for ${id} never arrived. Log:\n${mock.log.join('\n')}`);
+}
 
 function waitForStatus(predicate: (text: string) => boolean, what: string, timeoutMs = 10_000): Promise<string> {
     if (predicate(mock.statusBarText)) {
@@ -71,6 +90,16 @@ async function waitForBackend(label: string, what: string): Promise<void> {
 const isIdle = (t: string) => t === '$(mic) Wispr: Ready';
 const run = (id: string, ...args: unknown[]) => vscode.commands.executeCommand(id, ...args);
 
+/** Starts a dictation in a Python editor, then closes that editor (the words can only go to the clipboard and the history). */
+async function startThenCloseTheEditor(): Promise<InstanceType<typeof MockEditor>> {
+    const editor = new MockEditor(new MockDocument(['x'], 'python'), [cursor(0, 1)]);
+    mock.setEditor(editor);
+    await run('wispr.startDictation');
+    editor.document.isClosed = true;
+    mock.setEditor(undefined);
+    return editor;
+}
+
 async function dictate(): Promise<void> {
     await run('wispr.startDictation');
     assert.match(mock.statusBarText, /Listening/);
@@ -88,6 +117,8 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             : `#!/bin/sh\nexec "${process.execPath}" "${fake}" "$@"\n`, { mode: 0o755 });
         process.env.WISPR_SIDECAR_PATH = wrapper;
         delete process.env.FAKE_SIDECAR_MODE;
+        recordFile = path.join(tmp, 'received.jsonl');
+        process.env.FAKE_SIDECAR_RECORD = recordFile;
         mock.reset();
         wav = path.join(tmp, 'speech.wav');
         writeSilentWav(wav, 1500);
@@ -98,7 +129,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             extensionPath: root,
             asAbsolutePath: (p: string) => path.join(root, p),
             extension: { packageJSON: { version: '0.0.1' } },
-            globalState: new vscode.MockMemento(),
+            globalState: globalState = new vscode.MockMemento(),
             secrets: new vscode.MockSecretStorage(),
         };
         extension.activate(context as unknown as Parameters<typeof extension.activate>[0]);
@@ -112,6 +143,7 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         }
         delete process.env.WISPR_SIDECAR_PATH;
         delete process.env.FAKE_SIDECAR_MODE;
+        delete process.env.FAKE_SIDECAR_RECORD;
         fs.rmSync(tmp, { recursive: true, force: true });
     });
 
@@ -134,6 +166,46 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         assert.equal(editor.edits.length, 1);
         assert.deepEqual(editor.edits[0].options, { undoStopBefore: true, undoStopAfter: true });
         assert.ok(isIdle(mock.statusBarText));
+    });
+
+    test('the recording is kept until the text is inserted: start asks for confirmDelivery, and the insertion confirms it', async () => {
+        mock.config.set('wispr.insertion.mode', 'text');
+        const editor = new MockEditor(new MockDocument(['x '], 'plaintext'), [cursor(0, 2)]);
+        mock.setEditor(editor);
+        await dictate();
+        assert.deepEqual(editor.document.lines, [`x ${TEXT}`]);
+        assert.equal(received('dictation/start').at(-1)?.params.confirmDelivery, true);
+        const id = lastStoppedId();
+        assert.ok(id, 'a stop was received');
+        await waitForConfirmation(id);
+    });
+
+    test('editor closed and the history cannot store the text: no confirmation, so the recording stays for recovery', async () => {
+        await startThenCloseTheEditor();
+        const update = globalState.update;
+        let failed!: () => void;
+        const historyFailed = new Promise<void>(resolve => { failed = resolve; });
+        globalState.update = () => {
+            setImmediate(failed); // once the controller has seen the failure and decided
+            return Promise.reject(new Error('disk full'));
+        };
+        try {
+            await run('wispr.stopDictation');
+            await withTimeout(historyFailed, 10_000, () => 'the history was never written');
+        } finally {
+            globalState.update = update;
+        }
+        assert.equal(mock.clipboard, TEXT, 'the words are on the clipboard');
+        const unkept = lastStoppedId();
+        assert.ok(unkept, 'a stop was received');
+        // The next dictation's confirmation arrives; the one whose words nothing kept was never confirmed before it.
+        mock.setEditor(new MockEditor(new MockDocument(['y '], 'plaintext'), [cursor(0, 2)]));
+        await dictate();
+        const next = lastStoppedId();
+        assert.ok(next && next !== unkept);
+        await waitForConfirmation(next);
+        assert.equal(confirmed(unkept), false, 'no dictation/delivered: the clipboard keeps nothing, the recording stays for recovery');
+        assert.ok(mock.log.some(l => /history could not be saved: disk full/.test(l)), 'the history failure is logged');
     });
 
     test('text mode: every cursor gets the text, still one edit', async () => {
@@ -166,17 +238,17 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
     });
 
     test('the editor was closed during dictation: the words go to the clipboard, with a message', async () => {
-        const editor = new MockEditor(new MockDocument(['x'], 'python'), [cursor(0, 1)]);
-        mock.setEditor(editor);
-        await run('wispr.startDictation');
-        editor.document.isClosed = true;
-        mock.setEditor(undefined);
+        const editor = await startThenCloseTheEditor();
         mock.messages = [];
         await run('wispr.stopDictation');
         assert.equal(mock.clipboard, TEXT);
         assert.equal(mock.messages.length, 1);
         assert.match(mock.messages[0].text, /closed.*clipboard.*hello from the fake sidecar/);
         assert.equal(editor.edits.length, 0);
+        assert.equal(globalState.get<{ text: string }[]>('wispr.history')?.[0]?.text, TEXT, 'the history holds the words');
+        const id = lastStoppedId();
+        assert.ok(id);
+        await waitForConfirmation(id); // stored in the history: confirmed as delivered
     });
 
     test('no editor at all: clipboard', async () => {
@@ -273,10 +345,8 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         const waitForInsertion = (editor: InstanceType<typeof MockEditor>, what: string) => withTimeout(new Promise<void>(resolve => {
             const poll = setInterval(() => { if (editor.edits.length) { clearInterval(poll); resolve(); } }, 10);
         }), 10_000, () => `no insertion: ${what}. Log:\n${mock.log.join('\n')}`);
-        const lastStartParams = () => {
-            const line = [...mock.log].reverse().find(l => l.includes('start params: '));
-            return line ? JSON.parse(line.slice(line.indexOf('start params: ') + 'start params: '.length)) : undefined;
-        };
+        // From the record file, written before the start is answered (the forwarded stderr line may arrive after the answer).
+        const lastStartParams = () => (received('dictation/start').at(-1)?.params ?? {}) as DictationStartRequest.Params;
 
         before(() => {
             mock.config.set('wispr.audio.source', 'microphone');
@@ -295,8 +365,9 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
                 await waitForStatus(t => /Listening/.test(t), 'listening');
                 const { context, ...params } = lastStartParams();
                 // wispr.language "auto" on the default English-only model goes as "en" (no detection pass for nothing).
-                assert.deepEqual(params, { language: 'en', source: { kind: 'microphone' }, maxDurationMs: 600_000 });
-                assert.equal(context.mode, 'prose');
+                // confirmDelivery: the sidecar keeps the recording until the text is inserted or in the history.
+                assert.deepEqual(params, { language: 'en', source: { kind: 'microphone' }, maxDurationMs: 600_000, confirmDelivery: true });
+                assert.equal(context?.mode, 'prose');
                 await run('wispr.cancelDictation');
                 await waitForStatus(isIdle, 'idle');
                 mock.config.set('wispr.language', 'FR');

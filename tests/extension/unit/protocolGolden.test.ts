@@ -21,6 +21,7 @@ const typeOf: Record<string, string> = {
     'dictation.start.result.json': 'DictationStartRequest.Result',
     'dictation.stop.result.json': 'DictationStopRequest.Result',
     'dictation.cancel.result.json': 'DictationCancelRequest.Result',
+    'dictation.delivered.result.json': 'DictationDeliveredRequest.Result',
     'transcribeFile.result.json': 'TranscribeFileRequest.Result',
     'backend.select.result.json': 'BackendSelectRequest.Result',
     'model.prepare.result.json': 'ModelPrepareRequest.Result',
