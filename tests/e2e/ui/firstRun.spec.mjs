@@ -20,6 +20,17 @@ async function closedPort() {
   return port;
 }
 
+/** Waits for Wispr to be ready (a screenshot named `label` if it never is), then records every text of its status item. */
+async function readyThenRecord(wb, label) {
+  try {
+    await wb.wisprReady().waitFor({ timeout: 180_000 }); // a failure bound: code-server and the sidecar on a loaded machine
+  } catch (e) {
+    await wb.screenshot(label);
+    throw e;
+  }
+  await recordStatusTexts(wb.page);
+}
+
 async function artifact(page, name) {
   const dir = process.env.WISPR_E2E_ARTIFACTS;
   if (!dir) return;
@@ -65,14 +76,8 @@ describe('UI: first run, offline, no model', function () {
       settings: {},
     });
     // No file is opened: what is tested happens before any text would go anywhere.
-    try {
-      await wb.wisprReady().waitFor({ timeout: 180_000 });
-    } catch (e) {
-      await wb.screenshot('first run: never ready');
-      throw e;
-    }
     // Every text the status item shows, from now on: "Listening" must never be among them.
-    await recordStatusTexts(wb.page);
+    await readyThenRecord(wb, 'first run: never ready');
   });
   after(async function () {
     if (wb) await wb.close();
@@ -176,13 +181,7 @@ describe('UI: first run, from the walkthrough to dictated words', function () {
       settings: {},
       files: { 'notes.md': NOTE },
     });
-    try {
-      await wb.wisprReady().waitFor({ timeout: 180_000 });
-    } catch (e) {
-      await wb.screenshot('first run download: never ready');
-      throw e;
-    }
-    await recordStatusTexts(wb.page);
+    await readyThenRecord(wb, 'first run download: never ready');
   });
   after(async function () {
     if (wb) await wb.close();
