@@ -7,6 +7,8 @@ using Wispr.Sidecar.Dictation;
 using Wispr.Sidecar.Rpc;
 using Wispr.Sidecar.Tests.Recognition;
 
+using Wispr.Sidecar.Tests.Support;
+
 namespace Wispr.Sidecar.Tests.Cleanup;
 
 /// <summary>
@@ -27,29 +29,17 @@ public sealed class SidecarKeyNeverWrittenTests(WhisperTestModelFixture model) :
             Directory.CreateDirectory(Path.Combine(root, d));
         await using var server = FakeLlmServer.Start();
 
-        var psi = new ProcessStartInfo("dotnet")
+        var child = SidecarChild.Start(["serve", "--model", model.ModelPath, "--logLevel", "Trace"], psi =>
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = root,
-        };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Wispr.Sidecar.dll"), "serve", "--model", model.ModelPath, "--logLevel", "Trace" })
-            psi.ArgumentList.Add(a);
-        psi.Environment["HOME"] = Path.Combine(root, "home");
-        psi.Environment["XDG_CACHE_HOME"] = Path.Combine(root, "cache");
-        psi.Environment["WISPR_CACHE_DIR"] = Path.Combine(root, "cache", "wispr");
-        psi.Environment["TMPDIR"] = Path.Combine(root, "tmp");
-        using var process = Process.Start(psi)!;
-        var log = new StringBuilder();
-        var stderr = Task.Run(async () =>
-        {
-            while (await process.StandardError.ReadLineAsync() is { } line)
-                lock (log) log.AppendLine(line);
+            psi.WorkingDirectory = root;
+            psi.Environment["HOME"] = Path.Combine(root, "home");
+            psi.Environment["XDG_CACHE_HOME"] = Path.Combine(root, "cache");
+            psi.Environment["WISPR_CACHE_DIR"] = Path.Combine(root, "cache", "wispr");
+            psi.Environment["TMPDIR"] = Path.Combine(root, "tmp");
         });
-
-        try
+        await using (child)
         {
+            var process = child.Process;
             using var rpc = RpcConnection.Create(process.StandardInput.BaseStream, process.StandardOutput.BaseStream);
             rpc.StartListening();
             // A failure bound only: a fresh process transcribing JFK at trace level took over 2 min on a loaded 2-core machine.
@@ -78,18 +68,13 @@ public sealed class SidecarKeyNeverWrittenTests(WhisperTestModelFixture model) :
 
             await rpc.InvokeWithParameterObjectAsync<EmptyResult>(SidecarRpcTarget.Methods.Shutdown, new EmptyParams(), ct);
             await process.WaitForExitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(1));
-            await stderr;
-        }
-        finally
-        {
-            if (!process.HasExited)
-                process.Kill(entireProcessTree: true);
+            await child.StderrClosed;
         }
 
         // The search means something only if the keys did travel and the log is the verbose one.
         Assert.Contains(server.Requests, r => r.Header("Authorization") == "Bearer " + OpenAiKey);
         Assert.Contains(server.Requests, r => r.Header("x-goog-api-key") == GeminiKey);
-        var text = log.ToString();
+        var text = child.Log;
         Assert.Contains("trce:", text);
         Assert.Contains("127.0.0.1", text);
 

@@ -176,19 +176,11 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
     {
         var key = "sk-remote-" + Guid.NewGuid().ToString("N");
         await using var refusing = new FakeTranscriptionServer("401");
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Wispr.Sidecar.dll"), "serve", "--model", model.ModelPath, "--threads", "2", "--audioContext", "full",
-                     "--recordingsDir", _recordings, "--logLevel", "Trace" })
-            psi.ArgumentList.Add(a);
-        using var process = Process.Start(psi)!;
-        var log = new StringBuilder();
-        var stderr = Task.Run(async () =>
+        var child = SidecarChild.Start(["serve", "--model", model.ModelPath, "--threads", "2", "--audioContext", "full",
+            "--recordingsDir", _recordings, "--logLevel", "Trace"]);
+        await using (child)
         {
-            while (await process.StandardError.ReadLineAsync() is { } line)
-                lock (log) log.AppendLine(line);
-        });
-        try
-        {
+            var process = child.Process;
             using var rpc = RpcConnection.Create(process.StandardInput.BaseStream, process.StandardOutput.BaseStream);
             var sourceEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             rpc.AddLocalRpcTarget(new SourceEndedSink(sourceEnded), RpcConnection.TargetOptions);
@@ -215,17 +207,8 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
             await Call(M.Shutdown, new { });
             await process.WaitForExitAsync(ct);
         }
-        finally
-        {
-            if (!process.HasExited)
-                process.Kill(entireProcessTree: true);
-            await stderr;
-        }
-        lock (log)
-        {
-            Assert.Contains("Remote transcription", log.ToString()); // the Trace log was captured
-            Assert.DoesNotContain(key, log.ToString());
-        }
+        Assert.Contains("Remote transcription", child.Log); // the Trace log was captured
+        Assert.DoesNotContain(key, child.Log);
     }
 
     private sealed class SourceEndedSink(TaskCompletionSource ended)
