@@ -377,8 +377,8 @@ public sealed class DictationService : IAsyncDisposable
                 throw new WisprException(WisprErrorCodes.NoWordsRecognized,
                     $"The {backend} model ({Path.GetFileName(modelPath)}) produced no words " + (text.Length > 0 ? $"(only \"{text}\") " : "") +
                     $"from {durationMs / 1000.0:0.0} s of audio that contains speech: the model file may be damaged (NaN weights) or unsuited; try another model.");
-            _logger.LogInformation("Transcribed {Ms} ms of audio in {Count} segments with {Backend}: {Asr} ms recognition in all, {Total} ms stop-to-text",
-                durationMs, pieces.Count, backend, transcriber.AsrMs, clock.ElapsedMilliseconds);
+            _logger.LogInformation("Transcribed {Ms} ms of audio in {Count} segments ({Merged} queued ones joined to the one before) with {Backend}: {Asr} ms recognition in all, {Total} ms stop-to-text",
+                durationMs, pieces.Count, transcriber.Merged, backend, transcriber.AsrMs, clock.ElapsedMilliseconds);
             return new TranscriptResult(session.Id, text, pieces.SelectMany(p => p.Segments).ToList(), durationMs, backend, modelPath,
                 new TranscriptTimings(clock.ElapsedMilliseconds, transcriber.AsrMs, transcriber.LoadMs), RawText: text,
                 Cleanup: new CleanupInfo(CleanupModes.Off, CleanupPaths.Raw, null, null, 0, null));
