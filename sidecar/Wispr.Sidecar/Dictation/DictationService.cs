@@ -30,6 +30,7 @@ public sealed class DictationService : IAsyncDisposable
     private readonly VadProvider _vad;
     private readonly RecordingStore _recordings;
     private readonly UndeliveredRecordings _undelivered;
+    private readonly bool _legacySegments;
 
     public DictationService(BackendHost backends, IAudioSourceFactory sources, VadProvider vad, SidecarEvents events, SidecarOptions options,
         CleanupPipeline cleanup, RecordingStore recordings, ILogger<DictationService> logger)
@@ -43,6 +44,7 @@ public sealed class DictationService : IAsyncDisposable
         _logger = logger;
         _undelivered = new UndeliveredRecordings(logger);
         _buffer = new CaptureBuffer(checked(options.MaxRecordingSeconds * WavDecoder.SampleRate));
+        _legacySegments = options.LegacySegments;
     }
 
     public DictationState State { get { lock (_gate) return _state; } }
@@ -102,13 +104,16 @@ public sealed class DictationService : IAsyncDisposable
                 Vad = vad,
                 Speech = speech,
                 HandsFree = handsFree,
-                Segmenter = segmented ? new Segmenter() : null,
+                Segmenter = segmented ? (_legacySegments ? Segmenter.Legacy() : new Segmenter()) : null,
                 LimitSamples = (int)limitSamples,
                 WarnAtSamples = (int)(limitSamples - lead),
             };
             if (segmented)
                 session.Transcriber = new SegmentTranscriber(_backends, _buffer, session.Id,
-                    preceding => DictationWire.ToOptions(request.Language, request.Prompt, request.Context, preceding), _events, _logger, session.Cancel.Token);
+                    preceding => DictationWire.ToOptions(request.Language, request.Prompt, request.Context, preceding), _events, _logger, session.Cancel.Token)
+                {
+                    JoinWaiting = !_legacySegments,
+                };
             session.Level = new LevelMeter(l => _events.Raise(new AudioLevelNotification(session.Id, MathF.Round(l.Rms, 5), MathF.Round(l.Peak, 5), l.SilentMs)));
             _session = session;
             _buffer.Reset();

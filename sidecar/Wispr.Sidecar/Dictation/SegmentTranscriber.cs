@@ -75,6 +75,8 @@ internal sealed class SegmentTranscriber
     public long AsrMs { get; private set; }
     /// <summary>Segments handed over so far (cuts, plus the last one once the stop queued it).</summary>
     public int Count => Volatile.Read(ref _enqueued);
+    /// <summary>Whether waiting segments are recognised as one (off only for the benchmark's legacy rules).</summary>
+    public bool JoinWaiting { get; init; } = true;
     /// <summary>Queued segments recognised together with the one before them (each counts once).</summary>
     public int Merged => Volatile.Read(ref _merged);
 
@@ -146,7 +148,7 @@ internal sealed class SegmentTranscriber
     /// </summary>
     private Range TakeWaiting(Range range)
     {
-        while (!range.Skip && range.RecognizeEnd == range.End && _queue.Reader.TryPeek(out var next) && CanFollow(range, next))
+        while (JoinWaiting && !range.Skip && range.RecognizeEnd == range.End && _queue.Reader.TryPeek(out var next) && CanFollow(range, next))
         {
             _queue.Reader.TryRead(out _);
             Interlocked.Increment(ref _merged);

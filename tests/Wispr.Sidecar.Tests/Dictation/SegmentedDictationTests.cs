@@ -244,6 +244,30 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
         Assert.Equal(string.Join(' ', recognised.Select(s => s.Text)), result.GetProperty("rawText").GetString());
     }
 
+    [Fact]
+    public async Task The_benchmarks_legacy_segments_cut_by_the_old_rules_and_join_nothing()
+    {
+        Assert.True(SidecarOptions.Parse(["serve", "--legacySegments"]).Options.LegacySegments);
+        Assert.False(SidecarOptions.Parse(["serve"]).Options.LegacySegments);
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        var provider = new GatedBackendProvider();
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions
+        {
+            ModelPath = _audio.Text("fake", "model.bin"), RecordingsDirectory = _recordings, LegacySegments = true,
+        }, provider);
+        var start = await sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
+        var id = start.GetProperty("dictationId").GetString()!;
+        await sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id, TimeSpan.FromMinutes(2));
+        provider.Gate.SetResult(); // every cut was queued behind the held first recognition: none is joined
+        var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
+        var segments = SegmentsOf(sidecar, id);
+        AssertBoundaries(audio, result, segments);
+        var legacy = Segmenter.Legacy();
+        var cuts = Probabilities(audio).Select(legacy.Add).Where(c => c is not null).Select(c => (long)c!.Value.Position / 16).ToList();
+        Assert.Equal(cuts, segments.SkipLast(1).Select(s => s.EndMs));
+    }
+
     [ParakeetFact]
     public async Task Parakeet_goes_through_the_same_segmented_path()
     {
