@@ -61,7 +61,7 @@ public static class ReleaseBench
         // What the matrix costs at least: every "after" dictation is played in real time.
         var audioSeconds = models.Length * loads.Length * reps * lengths.Sum(l => pauses.Sum(p => l + p / 1000.0)) * legs.Count(l => l != "before");
         Log($"{models.Length} models × {legs.Length} legs × {lengths.Length} lengths × {loads.Length} loads × {pauses.Length} pauses × {reps} reps; " +
-            $"the after leg plays {audioSeconds / 60:F1} min of audio in real time, plus recognition");
+            $"the segmented legs (after, oldcuts) play {audioSeconds / 60:F1} min of audio in real time, plus recognition");
 
         var cells = new List<Cell>();
         using var cancel = new CancellationTokenSource();
