@@ -13,13 +13,15 @@ namespace Wispr.Bench;
 public static class ReleaseBench
 {
     public const string Usage = "usage: Wispr.Bench release [--quick] [--reps N] [--lengths 5,15,30,60] [--loads quiet,busy2,second,busy8] " +
-        "[--models tiny,base,parakeet] [--pauses 600,0] [--legs before,after] [--root REPO] [--sidecar Wispr.Sidecar.dll] [--out DIR]";
+        "[--models tiny,base,parakeet] [--pauses 600,0] [--legs before,oldcuts,after] [--root REPO] [--sidecar Wispr.Sidecar.dll] [--out DIR]";
 
     private static readonly int[] AllLengths = [5, 15, 30, 60];
     private static readonly string[] AllLoads = ["quiet", "busy2", "second", "busy8"];
     private static readonly string[] AllModels = ["tiny", "base", "parakeet"];
     private static readonly int[] AllPauses = [600, 0];
-    private static readonly string[] AllLegs = ["before", "after"];
+    /// <summary>"oldcuts" (opt-in): segmented, the defaults but the segment rules before the early cuts (<c>--legacySegments</c>).</summary>
+    private static readonly string[] AllLegs = ["before", "oldcuts", "after"];
+    private static readonly string[] DefaultLegs = ["before", "after"];
 
     /// <summary>Busy-loop threads of the oversubscribed load.</summary>
     private const int OversubscribedThreads = 8;
@@ -27,7 +29,7 @@ public static class ReleaseBench
     public static async Task<int> RunAsync(string[] args, string? rootArg, Func<string, string> findRoot)
     {
         int[] pauses = AllPauses;
-        string[] loads = AllLoads, models = AllModels, legs = AllLegs;
+        string[] loads = AllLoads, models = AllModels, legs = DefaultLegs;
         var own = new Dictionary<string, Action<string>>
         {
             ["--pauses"] = v => pauses = BenchArgs.Ints(v),
@@ -57,9 +59,9 @@ public static class ReleaseBench
                 clips[(u.Seconds, pause)] = pause == 0 ? u.WavPath : WithSilence(u.WavPath, pause);
 
         // What the matrix costs at least: every "after" dictation is played in real time.
-        var audioSeconds = models.Length * loads.Length * reps * lengths.Sum(l => pauses.Sum(p => l + p / 1000.0)) * (legs.Contains("after") ? 1 : 0);
+        var audioSeconds = models.Length * loads.Length * reps * lengths.Sum(l => pauses.Sum(p => l + p / 1000.0)) * legs.Count(l => l != "before");
         Log($"{models.Length} models × {legs.Length} legs × {lengths.Length} lengths × {loads.Length} loads × {pauses.Length} pauses × {reps} reps; " +
-            $"the after leg plays {audioSeconds / 60:F1} min of audio in real time, plus recognition");
+            $"the segmented legs (after, oldcuts) play {audioSeconds / 60:F1} min of audio in real time, plus recognition");
 
         var cells = new List<Cell>();
         using var cancel = new CancellationTokenSource();
@@ -82,7 +84,7 @@ public static class ReleaseBench
                     try
                     {
                         // Untimed: whisper.cpp and ONNX Runtime allocate their buffers on the first run.
-                        await sidecar.DictateAsync(u.WavPath, realtime: false, segmented: leg == "after", cancel.Token);
+                        await sidecar.DictateAsync(u.WavPath, realtime: false, segmented: leg != "before", cancel.Token);
                         foreach (var load in loads)
                         {
                             await using var generator = await LoadGenerator.StartAsync(load, second, u.WavPath, cancel.Token);
@@ -95,8 +97,8 @@ public static class ReleaseBench
                                 {
                                     // "before" is the whole-utterance path: nothing runs while the user speaks, so the file is fed at
                                     // once (same release-to-text work, a fraction of the wall time); "after" is played in real time.
-                                    var (ms, cpuMs, _, longestMs) = await sidecar.DictateAsync(clips[(u.Seconds, pause)], realtime: leg == "after",
-                                        segmented: leg == "after", cancel.Token);
+                                    var (ms, cpuMs, _, longestMs) = await sidecar.DictateAsync(clips[(u.Seconds, pause)], realtime: leg != "before",
+                                        segmented: leg != "before", cancel.Token);
                                     release.Add(ms);
                                     cpu.Add(cpuMs);
                                     longest.Add(longestMs);
@@ -128,10 +130,13 @@ public static class ReleaseBench
     /// and spinning workers (libgomp's default spin count, which GOMP_SPINCOUNT restores; ONNX Runtime's via --allowSpinning).
     /// after = the sidecar's defaults.
     /// </summary>
-    private static (string[] Args, Dictionary<string, string> Env) LegSettings(string leg) => leg == "before"
-        ? (["--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "--audioContext", "full", "--allowSpinning"],
-            new Dictionary<string, string> { ["GOMP_SPINCOUNT"] = "300000" })
-        : ([], new Dictionary<string, string>());
+    private static (string[] Args, Dictionary<string, string> Env) LegSettings(string leg) => leg switch
+    {
+        "before" => (["--threads", Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), "--audioContext", "full", "--allowSpinning"],
+            new Dictionary<string, string> { ["GOMP_SPINCOUNT"] = "300000" }),
+        "oldcuts" => (["--legacySegments"], new Dictionary<string, string>()),
+        _ => ([], new Dictionary<string, string>()),
+    };
 
     private static string[] ModelArgs(string root, string model) => model switch
     {
@@ -183,17 +188,20 @@ public static class ReleaseBench
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Command: `bash bench/release-to-text.sh {string.Join(' ', args)}`");
         sb.AppendLine();
-        sb.AppendLine("before = whole utterance, full 30 s window, one thread per logical core, spinning workers; after = the defaults (segmented, fit window, auto threads, no spinning).");
+        sb.AppendLine("before = whole utterance, full 30 s window, one thread per logical core, spinning workers; after = the defaults (segmented, fit window, auto threads, no spinning)" +
+            (cells.Any(c => c.Leg == "oldcuts") ? "; old cuts = after with the segment rules before the early cuts (--legacySegments)." : "."));
         sb.AppendLine("Times in ms, median / p95 (nearest rank). CPU = the sidecar's CPU time from start to release (after leg, played in real time).");
         sb.AppendLine();
-        sb.AppendLine("| model | length | pause | load | before | after | after ÷ before | CPU during speech (after) | longest segment (after) |");
-        sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+        bool oldCuts = cells.Any(c => c.Leg == "oldcuts");
+        sb.AppendLine($"| model | length | pause | load | before |{(oldCuts ? " old cuts |" : "")} after | after ÷ before | CPU during speech (after) | longest segment (after) |");
+        sb.AppendLine($"|---|---|---|---|---|{(oldCuts ? "---|" : "")}---|---|---|---|");
         foreach (var g in cells.GroupBy(c => (c.Model, c.Seconds, c.PauseMs, c.Load)))
         {
             var before = g.FirstOrDefault(c => c.Leg == "before");
             var after = g.FirstOrDefault(c => c.Leg == "after");
             sb.AppendLine(CultureInfo.InvariantCulture,
-                $"| {g.Key.Model} | {g.Key.Seconds} s | {g.Key.PauseMs} ms | {g.Key.Load} | {Fmt(before?.Release)} | {Fmt(after?.Release)} | " +
+                $"| {g.Key.Model} | {g.Key.Seconds} s | {g.Key.PauseMs} ms | {g.Key.Load} | {Fmt(before?.Release)} |" +
+                $"{(oldCuts ? $" {Fmt(g.FirstOrDefault(c => c.Leg == "oldcuts")?.Release)} |" : "")} {Fmt(after?.Release)} | " +
                 $"{(before is not null && after is not null ? $"{after.Release.Median / before.Release.Median:F2}" : "—")} | {(after is null ? "—" : $"{after.Cpu.Median:F0}")} | {(after is null || after.LongestSegment.Median <= 0 ? "—" : $"{after.LongestSegment.Median:F0}")} |");
         }
 

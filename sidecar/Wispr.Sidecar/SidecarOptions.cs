@@ -18,6 +18,11 @@ public sealed record SidecarOptions
     /// <summary>Whisper's encoder context (--audioContext fit|full, setting wispr.recognition.audioContext).</summary>
     public Recognition.AudioContextMode AudioContext { get; init; } = Recognition.AudioContextMode.Fit;
     /// <summary>
+    /// Hidden, for benchmarks only (<c>--legacySegments</c>): segmented dictations cut as before the early cuts (a 400 ms pause
+    /// after 3 s, <see cref="Dictation.Segmenter.Legacy"/>) and never join waiting segments: the benchmark's "before" of the rules.
+    /// </summary>
+    public bool LegacySegments { get; init; }
+    /// <summary>
     /// Hidden, for benchmarks only (<c>--allowSpinning</c>): ONNX Runtime's workers spin between tasks as they did before
     /// issue 13 (the "before" leg of bench/release-to-text.sh). whisper.cpp's OpenMP workers spin unless OMP_WAIT_POLICY or
     /// GOMP_SPINCOUNT says otherwise (see <see cref="Recognition.NativeThreading"/>), which the benchmark sets itself.
@@ -81,6 +86,7 @@ public sealed record SidecarOptions
                 case "--remoteModel": o = o with { RemoteModel = Next(a) }; break;
                 case "--cpu": o = o with { UseGpu = false }; break;
                 case "--allowSpinning": o = o with { AllowSpinning = true }; break;
+                case "--legacySegments": o = o with { LegacySegments = true }; break;
                 case "--gpu": o = o with { UseGpu = true }; break;
                 case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:

@@ -30,6 +30,7 @@ public sealed class DictationService : IAsyncDisposable
     private readonly VadProvider _vad;
     private readonly RecordingStore _recordings;
     private readonly UndeliveredRecordings _undelivered;
+    private readonly bool _legacySegments;
 
     public DictationService(BackendHost backends, IAudioSourceFactory sources, VadProvider vad, SidecarEvents events, SidecarOptions options,
         CleanupPipeline cleanup, RecordingStore recordings, ILogger<DictationService> logger)
@@ -43,6 +44,7 @@ public sealed class DictationService : IAsyncDisposable
         _logger = logger;
         _undelivered = new UndeliveredRecordings(logger);
         _buffer = new CaptureBuffer(checked(options.MaxRecordingSeconds * WavDecoder.SampleRate));
+        _legacySegments = options.LegacySegments;
     }
 
     public DictationState State { get { lock (_gate) return _state; } }
@@ -102,13 +104,16 @@ public sealed class DictationService : IAsyncDisposable
                 Vad = vad,
                 Speech = speech,
                 HandsFree = handsFree,
-                Segmenter = segmented ? new Segmenter() : null,
+                Segmenter = segmented ? (_legacySegments ? Segmenter.Legacy() : new Segmenter()) : null,
                 LimitSamples = (int)limitSamples,
                 WarnAtSamples = (int)(limitSamples - lead),
             };
             if (segmented)
                 session.Transcriber = new SegmentTranscriber(_backends, _buffer, session.Id,
-                    preceding => DictationWire.ToOptions(request.Language, request.Prompt, request.Context, preceding), _events, _logger, session.Cancel.Token);
+                    preceding => DictationWire.ToOptions(request.Language, request.Prompt, request.Context, preceding), _events, _logger, session.Cancel.Token)
+                {
+                    JoinWaiting = !_legacySegments,
+                };
             session.Level = new LevelMeter(l => _events.Raise(new AudioLevelNotification(session.Id, MathF.Round(l.Rms, 5), MathF.Round(l.Peak, 5), l.SilentMs)));
             _session = session;
             _buffer.Reset();
@@ -377,8 +382,8 @@ public sealed class DictationService : IAsyncDisposable
                 throw new WisprException(WisprErrorCodes.NoWordsRecognized,
                     $"The {backend} model ({Path.GetFileName(modelPath)}) produced no words " + (text.Length > 0 ? $"(only \"{text}\") " : "") +
                     $"from {durationMs / 1000.0:0.0} s of audio that contains speech: the model file may be damaged (NaN weights) or unsuited; try another model.");
-            _logger.LogInformation("Transcribed {Ms} ms of audio in {Count} segments with {Backend}: {Asr} ms recognition in all, {Total} ms stop-to-text",
-                durationMs, pieces.Count, backend, transcriber.AsrMs, clock.ElapsedMilliseconds);
+            _logger.LogInformation("Transcribed {Ms} ms of audio in {Count} segments ({Merged} queued ones joined to the one before) with {Backend}: {Asr} ms recognition in all, {Total} ms stop-to-text",
+                durationMs, pieces.Count, transcriber.Merged, backend, transcriber.AsrMs, clock.ElapsedMilliseconds);
             return new TranscriptResult(session.Id, text, pieces.SelectMany(p => p.Segments).ToList(), durationMs, backend, modelPath,
                 new TranscriptTimings(clock.ElapsedMilliseconds, transcriber.AsrMs, transcriber.LoadMs), RawText: text,
                 Cleanup: new CleanupInfo(CleanupModes.Off, CleanupPaths.Raw, null, null, 0, null));

@@ -13,11 +13,15 @@ namespace Wispr.Sidecar.Dictation;
 /// <see cref="BackendHost"/>'s lock, so a backend switch waits and only one recognition ever runs). A segment is a range of
 /// the capture buffer: it is copied into a pooled array only for its backend call and nothing of it is kept once its text
 /// is out. Each segment's text goes out as <c>dictation/segment</c> and becomes the next segment's context (Whisper's prompt).
+/// When it falls behind, the segments waiting in its queue are recognised as one (see <see cref="TakeWaiting"/>): the
+/// notification then carries their joined range.
 /// </summary>
 internal sealed class SegmentTranscriber
 {
     private const int MinSamples = WavDecoder.SampleRate / 10; // under 100 ms nobody said anything
     private const float SilencePeak = 1e-3f; // -60 dBFS: digital silence, nothing to recognise
+    /// <summary>Waiting segments recognised together stay within the segmenter's cap, under Whisper's 30 s window.</summary>
+    public const int MaxMergedSamples = Segmenter.MaxSegmentMs * (WavDecoder.SampleRate / 1000);
 
     /// <param name="Start">First sample of the segment (inclusive).</param>
     /// <param name="End">End of the segment (exclusive).</param>
@@ -45,6 +49,7 @@ internal sealed class SegmentTranscriber
     private volatile Func<string, TranscribeOptions> _optionsFor;
     private ExceptionDispatchInfo? _failure;
     private int _enqueued;
+    private int _merged;
 
     /// <param name="optionsFor">The recogniser's options given the text so far (the prompt carries it).</param>
     /// <param name="cancel">The dictation's cancellation: stops the segment in flight and everything queued.</param>
@@ -68,8 +73,12 @@ internal sealed class SegmentTranscriber
     public long LoadMs { get; private set; }
     /// <summary>Recognition time of every segment together.</summary>
     public long AsrMs { get; private set; }
-    /// <summary>Segments handed over so far (the next one's index).</summary>
+    /// <summary>Segments handed over so far (cuts, plus the last one once the stop queued it).</summary>
     public int Count => Volatile.Read(ref _enqueued);
+    /// <summary>Whether waiting segments are recognised as one (off only for the benchmark's legacy rules).</summary>
+    public bool JoinWaiting { get; init; } = true;
+    /// <summary>Queued segments recognised together with the one before them (each counts once).</summary>
+    public int Merged => Volatile.Read(ref _merged);
 
     /// <summary>Queues a finished segment. Never blocks: the capture path calls it.</summary>
     public void Enqueue(Range range)
@@ -113,8 +122,9 @@ internal sealed class SegmentTranscriber
     {
         try
         {
-            await foreach (var range in _queue.Reader.ReadAllAsync(_cancel).ConfigureAwait(false))
+            await foreach (var next in _queue.Reader.ReadAllAsync(_cancel).ConfigureAwait(false))
             {
+                var range = TakeWaiting(next);
                 var piece = await RecognizeAsync(_pieces.Count, range).ConfigureAwait(false);
                 _pieces.Add(piece);
                 _events.Raise(new SegmentNotification(_dictationId, piece.Index, ToMs(piece.Start), ToMs(piece.End), piece.Text, piece.AsrMs));
@@ -130,6 +140,25 @@ internal sealed class SegmentTranscriber
             _queue.Writer.TryComplete();
         }
     }
+
+    /// <summary>
+    /// Behind schedule (a busy machine, a slow model), more than one finished segment waits: the waiting contiguous ranges are
+    /// recognised as one, up to <see cref="MaxMergedSamples"/>, so the dictation pays fewer per-call overheads and catches up.
+    /// A skipped range (the silence before the release) stays on its own, so a pause still cannot become words.
+    /// </summary>
+    private Range TakeWaiting(Range range)
+    {
+        while (JoinWaiting && !range.Skip && range.RecognizeEnd == range.End && _queue.Reader.TryPeek(out var next) && CanFollow(range, next))
+        {
+            _queue.Reader.TryRead(out _);
+            Interlocked.Increment(ref _merged);
+            range = new Range(range.Start, next.End, range.RecognizeStart, next.RecognizeEnd, Skip: false);
+        }
+        return range;
+    }
+
+    private static bool CanFollow(Range range, Range next) =>
+        !next.Skip && next.Start == range.End && next.RecognizeStart == next.Start && next.End - range.Start <= MaxMergedSamples;
 
     private async Task<Piece> RecognizeAsync(int index, Range range)
     {

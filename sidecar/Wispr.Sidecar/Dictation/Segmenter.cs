@@ -4,29 +4,56 @@ namespace Wispr.Sidecar.Dictation;
 
 /// <summary>
 /// Decides where a recording is cut into segments, from the Silero VAD's per-window speech probabilities (window i covers
-/// samples [i·512, (i+1)·512)). A cut falls inside a silence the VAD found: once a segment of at least
-/// <see cref="MinSegmentMs"/> holds speech and a pause has lasted <see cref="MinSilenceMs"/>, the cut goes in the middle of
-/// that pause, so both sides keep a little silence around their words. A segment that reaches <see cref="MaxSegmentMs"/>
-/// without such a pause is cut at its quietest window boundary (Whisper reads at most 30 s at once). Cuts are sample
-/// positions on window boundaries, strictly increasing; segments are the ranges between them, so every sample belongs to
-/// exactly one.
+/// samples [i·512, (i+1)·512)). A cut falls inside a silence the VAD found, in the middle of the silent windows heard so far,
+/// so both sides keep a little silence around their words. Cuts come as early as the rules allow, so that a segment is
+/// recognised while the user is still silent or speaking on:
+/// <list type="bullet">
+/// <item>a <b>pause</b>: once the segment is at least <see cref="MinSegmentMs"/> long and holds speech, <see cref="PauseMs"/> of
+/// silence cut it (the pause may go on; the rest of it starts the next segment, and a last segment with no speech is skipped);</item>
+/// <item>a <b>breath in long speech</b>: past <see cref="SoftSegmentMs"/>, <see cref="SoftPauseMs"/> of silence is enough, so
+/// segments stay short and the one left at the release is quick to recognise;</item>
+/// <item>the <b>cap</b>: a segment that reaches <see cref="MaxSegmentMs"/> without either is cut at its quietest window boundary
+/// (Whisper reads at most 30 s at once).</item>
+/// </list>
+/// Cuts are sample positions on window boundaries, strictly increasing; segments are the ranges between them, so every sample
+/// belongs to exactly one.
 /// </summary>
-public sealed class Segmenter(int minSegmentMs = Segmenter.MinSegmentMs, int minSilenceMs = Segmenter.MinSilenceMs, int maxSegmentMs = Segmenter.MaxSegmentMs)
+public sealed class Segmenter(
+    int minSegmentMs = Segmenter.MinSegmentMs,
+    int pauseMs = Segmenter.PauseMs,
+    int maxSegmentMs = Segmenter.MaxSegmentMs,
+    int softSegmentMs = Segmenter.SoftSegmentMs,
+    int softPauseMs = Segmenter.SoftPauseMs)
 {
-    public const int MinSegmentMs = 3_000;
-    public const int MinSilenceMs = 400;
+    /// <summary>Shorter segments would give Whisper too little to go on; pauses between words stay inside a segment.</summary>
+    public const int MinSegmentMs = 2_000;
+    /// <summary>
+    /// Six silent windows. The VAD's probability falls under its end threshold a window or two after the words stop, so this
+    /// is a pause of about a quarter second: longer than the gaps between words, short enough that the segment before a
+    /// pause is recognised while the pause goes on.
+    /// </summary>
+    public const int PauseMs = 192;
+    /// <summary>Past this length a segment is cut at <see cref="SoftPauseMs"/>, so long speech comes in short segments.</summary>
+    public const int SoftSegmentMs = 6_000;
+    /// <summary>Two silent windows: a breath or a gap between phrases (the cut between them has a silent window each side).</summary>
+    public const int SoftPauseMs = 64;
     /// <summary>Below Whisper's 30 s window with room for the samples the VAD has not judged yet.</summary>
     public const int MaxSegmentMs = 24_000;
     private const int WindowMs = SileroVad.WindowSamples * 1000 / WavDecoder.SampleRate; // 32
 
     private readonly int _minWindows = Math.Max(1, minSegmentMs / WindowMs);
-    private readonly int _silenceWindows = Math.Max(2, (minSilenceMs + WindowMs - 1) / WindowMs);
+    private readonly int _pauseWindows = Math.Max(2, (pauseMs + WindowMs - 1) / WindowMs);
+    private readonly int _softWindows = Math.Max(1, softSegmentMs / WindowMs);
+    private readonly int _softPauseWindows = Math.Max(2, (softPauseMs + WindowMs - 1) / WindowMs);
     private readonly int _maxWindows = Math.Max(2, maxSegmentMs / WindowMs);
     // Probabilities of the current segment's windows only: dropped at each cut.
     private readonly List<float> _current = [];
     private int _segmentStartWindow;
     private int _silenceRun;
     private bool _speechInSegment;
+
+    /// <summary>The rules before the early cuts (a 400 ms pause after 3 s, cut in its middle; the 24 s cap): the benchmark's "before" leg.</summary>
+    public static Segmenter Legacy() => new(minSegmentMs: 3_000, pauseMs: 400, softSegmentMs: MaxSegmentMs, softPauseMs: 400);
 
     /// <summary>Whether a window with this probability is silence (below the VAD's speech-end threshold).</summary>
     public static bool IsSilence(float probability) => probability < SpeechTracker.EndThreshold;
@@ -48,9 +75,11 @@ public sealed class Segmenter(int minSegmentMs = Segmenter.MinSegmentMs, int min
             _speechInSegment = true;
         _silenceRun = IsSilence(probability) ? _silenceRun + 1 : 0;
         int length = _current.Count;
-        if (_speechInSegment && _silenceRun >= _silenceWindows && length >= _minWindows)
+        int pauseWindows = length >= _softWindows ? Math.Min(_softPauseWindows, _pauseWindows) : _pauseWindows;
+        if (_speechInSegment && _silenceRun >= pauseWindows && length >= _minWindows)
         {
-            // Middle of the pause: windows cut-1 and cut are both silent.
+            // Middle of the silence heard so far: windows cut-1 and cut are both silent. The rest of the pause holds no speech,
+            // so it cannot cut again before words follow.
             int runStart = length - _silenceRun;
             return CutAt(runStart + _silenceRun / 2);
         }

@@ -133,6 +133,141 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
         Assert.Equal(result.GetProperty("timings").GetProperty("asrMs").GetInt64(), segments.Sum(s => s.AsrMs));
     }
 
+    /// <summary>The VAD's probabilities over <paramref name="audio"/>, one per 32 ms window, as the capture path computes them.</summary>
+    private static List<float> Probabilities(float[] audio)
+    {
+        var probabilities = new List<float>();
+        Vad.Value.CreateStream().Accept(audio, probabilities.Add);
+        return probabilities;
+    }
+
+    /// <summary>The last window before <paramref name="before"/> of a word: a run of ≥ 160 ms the VAD does not call silence (not a breath or a click).</summary>
+    private static int LastWordWindow(List<float> probabilities, int before)
+    {
+        int run = 0;
+        for (int i = Math.Min(before, probabilities.Count) - 1; i >= 0; i--)
+        {
+            run = Segmenter.IsSilence(probabilities[i]) ? 0 : run + 1;
+            if (run == 5)
+            {
+                int last = i;
+                while (last + 1 < before && !Segmenter.IsSilence(probabilities[last + 1]))
+                    last++;
+                return last;
+            }
+        }
+        return -1;
+    }
+
+    [Fact]
+    public void On_the_shared_recordings_a_pause_is_cut_within_a_third_of_a_second_and_long_speech_comes_in_short_segments()
+    {
+        var parts = SharedSpeech();
+        var audio = Concat(parts);
+        var probabilities = Probabilities(audio);
+        var segmenter = new Segmenter();
+        var cuts = new List<(int Position, int At)>();
+        for (int i = 0; i < probabilities.Count; i++)
+            if (segmenter.Add(probabilities[i]) is { } cut)
+                cuts.Add((cut.Position, i));
+        output.WriteLine("cuts (ms, known at ms): " + string.Join(", ", cuts.Select(c => $"{c.Position / 16} @{(c.At + 1) * 32}")));
+        int offset = 0;
+        foreach (var part in parts)
+        {
+            int end = offset + part.Length;
+            if (part.All(x => x == 0))
+            {
+                // The words before each pause are cut off (the recordings have some silence of their own before the pause we
+                // added) no later than a third of a second after they ended, so they are recognised while the pause goes on.
+                int lastSpeech = LastWordWindow(probabilities, end / SileroVad.WindowSamples);
+                var (position, at) = cuts.Last(c => c.Position < end);
+                long afterWordsMs = ((at + 1L) - (lastSpeech + 1)) * 32;
+                output.WriteLine($"pause at {offset / 16} ms: VAD speech ends {(lastSpeech + 1) * 32} ms, cut at {position / 16} ms, known {afterWordsMs} ms after the speech");
+                Assert.True(position >= (lastSpeech + 1) * SileroVad.WindowSamples, $"the cut at {position / 16} ms falls before the words end");
+                Assert.InRange((at + 1L) * SileroVad.WindowSamples, 0, offset + 320 * 16);
+                Assert.InRange(afterWordsMs, Segmenter.SoftPauseMs, 320); // a breath after 6 s, a pause before
+            }
+            offset = end;
+        }
+
+        // The same speech without the pauses between utterances: past 6 s a breath cuts, so no segment comes near the 24 s cap.
+        var monologue = Concat(parts.Where(p => !p.All(x => x == 0)).ToArray());
+        var monologueSegmenter = new Segmenter();
+        var monologueCuts = Probabilities(monologue).Select(monologueSegmenter.Add).Where(c => c is not null).Select(c => c!.Value.Position).ToList();
+        var lengths = monologueCuts.Zip(monologueCuts.Skip(1), (a, b) => b - a).Prepend(monologueCuts[0]).Select(l => l / 16).ToList();
+        output.WriteLine("monologue segments (ms): " + string.Join(", ", lengths));
+        Assert.All(lengths, l => Assert.InRange(l, Segmenter.MinSegmentMs / 2, 10_000));
+    }
+
+    [Fact]
+    public async Task Segments_waiting_behind_a_slow_recognition_are_recognised_as_one_and_still_tile_the_recording()
+    {
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        var provider = new GatedBackendProvider();
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = _audio.Text("fake", "model.bin"), RecordingsDirectory = _recordings }, provider);
+        var start = await sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
+        var id = start.GetProperty("dictationId").GetString()!;
+        await provider.Began.Task.WaitAsync(TimeSpan.FromMinutes(2)); // the first segment is being recognised, and held there
+        // The whole file has been captured: every cut is queued behind the held recognition.
+        await sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id, TimeSpan.FromMinutes(2));
+        Assert.Empty(SegmentsOf(sidecar, id));
+        provider.Gate.SetResult();
+        var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
+        var segments = SegmentsOf(sidecar, id);
+        output.WriteLine(string.Join("\n", segments));
+        AssertBoundaries(audio, result, segments);
+
+        // The cuts the segmenter makes on this audio; the segments' ends are some of them, the waiting ones joined.
+        var segmenter = new Segmenter();
+        var cuts = Probabilities(audio).Select(segmenter.Add).Where(c => c is not null).Select(c => (long)c!.Value.Position / 16).ToList();
+        var ends = segments.Select(s => s.EndMs).ToList();
+        Assert.All(ends.SkipLast(1), e => Assert.Contains(e, cuts));
+        Assert.True(segments.Count < cuts.Count, $"{segments.Count} segments for {cuts.Count + 1} cut ranges: nothing was joined");
+        // After the held one, each recognition took every waiting range that fit in 24 s (the last one, the silence before the
+        // release, stays alone and is not recognised).
+        var recognised = segments.Where(s => s.Text.Length > 0).ToList();
+        Assert.Equal(segments.Count - 1, recognised.Count);
+        Assert.Equal("", segments[^1].Text);
+        foreach (var s in recognised.Skip(1))
+        {
+            int next = cuts.IndexOf(s.EndMs) + 1;
+            if (next < cuts.Count)
+                Assert.True(cuts[next] - s.StartMs > Segmenter.MaxSegmentMs,
+                    $"segment {s.Index} ({s.StartMs}–{s.EndMs} ms) left the waiting range up to {cuts[next]} ms behind");
+        }
+        // One backend call per segment, each given exactly its range, never two at once.
+        Assert.Equal(recognised.Count, provider.Calls);
+        Assert.Equal(1, provider.MaxConcurrent);
+        foreach (var s in recognised)
+            Assert.InRange(FakeBackend.HeardSamples(s.Text), (s.EndMs - s.StartMs) * 16 - 15, (s.EndMs - s.StartMs) * 16 + 15);
+        Assert.Equal(string.Join(' ', recognised.Select(s => s.Text)), result.GetProperty("rawText").GetString());
+    }
+
+    [Fact]
+    public async Task The_benchmarks_legacy_segments_cut_by_the_old_rules_and_join_nothing()
+    {
+        Assert.True(SidecarOptions.Parse(["serve", "--legacySegments"]).Options.LegacySegments);
+        Assert.False(SidecarOptions.Parse(["serve"]).Options.LegacySegments);
+        var audio = Concat(SharedSpeech());
+        var wav = _audio.Write("shared.wav", audio);
+        var provider = new GatedBackendProvider();
+        await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions
+        {
+            ModelPath = _audio.Text("fake", "model.bin"), RecordingsDirectory = _recordings, LegacySegments = true,
+        }, provider);
+        var start = await sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
+        var id = start.GetProperty("dictationId").GetString()!;
+        await sidecar.WaitForNotificationAsync(M.DictationSourceEnded, p => p.GetProperty("dictationId").GetString() == id, TimeSpan.FromMinutes(2));
+        provider.Gate.SetResult(); // every cut was queued behind the held first recognition: none is joined
+        var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
+        var segments = SegmentsOf(sidecar, id);
+        AssertBoundaries(audio, result, segments);
+        var legacy = Segmenter.Legacy();
+        var cuts = Probabilities(audio).Select(legacy.Add).Where(c => c is not null).Select(c => (long)c!.Value.Position / 16).ToList();
+        Assert.Equal(cuts, segments.SkipLast(1).Select(s => s.EndMs));
+    }
+
     [ParakeetFact]
     public async Task Parakeet_goes_through_the_same_segmented_path()
     {
@@ -199,6 +334,55 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
         var segmentedWer = WordErrorRate.Compute(reference, segmentedResult.GetProperty("rawText").GetString()!);
         output.WriteLine($"whole: WER {wholeWer.Wer:P2}; segmented ({segments.Count} segments): WER {segmentedWer.Wer:P2}");
         Assert.True(segmentedWer.Wer <= wholeWer.Wer + 0.01, $"segmented WER {segmentedWer.Wer:P2} vs whole {wholeWer.Wer:P2}");
+    }
+
+    /// <summary>A backend whose first recognition waits for <see cref="Gate"/>; each call answers like the fake ("heard N samples").</summary>
+    private sealed class GatedBackendProvider : ISpeechBackendProvider
+    {
+        private int _running;
+        private int _calls;
+        private int _maxConcurrent;
+        public TaskCompletionSource Began { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public int Calls => Volatile.Read(ref _calls);
+        public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
+        public string Id => "whisper";
+        public string Label => "gated";
+        public string? UnavailableReason => null;
+
+        public Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken) =>
+            Task.FromResult((modelPathOverride!, false));
+
+        public Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) => Task.FromResult<ISpeechBackend>(new Backend(this, modelPath));
+
+        private sealed class Backend(GatedBackendProvider owner, string modelPath) : ISpeechBackend
+        {
+            public string Name => "whisper";
+            public string ModelPath => modelPath;
+
+            public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options,
+                [EnumeratorCancellation] CancellationToken cancellationToken)
+            {
+                int running = Interlocked.Increment(ref owner._running);
+                try
+                {
+                    int seen;
+                    while (running > (seen = Volatile.Read(ref owner._maxConcurrent)) && Interlocked.CompareExchange(ref owner._maxConcurrent, running, seen) != seen)
+                    {
+                    }
+                    Interlocked.Increment(ref owner._calls);
+                    owner.Began.TrySetResult();
+                    await owner.Gate.Task.WaitAsync(cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref owner._running);
+                }
+                yield return new TranscriptSegment(TimeSpan.Zero, TimeSpan.FromSeconds(pcm16kMono.Length / 16000.0), $"heard {pcm16kMono.Length} samples");
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>A backend whose recognition runs until cancelled; says when it began and how long after the cancel it ended.</summary>

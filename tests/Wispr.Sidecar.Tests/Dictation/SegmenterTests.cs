@@ -11,29 +11,88 @@ public sealed class SegmenterTests
     private static List<Segmenter.Cut> Run(Segmenter segmenter, IEnumerable<float> probabilities) =>
         probabilities.Select(segmenter.Add).Where(c => c is not null).Select(c => c!.Value).ToList();
 
+    /// <summary>Each cut with the window whose probability completed it (when it was known, as the audio arrived).</summary>
+    private static List<(Segmenter.Cut Cut, int At)> RunWithTimes(Segmenter segmenter, IReadOnlyList<float> probabilities)
+    {
+        var cuts = new List<(Segmenter.Cut, int)>();
+        for (int i = 0; i < probabilities.Count; i++)
+            if (segmenter.Add(probabilities[i]) is { } cut)
+                cuts.Add((cut, i));
+        return cuts;
+    }
+
     private static IEnumerable<float> Repeat(float p, int ms) => Enumerable.Repeat(p, ms / 32);
 
-    [Fact]
-    public void A_pause_after_enough_speech_is_cut_in_its_middle()
+    private static void AssertInSilence(IReadOnlyList<float> probabilities, Segmenter.Cut cut)
     {
-        var probabilities = Repeat(Speech, 4_000).Concat(Repeat(Silence, 640)).Concat(Repeat(Speech, 2_000)).ToList();
-        var cuts = Run(new Segmenter(), probabilities);
-        var cut = Assert.Single(cuts);
-        Assert.True(cut.HadSpeech);
-        int window = cut.Position / SileroVad.WindowSamples;
         Assert.Equal(0, cut.Position % SileroVad.WindowSamples);
-        Assert.True(Segmenter.IsSilence(probabilities[window - 1]) && Segmenter.IsSilence(probabilities[window]), "the cut lies inside the pause");
-        // Cut once the pause reached 400 ms (13 windows), half-way into what it had then.
-        Assert.Equal(125 + 6, window);
+        int w = cut.Position / SileroVad.WindowSamples;
+        Assert.True(Segmenter.IsSilence(probabilities[w - 1]) && Segmenter.IsSilence(probabilities[w]), $"cut at window {w} lies inside a pause");
     }
 
     [Fact]
-    public void Short_pauses_and_pauses_in_short_segments_are_not_cut()
+    public void A_pause_after_enough_speech_is_cut_while_it_goes_on_in_the_middle_of_the_silence_heard()
     {
-        var probabilities = Repeat(Speech, 1_000).Concat(Repeat(Silence, 1_000)) // a long pause, but the segment is only 1 s
-            .Concat(Repeat(Speech, 3_000)).Concat(Repeat(Silence, 320))             // a pause under 400 ms
-            .Concat(Repeat(Speech, 1_000));
+        var probabilities = Repeat(Speech, 4_000).Concat(Repeat(Silence, 640)).Concat(Repeat(Speech, 2_000)).ToList();
+        var (cut, at) = Assert.Single(RunWithTimes(new Segmenter(), probabilities));
+        Assert.True(cut.HadSpeech);
+        AssertInSilence(probabilities, cut);
+        // Known at the pause's 6th silent window (192 ms, not at the end of the 640 ms pause), cut 3 windows into it.
+        Assert.Equal(125 + 5, at);
+        Assert.Equal((125 + 3) * SileroVad.WindowSamples, cut.Position);
+    }
+
+    [Fact]
+    public void The_old_rules_cut_only_after_400_ms_and_stay_available_for_the_benchmark()
+    {
+        var probabilities = Repeat(Speech, 4_000).Concat(Repeat(Silence, 640)).Concat(Repeat(Speech, 2_000)).ToList();
+        var (cut, at) = Assert.Single(RunWithTimes(Segmenter.Legacy(), probabilities));
+        Assert.Equal(125 + 12, at);
+        Assert.Equal((125 + 6) * SileroVad.WindowSamples, cut.Position);
+    }
+
+    [Fact]
+    public void Pauses_between_words_and_pauses_in_short_segments_are_not_cut()
+    {
+        var probabilities = Repeat(Speech, 800).Concat(Repeat(Silence, 800)).ToList(); // a long pause, but the segment is 1.6 s
+        for (int i = 0; i < 8; i++) // 4 s of words with 160 ms between them (5 silent windows, under the pause)
+            probabilities.AddRange(Repeat(Speech, 340).Concat(Repeat(Silence, 160)));
+        Assert.True(probabilities.Count * 32 < Segmenter.SoftSegmentMs);
         Assert.Empty(Run(new Segmenter(), probabilities));
+    }
+
+    [Fact]
+    public void Past_the_soft_length_a_breath_is_enough_to_cut()
+    {
+        // Fluent speech: 1 s phrases with 96 ms breaths, never a full pause.
+        var probabilities = new List<float>();
+        for (int i = 0; i < 20; i++)
+            probabilities.AddRange(Repeat(Speech, 992).Concat(Repeat(Silence, 96)));
+        var cuts = RunWithTimes(new Segmenter(), probabilities);
+        Assert.NotEmpty(cuts);
+        // The first breath after 6 s (phrase 6 ends at window 6·34 - 3 = 201): cut after its first silent window.
+        Assert.Equal(6 * 34 - 3 + 1, cuts[0].At);
+        Assert.Equal((6 * 34 - 3 + 1) * SileroVad.WindowSamples, cuts[0].Cut.Position);
+        int previous = 0;
+        foreach (var (cut, _) in cuts)
+        {
+            AssertInSilence(probabilities, cut);
+            Assert.InRange(cut.Position - previous, Segmenter.SoftSegmentMs * 16, (Segmenter.SoftSegmentMs + 1_100) * 16);
+            previous = cut.Position;
+        }
+        // The old rules never cut this speech before their 24 s cap.
+        Assert.Empty(Run(Segmenter.Legacy(), probabilities));
+    }
+
+    [Fact]
+    public void The_silence_after_the_last_cut_holds_no_speech_so_the_stop_skips_it()
+    {
+        var probabilities = Repeat(Speech, 3_000).Concat(Repeat(Silence, 600)).ToList(); // then the release
+        var segmenter = new Segmenter();
+        var cut = Assert.Single(Run(segmenter, probabilities));
+        Assert.True(cut.HadSpeech);
+        Assert.Equal(cut.Position, segmenter.SegmentStart);
+        Assert.False(segmenter.CurrentHasSpeech); // the rest of the pause: never turned into words
     }
 
     [Fact]
@@ -79,8 +138,9 @@ public sealed class SegmenterTests
         foreach (var cut in cuts)
         {
             Assert.True(cut.Position > previous);
-            int w = cut.Position / SileroVad.WindowSamples;
-            Assert.True(Segmenter.IsSilence(probabilities[w - 1]) && Segmenter.IsSilence(probabilities[w]), $"cut at window {w} is in a pause");
+            AssertInSilence(probabilities, cut);
+            // A cut needs the minimum length first (the pause's silence included, and it goes half-way into that silence).
+            Assert.InRange(cut.Position - previous, Segmenter.MinSegmentMs / 2 * 16, Segmenter.MaxSegmentMs * 16);
             previous = cut.Position;
         }
         Assert.Equal(previous, segmenter.SegmentStart);
