@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Runtime;
 using Microsoft.Extensions.Logging;
+using Wispr.Sidecar.Hosting;
 using Wispr.Sidecar.Models;
 using Wispr.Sidecar.Rpc;
 
@@ -295,16 +297,19 @@ public sealed class BackendHost : IAsyncDisposable
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
-        GC.Collect();
+        // Finalizers may have freed more; the aggressive, compacting collection (large object heap included) also decommits the
+        // GC's free regions instead of keeping them for the next allocations, which after an unload are far away.
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         NativeAllocator.Trim();
         if (_logger.IsEnabled(LogLevel.Debug))
         {
             // What stays after a release, by owner: the figures bench/memory-cycle.sh --verbose reads to trace growth.
             var gc = GC.GetGCMemoryInfo();
             var native = NativeAllocator.Stats();
-            _logger.LogDebug("Memory released: managed heap {Heap} committed {Committed}; native in use {InUse} free {Free} arenas {Arena} mmapped {Mmapped}; threads {Threads}",
+            _logger.LogDebug("Memory released: managed heap {Heap} committed {Committed}; native in use {InUse} free {Free} arenas {Arena} mmapped {Mmapped}; threads {Threads}; {Jit}",
                 gc.HeapSizeBytes, gc.TotalCommittedBytes, native?.InUseBytes, native?.FreeBytes, native?.ArenaBytes, native?.MmappedBytes,
-                Process.GetCurrentProcess().Threads.Count);
+                Process.GetCurrentProcess().Threads.Count, JitStats.Describe());
         }
     }
 

@@ -7,6 +7,7 @@ using StreamJsonRpc;
 using Wispr.Sidecar.Audio;
 using Wispr.Sidecar.Cleanup;
 using Wispr.Sidecar.Dictation;
+using Wispr.Sidecar.Hosting;
 using Wispr.Sidecar.IO;
 using Wispr.Sidecar.Recognition;
 
@@ -66,6 +67,8 @@ public sealed class SidecarRpcTarget(
     public Task<InitializeResult> InitializeAsync(InitializeParams? p = null, CancellationToken cancellationToken = default) => Guard(async () =>
     {
         logger.LogInformation("Client {Client} {Version} connected", p?.ClientName ?? "(unnamed)", p?.ClientVersion ?? "");
+        if (logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("At initialize: {Jit}", JitStats.Describe());
         await OffDispatcher(() => { RequireReadableModelPath("whisper", p?.ModelPath); RequireReadableModelPath("parakeet", p?.ParakeetModelPath); },
             cancellationToken).ConfigureAwait(false);
         // modelPath is the wispr.whisper.modelPath setting, parakeetModelPath the wispr.parakeet.modelPath one.
@@ -255,6 +258,8 @@ public sealed class SidecarRpcTarget(
     public EmptyResult Shutdown(EmptyParams? p = null)
     {
         logger.LogInformation("Shutdown requested by the client");
+        if (logger.IsEnabled(LogLevel.Debug))
+            logger.LogDebug("At shutdown: {Jit}", JitStats.Describe());
         // Answer first; the host unloads the backend while stopping.
         _ = Task.Run(lifetime.StopApplication, CancellationToken.None);
         return new EmptyResult();
