@@ -358,31 +358,13 @@ public sealed class RecordingSpoolTests : IAsyncLifetime
     }
 
     /// <summary>A model that "loads but yields only punctuation", as NaN weights do.</summary>
-    private sealed class PunctuationOnlyProvider : ISpeechBackendProvider
+    private sealed class PunctuationOnlyProvider() : ScriptedBackendProvider("punctuation only")
     {
-        public string Id => "whisper";
-        public string Label => "punctuation only";
-        public string? UnavailableReason => null;
-
-        public Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken) =>
-            Task.FromResult((modelPathOverride!, false));
-
-        public Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) =>
-            Task.FromResult<ISpeechBackend>(new Backend(modelPath));
-
-        private sealed class Backend(string modelPath) : ISpeechBackend
+        protected override async IAsyncEnumerable<TranscriptSegment> Transcribe(ReadOnlyMemory<float> pcm16kMono,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            public string Name => "whisper";
-            public string ModelPath => modelPath;
-
-            public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options,
-                [EnumeratorCancellation] CancellationToken cancellationToken)
-            {
-                await Task.Yield();
-                yield return new TranscriptSegment(TimeSpan.Zero, TimeSpan.FromSeconds(1), " . !");
-            }
-
-            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+            await Task.Yield();
+            yield return new TranscriptSegment(TimeSpan.Zero, TimeSpan.FromSeconds(1), " . !");
         }
     }
 }

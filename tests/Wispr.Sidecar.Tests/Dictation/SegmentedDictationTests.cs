@@ -337,7 +337,7 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
     }
 
     /// <summary>A backend whose first recognition waits for <see cref="Gate"/>; each call answers like the fake ("heard N samples").</summary>
-    private sealed class GatedBackendProvider : ISpeechBackendProvider
+    private sealed class GatedBackendProvider() : ScriptedBackendProvider("gated")
     {
         private int _running;
         private int _calls;
@@ -346,81 +346,49 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
         public TaskCompletionSource Gate { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public int Calls => Volatile.Read(ref _calls);
         public int MaxConcurrent => Volatile.Read(ref _maxConcurrent);
-        public string Id => "whisper";
-        public string Label => "gated";
-        public string? UnavailableReason => null;
 
-        public Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken) =>
-            Task.FromResult((modelPathOverride!, false));
-
-        public Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) => Task.FromResult<ISpeechBackend>(new Backend(this, modelPath));
-
-        private sealed class Backend(GatedBackendProvider owner, string modelPath) : ISpeechBackend
+        protected override async IAsyncEnumerable<TranscriptSegment> Transcribe(ReadOnlyMemory<float> pcm16kMono,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            public string Name => "whisper";
-            public string ModelPath => modelPath;
-
-            public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options,
-                [EnumeratorCancellation] CancellationToken cancellationToken)
+            int running = Interlocked.Increment(ref _running);
+            try
             {
-                int running = Interlocked.Increment(ref owner._running);
-                try
+                int seen;
+                while (running > (seen = Volatile.Read(ref _maxConcurrent)) && Interlocked.CompareExchange(ref _maxConcurrent, running, seen) != seen)
                 {
-                    int seen;
-                    while (running > (seen = Volatile.Read(ref owner._maxConcurrent)) && Interlocked.CompareExchange(ref owner._maxConcurrent, running, seen) != seen)
-                    {
-                    }
-                    Interlocked.Increment(ref owner._calls);
-                    owner.Began.TrySetResult();
-                    await owner.Gate.Task.WaitAsync(cancellationToken);
                 }
-                finally
-                {
-                    Interlocked.Decrement(ref owner._running);
-                }
-                yield return new TranscriptSegment(TimeSpan.Zero, TimeSpan.FromSeconds(pcm16kMono.Length / 16000.0), $"heard {pcm16kMono.Length} samples");
+                Interlocked.Increment(ref _calls);
+                Began.TrySetResult();
+                await Gate.Task.WaitAsync(cancellationToken);
             }
-
-            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+            finally
+            {
+                Interlocked.Decrement(ref _running);
+            }
+            yield return new TranscriptSegment(TimeSpan.Zero, TimeSpan.FromSeconds(pcm16kMono.Length / 16000.0), $"heard {pcm16kMono.Length} samples");
         }
     }
 
     /// <summary>A backend whose recognition runs until cancelled; says when it began and how long after the cancel it ended.</summary>
-    private sealed class BlockingBackendProvider : ISpeechBackendProvider
+    private sealed class BlockingBackendProvider() : ScriptedBackendProvider("blocking")
     {
         public TaskCompletionSource Began { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         /// <summary>The <see cref="Stopwatch.GetTimestamp"/> at which the cancelled recognition ended.</summary>
         public TaskCompletionSource<long> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public string Id => "whisper";
-        public string Label => "blocking";
-        public string? UnavailableReason => null;
 
-        public Task<(string ModelPath, bool Downloaded)> EnsureModelAsync(string? modelPathOverride, Action<ModelProgress>? progress, CancellationToken cancellationToken) =>
-            Task.FromResult((modelPathOverride!, false));
-
-        public Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) => Task.FromResult<ISpeechBackend>(new Backend(this, modelPath));
-
-        private sealed class Backend(BlockingBackendProvider owner, string modelPath) : ISpeechBackend
+        protected override async IAsyncEnumerable<TranscriptSegment> Transcribe(ReadOnlyMemory<float> pcm16kMono,
+            [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            public string Name => "whisper";
-            public string ModelPath => modelPath;
-
-            public async IAsyncEnumerable<TranscriptSegment> TranscribeAsync(ReadOnlyMemory<float> pcm16kMono, TranscribeOptions options,
-                [EnumeratorCancellation] CancellationToken cancellationToken)
+            Began.TrySetResult();
+            try
             {
-                owner.Began.TrySetResult();
-                try
-                {
-                    await Task.Delay(Timeout.Infinite, cancellationToken);
-                }
-                finally
-                {
-                    owner.Ended.TrySetResult(Stopwatch.GetTimestamp());
-                }
-                yield break;
+                await Task.Delay(Timeout.Infinite, cancellationToken);
             }
-
-            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+            finally
+            {
+                Ended.TrySetResult(Stopwatch.GetTimestamp());
+            }
+            yield break;
         }
     }
 }
