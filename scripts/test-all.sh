@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of the repository and ends with one line: N passed, N failed, N skipped.
-# Before that line: each suite's counts, every skipped test with its reason, and what was left in the temp folder.
+# Before that line: each suite's counts, every skipped and every failed test with its reason, and what was left in the
+# temp folder.
 #   bash scripts/test-all.sh            (all suites)
 #   WISPR_SKIP_E2E=1 bash scripts/test-all.sh   (without the real-VS-Code suite)
 #   WISPR_MEMORY_SUITE=1 bash scripts/test-all.sh   (with the memory bench's short form at real model sizes)
@@ -44,7 +45,7 @@ else
   log "No PulseAudio test server ($(tail -1 "$ARTIFACTS/logs/pulse.log")): the microphone tests will be reported as skipped"
 fi
 
-passed=0 failed=0 skipped=0 broken=() skip_lines=()
+passed=0 failed=0 skipped=0 broken=() skip_lines=() fail_lines=()
 # count SUITE LOGFILE EXIT: adds the suite's own counts; a suite that failed without counting is one failure.
 count() {
   local name="$1" logf="$2" rc="$3" p=0 f=0 s=0 line
@@ -71,6 +72,34 @@ count() {
     skip_lines+=("$name: $l"); named=$((named + 1))
   done < <(skipped_tests "$name" "$logf")
   if [ "$named" -lt "$s" ]; then skip_lines+=("$name: $((s - named)) skipped test(s) the suite did not name (see $logf)"); fi
+  # Each failed test by name with the first line of its error, so that the tail of a CI log says what failed.
+  if [ "$f" -gt 0 ]; then
+    while IFS= read -r l; do
+      [ -n "$l" ] && fail_lines+=("$name: $l")
+    done < <(failed_tests "$name" "$logf" | head -20)
+  fi
+}
+
+# failed_tests SUITE LOGFILE: one line per failed test, "name — first line of its error".
+failed_tests() {
+  case "$1" in
+    sidecar)
+      local trx
+      for trx in "$ARTIFACTS"/test-results/*.trx; do
+        [ -f "$trx" ] && python3 "$ROOT/scripts/trx-results.py" --failed "$trx"
+      done ;;
+    vscode-e2e)
+      # run.mjs's "== failures" section: "  ✗ title", then the error indented by six spaces.
+      awk '/^== failures/ {on=1; next} on && /^== / {on=0} on && /^  ✗ / {if (t != "") print t; t=$0; sub(/^  ✗ /, "", t); m=0; next}
+           on && t != "" && !m && /^      [^ ]/ {sub(/^ +/, ""); print t " — " substr($0, 1, 300); t=""; m=1}
+           END {if (t != "") print t}' "$2" ;;
+    *)
+      # node:test's TAP: "not ok N - name", then a YAML block whose "error:" holds the message (inline or on the next line).
+      awk '/^ *not ok [0-9]+ - / {if (t != "") print t; t=$0; sub(/^ *not ok [0-9]+ - /, "", t); e=0; next}
+           t != "" && /^ *error: / {v=$0; sub(/^ *error: */, "", v); if (v ~ /^[|>]-?$/ || v == "") {e=1; next} print t " — " substr(v, 1, 300); t=""; next}
+           t != "" && e {v=$0; sub(/^ +/, "", v); print t " — " substr(v, 1, 300); t=""; e=0; next}
+           END {if (t != "") print t}' "$2" ;;
+  esac
 }
 
 # skipped_tests SUITE LOGFILE: one line per skipped test, "name — reason".
@@ -80,7 +109,7 @@ skipped_tests() {
       # xunit through VSTest: the TRX report holds each skipped test and its Skip reason.
       local trx
       for trx in "$ARTIFACTS"/test-results/*.trx; do
-        [ -f "$trx" ] && python3 "$ROOT/scripts/trx-skipped.py" "$trx"
+        [ -f "$trx" ] && python3 "$ROOT/scripts/trx-results.py" "$trx"
       done ;;
     vscode-e2e)
       # run.mjs lists them as "  skipped: title — reason".
@@ -135,6 +164,10 @@ for b in "${broken[@]}"; do echo "broken suite: $b" >&2; done
 if [ "${#skip_lines[@]}" -gt 0 ]; then
   echo "skipped tests:"
   printf '  %s\n' "${skip_lines[@]}"
+fi
+if [ "${#fail_lines[@]}" -gt 0 ]; then
+  echo "failed tests:"
+  printf '  %s\n' "${fail_lines[@]}"
 fi
 if [ "$skipped" -gt 0 ]; then echo "$passed passed, $failed failed, $skipped skipped"; else echo "$passed passed, $failed failed"; fi
 [ "$failed" -eq 0 ]
