@@ -297,24 +297,26 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
     }
 
     [Fact]
-    public async Task Cancel_with_a_segment_in_flight_stops_the_background_recognition_within_200_ms()
+    public async Task Cancel_with_a_segment_in_flight_signals_the_background_recognition_at_once_and_waits_for_it()
     {
         var provider = new BlockingBackendProvider();
         var wav = _audio.Write("shared.wav", Concat(SharedSpeech()));
         await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions { ModelPath = _audio.Text("fake", "model.bin"), RecordingsDirectory = _recordings }, provider);
         var start = await sidecar.CallAsync<JsonElement>(M.DictationStart, new { source = new { kind = "wavFile", path = wav, realtime = false } });
         var id = start.GetProperty("dictationId").GetString()!;
-        await provider.Began.Task.WaitAsync(TimeSpan.FromMinutes(2)); // a finished segment is being recognised in the background
+        var token = await provider.Began.Task.WaitAsync(TimeSpan.FromMinutes(2)); // a finished segment is being recognised in the background
         Assert.Equal("listening", (await sidecar.CallAsync<JsonElement>(M.Status)).GetProperty("state").GetString());
 
-        // Measured in process, from the cancel to the backend call having ended (what the sidecar controls; the
-        // requirement is 200 ms); the RPC round trip on a loaded machine is not part of it.
+        // The 200 ms requirement splits in two. The sidecar's part, checked here as a state: the cancel call itself (before
+        // it first waits for anything: the capture's end, a lock, a queue) has cancelled the token of the recognition in
+        // flight. The backend's part, stopping within its current pass once that token is cancelled, is
+        // CancelLatencyTests' (whisper.cpp's abort callback); a wall-clock bound here would measure the test machine's load.
         var dictation = sidecar.Services.GetRequiredService<DictationService>();
         long cancelledAt = Stopwatch.GetTimestamp();
         var cancelled = dictation.CancelAsync(id);
+        Assert.True(token.IsCancellationRequested, "the recognition in flight was not signalled by the cancel call");
         long endedAt = await provider.Ended.Task.WaitAsync(TimeSpan.FromMinutes(1));
-        var elapsed = Stopwatch.GetElapsedTime(cancelledAt, endedAt);
-        Assert.True(elapsed <= TimeSpan.FromMilliseconds(200), $"the segment in flight ended {elapsed.TotalMilliseconds:0} ms after the cancel");
+        output.WriteLine($"the segment in flight ended {Stopwatch.GetElapsedTime(cancelledAt, endedAt).TotalMilliseconds:0} ms after the cancel");
         Assert.True(await cancelled.WaitAsync(TimeSpan.FromMinutes(1)));
         Assert.Equal(DictationState.Idle, dictation.State); // the background loop is over: cancel waited for it
         Assert.Empty(SegmentsOf(sidecar, id)); // nothing of the cancelled segment comes out
@@ -372,14 +374,15 @@ public sealed class SegmentedDictationTests(WhisperTestModelFixture models, ITes
     /// <summary>A backend whose recognition runs until cancelled; says when it began and how long after the cancel it ended.</summary>
     private sealed class BlockingBackendProvider() : ScriptedBackendProvider("blocking")
     {
-        public TaskCompletionSource Began { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        /// <summary>Set when the recognition began, with the cancellation token it was given.</summary>
+        public TaskCompletionSource<CancellationToken> Began { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         /// <summary>The <see cref="Stopwatch.GetTimestamp"/> at which the cancelled recognition ended.</summary>
         public TaskCompletionSource<long> Ended { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         protected override async IAsyncEnumerable<TranscriptSegment> Transcribe(ReadOnlyMemory<float> pcm16kMono,
             [EnumeratorCancellation] CancellationToken cancellationToken)
         {
-            Began.TrySetResult();
+            Began.TrySetResult(cancellationToken);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
