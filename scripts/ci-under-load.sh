@@ -6,7 +6,8 @@
 #   WISPR_LOAD_CORE=0 bash scripts/ci-under-load.sh   pin the busy loop to core 0 (default: 1, or 0 on a 1-core machine)
 #   WISPR_LOAD_LINK_MODULES=1 ...                seed the clone's node_modules with hard links to this checkout's
 #                                                (skips the first run's npm installs; the lock files must be the same)
-# Only committed changes are tested. Run logs: .artifacts/ci-under-load/run-N.log in this checkout.
+# Only committed changes are tested. Run logs: .artifacts/ci-under-load/run-N.log in this checkout; a failed run's screenshots,
+# suite logs and test results are kept beside it in run-N/.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs="${1:-10}"
@@ -57,6 +58,13 @@ for i in $(seq 1 "$runs"); do
   [ "$rc" -eq 0 ] && ok=$((ok + 1)) || { bad=$((bad + 1)); line+="  (log: $logs/run-$i.log)"; }
   results+=("$line")
   echo "$line"
+  if [ "$rc" -ne 0 ]; then
+    # The clone goes at the end: keep what a failure leaves to read (screenshots, suite logs, test results).
+    mkdir -p "$logs/run-$i"
+    for d in tests/e2e/artifacts tests/e2e/.cache/run-1.100.log tests/e2e/.cache/run-1.139.log .artifacts/logs .artifacts/test-results; do
+      [ -e "$work/repo/$d" ] && cp -r "$work/repo/$d" "$logs/run-$i/"
+    done
+  fi
   if [ "$rc" -ne 0 ]; then grep -E '^ *(✗|✖|not ok|\[xUnit.net.*FAIL|  Failed |broken suite)' "$logs/run-$i.log" | head -20 | sed 's/^/    /'; fi
 done
 

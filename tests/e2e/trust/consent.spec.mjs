@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openWorkbench } from '../harness/ui.mjs';
 import { config, wisprSettings } from '../harness/config.mjs';
-import { consentCases, hostileRepository, longSample, setOpenAiKey, startFakeLlm, waitWisprReady } from './workbenchFlow.mjs';
+import { consentCases, hostileRepository, longSample, setOpenAiKey, startFakeLlm, waitWisprReady, wisprLogTail } from './workbenchFlow.mjs';
 
 describe('workspace trust: consent to a workspace\'s cleanup address (real dialog, development build)', function () {
   let wb;
@@ -21,7 +21,7 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
     wb = await openWorkbench({
       trust: 'trusted',
       extensionDevelopmentPath: config.extensionDevelopmentPath,
-      env: { ...config.env, WISPR_E2E_TEST_HOOKS: '1' }, // each Toggle Dictation waits until the previous press is over
+      env: config.env,
       settings: wisprSettings({ 'wispr.audio.wavFile': longSample(scratch) }),
       files: hostileRepository(first, { 'notes.md': '# Notes\n\n' }),
     });
@@ -34,7 +34,10 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) await wb.screenshot(this.currentTest.title);
+    if (this.currentTest?.state === 'failed' && wb) {
+      await wb.screenshot(this.currentTest.title);
+      console.log(`  Wispr.log (tail):\n${wisprLogTail(wb.cs.userDataDir)}`);
+    }
   });
 
   consentCases(() => ({ wb, first }));

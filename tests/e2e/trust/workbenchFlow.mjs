@@ -29,6 +29,11 @@ export function wisprLogs(userDataDir) {
   return found.join('\n');
 }
 
+/** The last `lines` lines of Wispr.log, for a failed test's report (the window's log is gone once the run ends). */
+export function wisprLogTail(userDataDir, lines = 40) {
+  return wisprLogs(userDataDir).trimEnd().split('\n').slice(-lines).map((l) => `    | ${l}`).join('\n');
+}
+
 /** Waits (a failure bound, not a pace) until Wispr.log matches; the match count must exceed `atLeast - 1`. */
 export async function waitLog(wb, re, what, { timeoutMs = 90_000, atLeast = 1 } = {}) {
   const t0 = Date.now();
@@ -118,11 +123,15 @@ export async function waitWisprReady(wb) {
   await wb.wisprReady().waitFor({ timeout: 120_000 });
 }
 
-/** Starts a dictation at the end of the editor from the palette; returns the text before. */
+/**
+ * Starts a dictation at the end of the editor from the palette; returns the text before. Start and Stop, not Toggle: a
+ * Toggle soon after the previous one is, by design, that press's late key repeat (pushToTalk.ts), and the installed
+ * extension has no hook that says when a press is over, so back-to-back Toggles would have to wait out a time.
+ */
 export async function startDictation(wb) {
   await wb.gotoEnd();
   const before = await wb.editorText();
-  await wb.runCommand('Wispr: Toggle Dictation');
+  await wb.runCommand('Wispr: Start Dictation');
   return before;
 }
 
@@ -130,7 +139,7 @@ export async function startDictation(wb) {
 export async function finishDictation(wb, before) {
   await wb.wisprStatus(/Listening/i).waitFor({ timeout: 60_000 });
   await wb.page.waitForTimeout(config.listenMs); // the length of the utterance, not a synchronisation
-  await wb.runCommand('Wispr: Toggle Dictation');
+  await wb.runCommand('Wispr: Stop Dictation and Insert');
   const after = await wb.waitForEditorText((t) => t !== before, 120_000);
   assert.ok(after.length > before.length, `text inserted: ${JSON.stringify(after)}`);
   return after;
