@@ -64,8 +64,8 @@ for i in $(seq 1 "$runs"); do
     for d in tests/e2e/artifacts tests/e2e/.cache/run-1.100.log tests/e2e/.cache/run-1.139.log .artifacts/logs .artifacts/test-results; do
       [ -e "$work/repo/$d" ] && cp -r "$work/repo/$d" "$logs/run-$i/"
     done
+    grep -E '^ *(✗|✖|not ok|\[xUnit.net.*FAIL|  Failed |broken suite)' "$logs/run-$i.log" | head -20 | sed 's/^/    /'
   fi
-  if [ "$rc" -ne 0 ]; then grep -E '^ *(✗|✖|not ok|\[xUnit.net.*FAIL|  Failed |broken suite)' "$logs/run-$i.log" | head -20 | sed 's/^/    /'; fi
 done
 
 echo "ci-under-load: $runs run(s) with a busy loop on core $core: $ok passed, $bad failed"

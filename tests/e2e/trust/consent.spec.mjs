@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openWorkbench } from '../harness/ui.mjs';
 import { config, wisprSettings } from '../harness/config.mjs';
-import { consentCases, hostileRepository, longSample, setOpenAiKey, startFakeLlm, waitWisprReady, wisprLogTail } from './workbenchFlow.mjs';
+import { consentCases, hostileRepository, longSample, setOpenAiKey, startFakeLlm, waitWisprReady, reportFailure } from './workbenchFlow.mjs';
 
 describe('workspace trust: consent to a workspace\'s cleanup address (real dialog, development build)', function () {
   let wb;
@@ -34,10 +34,7 @@ describe('workspace trust: consent to a workspace\'s cleanup address (real dialo
     if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
   });
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) {
-      await wb.screenshot(this.currentTest.title);
-      console.log(`  Wispr.log (tail):\n${wisprLogTail(wb.cs.userDataDir)}`);
-    }
+    if (this.currentTest?.state === 'failed' && wb) await reportFailure(wb, this.currentTest.title);
   });
 
   consentCases(() => ({ wb, first }));

@@ -13,7 +13,7 @@ import { openWorkbench } from '../harness/ui.mjs';
 import { config, skip, wisprSettings } from '../harness/config.mjs';
 import {
   assertMarkerAbsent, consentCases, finishDictation, hostileRepository, longSample, secretsIn, setOpenAiKey, startDictation, startFakeLlm,
-  waitWisprReady, wisprLogTail,
+  reportFailure, waitWisprReady,
 } from './workbenchFlow.mjs';
 
 const version = codeServerVersion();
@@ -72,10 +72,7 @@ describe(`workspace trust in the installed extension (.vsix, code-server ${versi
       for (const f of [mine, theirs]) if (f) f.stop();
     });
     afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && wb) {
-        await wb.screenshot(`trust ${version} ${this.currentTest.title}`);
-        console.log(`  Wispr.log (tail):\n${wisprLogTail(wb.cs.userDataDir)}`);
-      }
+      if (this.currentTest?.state === 'failed' && wb) await reportFailure(wb, `trust ${version} ${this.currentTest.title}`);
     });
 
     it('Wispr works in Restricted Mode and runs its bundled sidecar, not the program the repository names', async function () {
@@ -144,10 +141,7 @@ describe(`workspace trust in the installed extension (.vsix, code-server ${versi
       if (wb) await wb.close();
     });
     afterEach(async function () {
-      if (this.currentTest?.state === 'failed' && wb) {
-        await wb.screenshot(`trust ${version} ${this.currentTest.title}`);
-        console.log(`  Wispr.log (tail):\n${wisprLogTail(wb.cs.userDataDir)}`);
-      }
+      if (this.currentTest?.state === 'failed' && wb) await reportFailure(wb, `trust ${version} ${this.currentTest.title}`);
     });
 
     it('the repository\'s program is never run: the bundled sidecar is', function () {

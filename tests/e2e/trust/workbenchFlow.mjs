@@ -29,9 +29,14 @@ export function wisprLogs(userDataDir) {
   return found.join('\n');
 }
 
-/** The last `lines` lines of Wispr.log, for a failed test's report (the window's log is gone once the run ends). */
-export function wisprLogTail(userDataDir, lines = 40) {
-  return wisprLogs(userDataDir).trimEnd().split('\n').slice(-lines).map((l) => `    | ${l}`).join('\n');
+/**
+ * A failed test's report: a screenshot named `name`, and the last 40 lines of Wispr.log (the window's log is gone once the
+ * run ends).
+ */
+export async function reportFailure(wb, name) {
+  await wb.screenshot(name);
+  const tail = wisprLogs(wb.cs.userDataDir).trimEnd().split('\n').slice(-40).map((l) => `    | ${l}`).join('\n');
+  console.log(`  Wispr.log (tail):\n${tail}`);
 }
 
 /** Waits (a failure bound, not a pace) until Wispr.log matches; the match count must exceed `atLeast - 1`. */
