@@ -20,7 +20,9 @@ public sealed class RpcHostedService(
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        var rpc = RpcConnection.CreateServer(streams.Output, streams.Input, logger);
+        // Stopping runs the host's shutdown (backend unload) on the thread pool, not on the thread that wrote the answer.
+        var rpc = RpcConnection.CreateServer(streams.Output, streams.Input, logger,
+            shutdownAnswered: () => _ = Task.Run(lifetime.StopApplication, CancellationToken.None));
         rpc.Disconnected += OnDisconnected;
         // Targets go in before StartListening, or early requests find no method.
         rpc.AddLocalRpcTarget(target, RpcConnection.TargetOptions);

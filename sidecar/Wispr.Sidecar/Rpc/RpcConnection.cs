@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using StreamJsonRpc;
@@ -22,8 +23,12 @@ public static class RpcConnection
     /// The sidecar's end: the same wire, but malformed messages are answered (-32700/-32600) instead of closing the connection,
     /// the message size is bounded, and every failure reaches the client as a documented code with a one-line message.
     /// </summary>
-    public static JsonRpc CreateServer(Stream sending, Stream receiving, ILogger logger, int maxMessageBytes = TolerantMessageHandler.DefaultMaxMessageBytes) =>
-        new ServerJsonRpc(new TolerantMessageHandler(sending, receiving, CreateFormatter(), logger, acceptsResponses: false, maxMessageBytes), logger)
+    /// <param name="shutdownAnswered">Called once the answer to <c>shutdown</c> has been written to <paramref name="sending"/> (for
+    /// a <c>shutdown</c> notification: once it ran), so the process stops only after the client can read that answer.</param>
+    public static JsonRpc CreateServer(Stream sending, Stream receiving, ILogger logger, Action? shutdownAnswered = null,
+        int maxMessageBytes = TolerantMessageHandler.DefaultMaxMessageBytes) =>
+        new ServerJsonRpc(new TolerantMessageHandler(sending, receiving, CreateFormatter(), logger, acceptsResponses: false, maxMessageBytes),
+            logger, shutdownAnswered)
         {
             CancelLocallyInvokedMethodsWhenConnectionIsClosed = true,
         };
@@ -46,8 +51,39 @@ public static class RpcConnection
     /// Turns every exception a method throws into a documented code and one line of text: StreamJsonRpc's default sends -32000 with
     /// the exception's type, stack trace and inner exceptions in <c>error.data</c>. Stack traces go to the log only.
     /// </summary>
-    private sealed class ServerJsonRpc(IJsonRpcMessageHandler handler, ILogger logger) : JsonRpc(handler)
+    private sealed class ServerJsonRpc(IJsonRpcMessageHandler handler, ILogger logger, Action? shutdownAnswered) : JsonRpc(handler)
     {
+        /// <summary>Ids of <c>shutdown</c> requests whose answer is not written yet.</summary>
+        private readonly ConcurrentDictionary<RequestId, byte> _pendingShutdowns = new();
+
+        protected override async ValueTask<JsonRpcMessage> DispatchRequestAsync(JsonRpcRequest request, TargetMethod targetMethod,
+            CancellationToken cancellationToken)
+        {
+            var isShutdown = request.Method == SidecarRpcTarget.Methods.Shutdown;
+            if (isShutdown && !request.IsNotification)
+                _pendingShutdowns[request.RequestId] = 0;
+            var result = await base.DispatchRequestAsync(request, targetMethod, cancellationToken).ConfigureAwait(false);
+            if (isShutdown && request.IsNotification && result is not JsonRpcError)
+                shutdownAnswered?.Invoke(); // nothing to answer: stop now
+            return result;
+        }
+
+        protected override async ValueTask SendAsync(JsonRpcMessage message, CancellationToken cancellationToken)
+        {
+            var answersShutdown = message is IJsonRpcMessageWithId { RequestId: var id } && _pendingShutdowns.TryRemove(id, out _);
+            try
+            {
+                // The handler writes through to the stream (TolerantMessageHandler), so when this returns the answer is out.
+                await base.SendAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                // A refused shutdown (an error answer) stops nothing; an answer that could not be written (the client is gone) still stops.
+                if (answersShutdown && message is not JsonRpcError)
+                    shutdownAnswered?.Invoke();
+            }
+        }
+
         protected override JsonRpcError.ErrorDetail CreateErrorDetails(JsonRpcRequest request, Exception exception)
         {
             switch (exception)

@@ -25,7 +25,6 @@ public sealed class SidecarRpcTarget(
     RecordingStore recordings,
     Models.ModelStore models,
     Recognition.Remote.RemoteSettingsStore remote,
-    IHostApplicationLifetime lifetime,
     ILogger<SidecarRpcTarget> logger)
 {
     public const int ProtocolVersion = 1;
@@ -260,8 +259,8 @@ public sealed class SidecarRpcTarget(
         logger.LogInformation("Shutdown requested by the client");
         if (logger.IsEnabled(LogLevel.Debug))
             logger.LogDebug("At shutdown: {Jit}", JitStats.Describe());
-        // Answer first; the host unloads the backend while stopping.
-        _ = Task.Run(lifetime.StopApplication, CancellationToken.None);
+        // The host stops once this answer is on stdout (RpcConnection's server raises that; RpcHostedService stops the host),
+        // so the answer is never lost to an exit that overtook it. The host unloads the backend while stopping.
         return new EmptyResult();
     }
 

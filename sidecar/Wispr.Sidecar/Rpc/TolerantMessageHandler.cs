@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -31,8 +32,13 @@ public sealed class TolerantMessageHandler : HeaderDelimitedMessageHandler
     /// warning instead of closing the connection (StreamJsonRpc treats a response to no request as a protocol violation).</param>
     public TolerantMessageHandler(Stream sending, Stream receiving, IJsonRpcMessageFormatter formatter, ILogger? logger = null,
         bool acceptsResponses = true, int maxMessageBytes = DefaultMaxMessageBytes)
-        : base(sending, receiving, formatter)
+        : base(PipeWriter.Create(sending), PipeReader.Create(receiving), formatter)
     {
+        // Written through: the base class's stream constructor copies a pipe to the stream in the background, so a sent message
+        // could still be in memory when the process exits (the answer to `shutdown` was lost that way on busy machines). Here a
+        // send completes only once its bytes are written to the stream. Completing the writer closes the stream.
+        // As the stream constructor does: disposing the handler disposes the input, which unblocks a read that ignores its token.
+        DisposalToken.Register(static state => ((Stream)state!).Dispose(), receiving);
         _logger = logger ?? NullLogger.Instance;
         _acceptsResponses = acceptsResponses;
         MaxMessageBytes = maxMessageBytes;

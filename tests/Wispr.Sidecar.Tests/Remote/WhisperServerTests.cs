@@ -204,10 +204,10 @@ public sealed class WhisperServerTests(WhisperTestModelFixture model) : IAsyncLi
             Assert.Equal(WisprErrorCodes.RemoteUnauthorized, refused.ErrorCode);
             Assert.Equal($"Bearer {key}", Assert.Single(refusing.Requests).Headers["authorization"]); // the key did reach the server
 
-            // As a notification: this test is about the key and the log, and the sidecar stops its host right after answering
-            // shutdown, which on a busy machine can close stdout before the answer is out (a known race, see docs/protocol.md).
-            await rpc.NotifyWithParameterObjectAsync(M.Shutdown, new { });
+            // Answered, then the exit: the sidecar stops only once the answer is on stdout (ShutdownAnswerTests).
+            await Call(M.Shutdown, new { });
             await process.WaitForExitAsync(ct);
+            Assert.Equal(0, process.ExitCode);
         }
         Assert.Contains("Remote transcription", child.Log); // the Trace log was captured
         Assert.DoesNotContain(key, child.Log);
