@@ -7,19 +7,8 @@
 #   WISPR_MEMORY_SUITE=1 bash scripts/test-all.sh   (with the memory bench's short form at real model sizes)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 set +e
-build_all || { echo "0 passed, 1 failed"; exit 1; }
-export WISPR_MODEL_PATH="$(generated_model test)"
-# whisper.cpp's HTTP server for the remote-backend tests: built once per source commit (about 2 min on 2 idle cores), cached.
-if ws=$(bash "$ROOT/scripts/build-whisper-server.sh"); then
-  export WISPR_WHISPER_SERVER="$ws"
-else
-  log "whisper-server could not be built: the remote-backend tests against it will fail (they build it again and say why)"
-fi
-export WISPR_SIDECAR_PATH="$SIDECAR_DLL"
-mkdir -p "$ARTIFACTS/logs"
-rm -rf "$ARTIFACTS/test-results"
-
-# Every suite gets a private temp folder, removed at the end: nothing it creates (or a killed process leaves) stays in /tmp.
+# The build and every suite get a private temp folder, removed at the end: nothing they create (or a killed process
+# leaves) stays in /tmp. The build comes after it: `dotnet build` alone leaves two empty mkdtemp folders in TMPDIR.
 # What is still in it when the suites are done is named in the summary, so a test that forgets to clean up shows. It does
 # not fail the run: code-server's IPC sockets stay behind whenever the harness kills it, by design.
 SYSTEM_TMP="${TMPDIR:-/tmp}"
@@ -34,6 +23,18 @@ cleanup_on_exit() {
   rm -rf "$RUN_TMP"
 }
 trap cleanup_on_exit EXIT
+
+build_all || { echo "0 passed, 1 failed"; exit 1; }
+export WISPR_MODEL_PATH="$(generated_model test)"
+# whisper.cpp's HTTP server for the remote-backend tests: built once per source commit (about 2 min on 2 idle cores), cached.
+if ws=$(bash "$ROOT/scripts/build-whisper-server.sh"); then
+  export WISPR_WHISPER_SERVER="$ws"
+else
+  log "whisper-server could not be built: the remote-backend tests against it will fail (they build it again and say why)"
+fi
+export WISPR_SIDECAR_PATH="$SIDECAR_DLL"
+mkdir -p "$ARTIFACTS/logs"
+rm -rf "$ARTIFACTS/test-results"
 
 # A private PulseAudio daemon with a null sink for the microphone tests (they play speech into it and capture its monitor).
 if pulse_env=$(bash "$ROOT/scripts/pulse-test-server.sh" 2>"$ARTIFACTS/logs/pulse.log"); then
@@ -144,13 +145,13 @@ if [ -z "${WISPR_SKIP_E2E:-}" ] && [ -f "$ROOT/tests/e2e/run.sh" ]; then
   run_suite vscode-e2e bash "$ROOT/tests/e2e/run.sh"
 fi
 
-# Left behind: in the private temp folder (by the suites; .NET's own runtime and build-server files excepted), and in
+# Left behind: in the private temp folder (by the build and the suites; .NET's own runtime and build-server files excepted), and in
 # the system temp folder beside it (reported only: other processes on the machine may have made those).
 left=$(cd "$RUN_TMP" && find . -mindepth 1 -maxdepth 1 \
   ! -name '.dotnet' ! -name 'dotnet-diagnostic-*' ! -name 'clr-debug-pipe-*' ! -name 'MSBuildTemp*' ! -name 'NuGetScratch*' \
   ! -name 'VBCSCompiler' ! -name '.msbuild*' -printf '%f\n' | sort)
 if [ -n "$left" ]; then
-  echo "left in the temp folder by the suites (removed now):" >&2
+  echo "left in the temp folder by the build and the suites (removed now):" >&2
   sed 's/^/  /' <<<"$left" >&2
 fi
 [ -n "$pulse_started" ] && bash "$ROOT/scripts/pulse-test-server.sh" --stop && pulse_started=""
