@@ -516,12 +516,13 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
         });
     });
 
-    test('wispr.feedback.sound: a rising tone when listening starts, a falling one when it stops (off by default)', { skip: process.platform !== 'linux' }, async () => {
-        // A stand-in for paplay on the PATH records which cue it was asked to play.
+    test('wispr.feedback.sound: a rising tone when listening starts, then a falling one when it stops, never overlapping (off by default)', { skip: process.platform !== 'linux' }, async () => {
+        // A stand-in for paplay on the PATH records when it began and ended playing which cue; like a real player it takes
+        // a while (300 ms), so a stop cue played over the start cue would show as "begin stop" before "end start".
         const bin = path.join(tmp, 'bin');
         const played = path.join(tmp, 'played.txt');
         fs.mkdirSync(bin, { recursive: true });
-        fs.writeFileSync(path.join(bin, 'paplay'), `#!/bin/sh\necho "$1" >> "${played}"\n`, { mode: 0o755 });
+        fs.writeFileSync(path.join(bin, 'paplay'), `#!/bin/sh\necho "begin $1" >> "${played}"\nsleep 0.3\necho "end $1" >> "${played}"\n`, { mode: 0o755 });
         const savedPath = process.env.PATH;
         process.env.PATH = `${bin}${path.delimiter}${savedPath ?? ''}`;
         const cues = () => (fs.existsSync(played) ? fs.readFileSync(played, 'utf8').trim().split('\n').filter(Boolean) : []);
@@ -535,8 +536,11 @@ describe('extension (mock vscode, fake sidecar)', { timeout: 60_000 }, () => {
             assert.deepEqual(cues(), [], 'off by default');
             mock.config.set('wispr.feedback.sound', true);
             await dictate();
-            await waitForCues(2);
-            assert.deepEqual(cues(), [path.join(root, 'assets', 'sounds', 'start.wav'), path.join(root, 'assets', 'sounds', 'stop.wav')]);
+            await waitForCues(4);
+            const start = path.join(root, 'assets', 'sounds', 'start.wav');
+            const stop = path.join(root, 'assets', 'sounds', 'stop.wav');
+            // One after the other, in order: the stop cue waits for the start cue's player to exit.
+            assert.deepEqual(cues(), [`begin ${start}`, `end ${start}`, `begin ${stop}`, `end ${stop}`]);
         } finally {
             mock.config.delete('wispr.feedback.sound');
             process.env.PATH = savedPath;
