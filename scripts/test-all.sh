@@ -88,7 +88,13 @@ failed_tests() {
       local trx
       for trx in "$ARTIFACTS"/test-results/*.trx; do
         [ -f "$trx" ] && python3 "$ROOT/scripts/trx-results.py" --failed "$trx"
-      done ;;
+      done
+      # A crashed test host: VSTest (with --blame) names the test on the line after this one; the first line of an
+      # unhandled .NET exception says why, when the truncated stderr still holds it.
+      local why
+      why=$(grep -m1 -E '^Unhandled exception\. ' "$2" | cut -c1-300)
+      awk '/^The test running when the crash occurred:/ {getline; print; exit}' "$2" \
+        | sed "s/\$/ — the test host crashed while it ran${why:+: $why}/" ;;
     vscode-e2e)
       # run.mjs's "== failures" section: "  ✗ title", then the error indented by six spaces.
       awk '/^== failures/ {on=1; next} on && /^== / {on=0} on && /^  ✗ / {if (t != "") print t; t=$0; sub(/^  ✗ /, "", t); m=0; next}
@@ -129,7 +135,9 @@ run_suite() {
   count "$name" "$logf" "${PIPESTATUS[0]}"
 }
 
-run_suite sidecar dotnet test "$ROOT/wispr-vscode.sln" --no-build -nologo -v:q \
+# --blame: when the test host crashes, VSTest names the test that was running (the TRX then lacks it, and the host's
+# stderr, where the reason is, comes truncated).
+run_suite sidecar dotnet test "$ROOT/wispr-vscode.sln" --no-build -nologo -v:q --blame \
   --logger "trx;LogFilePrefix=sidecar" --results-directory "$ARTIFACTS/test-results"
 run_suite extension-unit npm test --silent
 run_suite extension-sidecar npm run --silent test:integration

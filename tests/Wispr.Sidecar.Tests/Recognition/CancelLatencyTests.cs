@@ -31,14 +31,19 @@ public sealed class CancelLatencyTests(WhisperTestModelFixture models, ITestOutp
             audio[i] = 0.3f * MathF.Sin(i * 0.07f) * MathF.Sin(i * 0.0005f);
 
         using var cts = new CancellationTokenSource();
-        using var pass = new ManualResetEventSlim();
+        // Not disposed by the test: the handler runs on whisper.cpp's thread and may reach Wait only after the test has
+        // already cancelled and checked (a busy machine can preempt it right after TrySetResult). A disposed event would
+        // then throw inside the native callback, which ends the process (it did, on CI under load).
+        var pass = new ManualResetEventSlim();
         var encoding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handlerReturned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var passEnded = false;
         backend.EncoderBegan += () =>
         {
             encoding.TrySetResult();
             pass.Wait(TimeSpan.FromSeconds(120)); // the native pass goes on until the test lets it
             Volatile.Write(ref passEnded, true);
+            handlerReturned.TrySetResult();
         };
         var recognition = Task.Run(async () =>
         {
@@ -54,6 +59,7 @@ public sealed class CancelLatencyTests(WhisperTestModelFixture models, ITestOutp
         var elapsed = clock.Elapsed;
         var endedDuringThePass = !Volatile.Read(ref passEnded);
         pass.Set();
+        await handlerReturned.Task.WaitAsync(Bound); // the native callback is done with the test's objects
 
         Assert.Same(recognition, ended);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => recognition);

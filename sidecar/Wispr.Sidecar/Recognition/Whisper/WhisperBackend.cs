@@ -203,7 +203,15 @@ public sealed class WhisperBackend : ISpeechBackend
         var builder = ConfigureBuilder(_factory!.CreateBuilder(), threads, _maxTokens, options, audioContext)
             .WithEncoderBeginHandler(_ =>
             {
-                EncoderBegan?.Invoke();
+                // Runs inside whisper.cpp (an unmanaged callback): an exception escaping from here would end the process.
+                try
+                {
+                    EncoderBegan?.Invoke();
+                }
+                catch (Exception ex)
+                {
+                    _logger.LogError(ex, "An encoder-begin observer failed; recognition goes on");
+                }
                 return !cancellationToken.IsCancellationRequested;
             });
         var processor = builder.Build();
