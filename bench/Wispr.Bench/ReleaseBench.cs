@@ -13,7 +13,7 @@ namespace Wispr.Bench;
 public static class ReleaseBench
 {
     public const string Usage = "usage: Wispr.Bench release [--quick] [--reps N] [--lengths 5,15,30,60] [--loads quiet,busy2,second,busy8] " +
-        "[--models tiny,base,parakeet] [--pauses 600,0] [--legs before,oldcuts,after] [--root REPO] [--sidecar Wispr.Sidecar.dll] [--out DIR]";
+        "[--models tiny,base,parakeet] [--pauses 600,0] [--legs before,oldcuts,after] [--cap clip|window] [--root REPO] [--sidecar Wispr.Sidecar.dll] [--out DIR]";
 
     private static readonly int[] AllLengths = [5, 15, 30, 60];
     private static readonly string[] AllLoads = ["quiet", "busy2", "second", "busy8"];
@@ -30,12 +30,14 @@ public static class ReleaseBench
     {
         int[] pauses = AllPauses;
         string[] loads = AllLoads, models = AllModels, legs = DefaultLegs;
+        var capRule = "clip";
         var own = new Dictionary<string, Action<string>>
         {
             ["--pauses"] = v => pauses = BenchArgs.Ints(v),
             ["--loads"] = v => loads = Names(v, AllLoads),
             ["--models"] = v => models = Names(v, AllModels),
             ["--legs"] = v => legs = Names(v, AllLegs),
+            ["--cap"] = v => capRule = v is "clip" or "window" ? v : throw new ArgumentException("--cap: clip or window"),
         };
         if (BenchArgs.Parse(args, Usage, reps: 1, AllLengths, () => rootArg ?? findRoot(""), "bash bench/release-to-text.sh does", out var exit, own,
                 validate: a => { if (a.Lengths.Any(l => l < 1 || l > 60)) throw new ArgumentException("--lengths: 1 to 60 s"); }) is not { } options)
@@ -75,8 +77,10 @@ public static class ReleaseBench
                 foreach (var u in utterances)
                 {
                     // One sidecar per model, leg and length: the decoding cap (random Whisper models) is a process option.
-                    int? cap = model == "parakeet" ? null : CapFor(u);
+                    int? cap = model == "parakeet" || capRule == "clip" ? null : CapFor(u);
                     var (extraArgs, env) = LegSettings(leg);
+                    if (model != "parakeet" && capRule == "clip")
+                        extraArgs = [.. extraArgs, "--tokensPerSecond", TokensPerSecond(u).ToString("R", CultureInfo.InvariantCulture)];
                     await using var sidecar = await SidecarSession.StartAsync(sidecarDll, modelArgs.Concat(extraArgs), cap, env, cancel.Token);
                     await using var second = loads.Contains("second")
                         ? await SidecarSession.StartAsync(sidecarDll, modelArgs.Concat(extraArgs), cap, env, cancel.Token)
@@ -120,7 +124,7 @@ public static class ReleaseBench
         }
 
         var shown = args.Where((a, i) => a != "--root" && (i == 0 || args[i - 1] != "--root")).ToArray();
-        var markdown = Markdown(cells, reps, total.Elapsed, options.Quick, shown);
+        var markdown = Markdown(cells, reps, total.Elapsed, options.Quick, shown, capRule);
         Log($"written to {options.WriteReport("release-to-text.md", markdown)}");
         return 0;
     }
@@ -167,6 +171,13 @@ public static class ReleaseBench
         return (u.TokenCount + windows - 1) / windows + 3;
     }
 
+    /// <summary>
+    /// The reference's text tokens per second of its audio: with <c>--tokensPerSecond</c> each recognition of a random model
+    /// decodes as many tokens as its clip's share of the transcript (plus timestamps and end-of-text), as a real model would,
+    /// whether the clip is the whole utterance or one segment of it.
+    /// </summary>
+    private static double TokensPerSecond(Utterance u) => u.TokenCount / u.DurationSeconds;
+
     private static string WithSilence(string wav, int pauseMs)
     {
         var samples = WavDecoder.ReadMono16k(wav).ToList();
@@ -179,7 +190,7 @@ public static class ReleaseBench
     /// <param name="LongestSegment">The longest recognition among each dictation's segments (after leg; 0 unsegmented).</param>
     internal sealed record Cell(string Model, string Leg, int Seconds, int PauseMs, string Load, Stats Release, Stats Cpu, Stats LongestSegment, string LoadNote);
 
-    private static string Markdown(List<Cell> cells, int reps, TimeSpan elapsed, bool quick, string[] args)
+    private static string Markdown(List<Cell> cells, int reps, TimeSpan elapsed, bool quick, string[] args, string capRule)
     {
         var cores = Environment.ProcessorCount;
         var fair = (OversubscribedThreads + cores) / (double)cores;
@@ -190,6 +201,9 @@ public static class ReleaseBench
         sb.AppendLine();
         sb.AppendLine("before = whole utterance, full 30 s window, one thread per logical core, spinning workers; after = the defaults (segmented, fit window, auto threads, no spinning)" +
             (cells.Any(c => c.Leg == "oldcuts") ? "; old cuts = after with the segment rules before the early cuts (--legacySegments)." : "."));
+        sb.AppendLine(capRule == "clip"
+            ? "Random Whisper models decode the reference's tokens per second of each clip they are given (--tokensPerSecond), plus timestamps and end-of-text."
+            : "Random Whisper models decode the reference's tokens per 30 s window plus timestamps and end-of-text whatever the clip's length (--cap window, the rule before 2026-12-02).");
         sb.AppendLine("Times in ms, median / p95 (nearest rank). CPU = the sidecar's CPU time from start to release (after leg, played in real time).");
         sb.AppendLine();
         bool oldCuts = cells.Any(c => c.Leg == "oldcuts");

@@ -32,6 +32,9 @@ public sealed record SidecarOptions
     /// <summary>Hidden, for benchmarks only (<c>--maxTokens N</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.MaxTokens"/>.</summary>
     public int? MaxTokens { get; init; }
 
+    /// <summary>Hidden, for benchmarks only (<c>--tokensPerSecond R</c>): see <see cref="Recognition.Whisper.WhisperBackendOptions.TokensPerSecond"/>.</summary>
+    public double? TokensPerSecond { get; init; }
+
     /// <summary>The Parakeet model folder (--parakeetModel, else WISPR_PARAKEET_MODEL_PATH); null = the default folder in the user cache.</summary>
     public string? ParakeetModelPath { get; init; }
 
@@ -88,6 +91,13 @@ public sealed record SidecarOptions
                 case "--allowSpinning": o = o with { AllowSpinning = true }; break;
                 case "--legacySegments": o = o with { LegacySegments = true }; break;
                 case "--gpu": o = o with { UseGpu = true }; break;
+                case "--tokensPerSecond":
+                    o = o with
+                    {
+                        TokensPerSecond = double.TryParse(Next(a), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var r) && r > 0 && double.IsFinite(r)
+                            ? r : throw new ArgumentException("--tokensPerSecond must be a positive number."),
+                    };
+                    break;
                 case "--maxTokens": o = o with { MaxTokens = int.Parse(Next(a)) is var n and > 0 ? n : throw new ArgumentException("--maxTokens must be at least 1.") }; break;
                 default:
                     if (a.StartsWith("--", StringComparison.Ordinal))

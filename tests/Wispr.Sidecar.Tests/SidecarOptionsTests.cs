@@ -20,6 +20,22 @@ public sealed class SidecarOptionsTests
         Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--maxTokens", value]));
 
     [Fact]
+    public void TokensPerSecond_is_off_by_default_and_parsed_in_any_culture()
+    {
+        Assert.Null(SidecarOptions.Parse(["serve"]).Options.TokensPerSecond);
+        Assert.Equal(2.45, SidecarOptions.Parse(["serve", "--tokensPerSecond", "2.45"]).Options.TokensPerSecond);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    [InlineData("two")]
+    public void TokensPerSecond_that_is_not_a_positive_number_is_refused(string value) =>
+        Assert.Throws<ArgumentException>(() => SidecarOptions.Parse(["serve", "--tokensPerSecond", value]));
+
+    [Fact]
     public void ParakeetModel_and_backend_are_parsed_and_cpu_turns_the_gpu_off()
     {
         var (options, _) = SidecarOptions.Parse(["serve", "--backend", "parakeet", "--parakeetModel", "models/parakeet", "--cpu"]);

@@ -92,9 +92,39 @@ public sealed class WhisperAudioContextTests(WhisperTestModelFixture fixture, IT
     }
 
     [Theory]
-    [InlineData(1, AudioContextMode.Full)]
-    [InlineData(0, AudioContextMode.Fit)]
-    public async Task Sidecar_options_reach_the_backend(int threads, AudioContextMode mode)
+    [InlineData(2.0, null, 2.5, 8)]     // ceil(2.5 × 2) + 3
+    [InlineData(5.0, 99, 2.5, 16)]      // the rate wins over the fixed cap
+    [InlineData(60.0, null, 2.5, 78)]   // one 30 s window at a time
+    [InlineData(60.0, 30, null, 30)]    // no rate: the fixed cap, whatever the length
+    [InlineData(0.0, null, 2.5, 3)]
+    public void Decode_steps_follow_the_clip_when_a_rate_is_set(double seconds, int? maxTokens, double? rate, int? expected) =>
+        Assert.Equal(expected, WhisperBackend.DecodeSteps((int)(seconds * WavDecoder.SampleRate), maxTokens, rate));
+
+    /// <summary>
+    /// The benchmark's per-second cap, through whisper.cpp: a never-end-text model decodes to the cap, so a clip four times
+    /// as long decodes about four times the text (a fixed cap would give both the same).
+    /// </summary>
+    [Fact]
+    public async Task Tokens_per_second_make_a_longer_clip_decode_more()
+    {
+        var model = NeverEndModel(WhisperShape.Test);
+        await using var backend = await WhisperBackend.LoadAsync(
+            new WhisperBackendOptions(model) { TokensPerSecond = 3, AudioContext = AudioContextMode.Fit, Threads = 1 }, NullLogger.Instance, CancellationToken.None);
+
+        var shortText = string.Join(' ', (await TranscribeAsync(backend, Clip(2))).Select(s => s.Text));
+        Assert.Equal(6 + 3, backend.LastRun?.MaxTokens);
+        var longText = string.Join(' ', (await TranscribeAsync(backend, Clip(8))).Select(s => s.Text));
+        Assert.Equal(24 + 3, backend.LastRun?.MaxTokens);
+
+        output.WriteLine($"2 s: {shortText.Length} chars; 8 s: {longText.Length} chars");
+        Assert.False(string.IsNullOrWhiteSpace(shortText));
+        Assert.True(longText.Length > 2 * shortText.Length, $"8 s decoded {longText.Length} chars, 2 s {shortText.Length}");
+    }
+
+    [Theory]
+    [InlineData(1, AudioContextMode.Full, null)]
+    [InlineData(0, AudioContextMode.Fit, 4.0)]
+    public async Task Sidecar_options_reach_the_backend(int threads, AudioContextMode mode, double? tokensPerSecond)
     {
         using var audio = new TestAudio();
         var wav = audio.Write("two-seconds.wav", Clip(2).ToArray());
@@ -104,6 +134,7 @@ public sealed class WhisperAudioContextTests(WhisperTestModelFixture fixture, IT
             await using var sidecar = await InMemorySidecar.StartAsync(new SidecarOptions
             {
                 ModelPath = NeverEndModel(WhisperShape.Test), RecordingsDirectory = recordings, MaxTokens = Cap, Threads = threads, AudioContext = mode,
+                TokensPerSecond = tokensPerSecond,
             });
             var (id, _) = await sidecar.StartUntilSourceEndsAsync(new { source = new { kind = "wavFile", path = wav, realtime = false } });
             var result = await sidecar.CallAsync<JsonElement>(M.DictationStop, new { dictationId = id });
@@ -119,6 +150,8 @@ public sealed class WhisperAudioContextTests(WhisperTestModelFixture fixture, IT
             Assert.Equal(mode, context);
             Assert.NotNull(lastRun);
             Assert.Equal(mode == AudioContextMode.Fit ? 100 + 64 : null, lastRun.Value.AudioContext);
+            // The per-second cap takes the fixed one's place: 4 tokens a second of the 2 s clip, plus timestamps and end-of-text.
+            Assert.Equal(tokensPerSecond is null ? Cap : 8 + 3, lastRun.Value.MaxTokens);
             if (threads > 0)
                 Assert.Equal(threads, lastRun.Value.Threads);
             else

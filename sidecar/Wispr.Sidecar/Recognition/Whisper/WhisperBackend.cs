@@ -27,6 +27,14 @@ public sealed record WhisperBackendOptions(string ModelPath)
     /// Null (the default) leaves whisper.cpp's decoding untouched.
     /// </summary>
     public int? MaxTokens { get; init; }
+
+    /// <summary>
+    /// Benchmarks only (hidden sidecar option <c>--tokensPerSecond R</c>): like <see cref="MaxTokens"/>, but the cap follows
+    /// each clip's length, as a real model's transcript does: R tokens per second of the clip (at most one 30 s window), plus
+    /// the two timestamps and end-of-text. A fixed cap would make a 3 s segment decode as many tokens as the whole utterance,
+    /// so a random model would charge short clips far more decoding than a real one. Takes the place of <see cref="MaxTokens"/>.
+    /// </summary>
+    public double? TokensPerSecond { get; init; }
 }
 
 /// <summary>
@@ -46,6 +54,7 @@ public sealed class WhisperBackend : ISpeechBackend
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly int? _maxTokens;
+    private readonly double? _tokensPerSecond;
     private WhisperFactory? _factory;
     private IDisposable? _logSubscription;
     private int _disposed;
@@ -55,6 +64,7 @@ public sealed class WhisperBackend : ISpeechBackend
     private WhisperBackend(string modelPath, WhisperModelInfo model, WhisperFactory factory, IDisposable logSubscription, WhisperBackendOptions options, ILogger logger)
     {
         _maxTokens = options.MaxTokens;
+        _tokensPerSecond = options.TokensPerSecond;
         RequestedThreads = options.Threads;
         AudioContext = options.AudioContext;
         _logger = logger;
@@ -78,7 +88,7 @@ public sealed class WhisperBackend : ISpeechBackend
     public AudioContextMode AudioContext { get; }
 
     /// <summary>Threads and encoder context (null = full window) of the last transcription; tests read it.</summary>
-    internal (int Threads, int? AudioContext)? LastRun { get; private set; }
+    internal (int Threads, int? AudioContext, int? MaxTokens)? LastRun { get; private set; }
 
     /// <summary>What validation found in the model file.</summary>
     public WhisperModelInfo Model { get; }
@@ -91,6 +101,8 @@ public sealed class WhisperBackend : ISpeechBackend
         ArgumentNullException.ThrowIfNull(logger);
         if (options.MaxTokens is < 1)
             throw new ArgumentOutOfRangeException(nameof(options), options.MaxTokens, "MaxTokens must be at least 1.");
+        if (options.TokensPerSecond is { } rate && !(rate > 0 && double.IsFinite(rate)))
+            throw new ArgumentOutOfRangeException(nameof(options), options.TokensPerSecond, "TokensPerSecond must be a positive number.");
         if (options.Threads < 0)
             throw new ArgumentOutOfRangeException(nameof(options), options.Threads, "Threads must be 0 (auto) or more.");
         if (string.IsNullOrWhiteSpace(options.ModelPath))
@@ -195,12 +207,13 @@ public sealed class WhisperBackend : ISpeechBackend
         // Chosen per transcription: the load average may have changed since the last one, and the context follows the clip.
         var threads = RecognitionTuning.ThreadsNow(RequestedThreads);
         var audioContext = RecognitionTuning.AudioContextFor(pcm16kMono.Length, AudioContext);
-        LastRun = (threads, audioContext);
+        var maxTokens = DecodeSteps(pcm16kMono.Length, _maxTokens, _tokensPerSecond);
+        LastRun = (threads, audioContext, maxTokens);
         if (_logger.IsEnabled(LogLevel.Debug))
             _logger.LogDebug("Whisper: {Seconds:F1} s of audio, {Threads}, audio context {Context}", pcm16kMono.Length / (double)WavDecoder.SampleRate,
                 RecognitionTuning.Describe(threads, RequestedThreads), audioContext?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "full");
         // Whisper.net's abort callback and this encoder-begin handler stop the run at whisper.cpp's next check once cancelled.
-        var builder = ConfigureBuilder(_factory!.CreateBuilder(), threads, _maxTokens, options, audioContext)
+        var builder = ConfigureBuilder(_factory!.CreateBuilder(), threads, maxTokens, options, audioContext)
             .WithEncoderBeginHandler(_ =>
             {
                 // Runs inside whisper.cpp (an unmanaged callback): an exception escaping from here would end the process.
@@ -237,6 +250,19 @@ public sealed class WhisperBackend : ISpeechBackend
             }
         }
         return result;
+    }
+
+    /// <summary>
+    /// The benchmark decoding cap for a clip of <paramref name="samples"/> 16 kHz samples (see
+    /// <see cref="WhisperBackendOptions.TokensPerSecond"/>): ceil(rate × seconds, at most 30) + 3 when a rate is set, else
+    /// <paramref name="maxTokens"/> (null: whisper.cpp's defaults).
+    /// </summary>
+    public static int? DecodeSteps(int samples, int? maxTokens, double? tokensPerSecond)
+    {
+        if (tokensPerSecond is not { } rate)
+            return maxTokens;
+        var seconds = Math.Min(Math.Max(0, samples) / (double)WavDecoder.SampleRate, 30.0);
+        return (int)Math.Ceiling(rate * seconds) + 3;
     }
 
     /// <summary>

@@ -41,6 +41,6 @@ public sealed class WhisperBackendProvider(ModelDownloader downloader, SidecarOp
 
     public async Task<ISpeechBackend> LoadAsync(string modelPath, CancellationToken cancellationToken) =>
         await WhisperBackend.LoadAsync(
-            new WhisperBackendOptions(modelPath) { Threads = options.Threads, AudioContext = options.AudioContext, MaxTokens = options.MaxTokens, UseGpu = options.UseGpu },
+            new WhisperBackendOptions(modelPath) { Threads = options.Threads, AudioContext = options.AudioContext, MaxTokens = options.MaxTokens, TokensPerSecond = options.TokensPerSecond, UseGpu = options.UseGpu },
             loggers.CreateLogger<WhisperBackend>(), cancellationToken).ConfigureAwait(false);
 }
